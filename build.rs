@@ -1,0 +1,27 @@
+//! Compiles `proto/csp/v1/*.proto` with protox (pure Rust, no system `protoc`)
+//! and writes the descriptor set that the reflection service serves.
+
+use std::path::PathBuf;
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    println!("cargo:rerun-if-changed=proto");
+    println!("cargo:rerun-if-changed=migrations");
+
+    let mut protos: Vec<PathBuf> = std::fs::read_dir("proto/csp/v1")?
+        .map(|e| e.map(|e| e.path()))
+        .collect::<Result<_, _>>()?;
+    protos.retain(|p| p.extension().is_some_and(|e| e == "proto"));
+    protos.sort();
+
+    let fds = protox::compile(&protos, ["proto"])?;
+    let out = PathBuf::from(std::env::var("OUT_DIR")?);
+    std::fs::write(
+        out.join("csp_descriptor.bin"),
+        prost::Message::encode_to_vec(&fds),
+    )?;
+    tonic_prost_build::configure()
+        .build_client(true)
+        .build_server(true)
+        .compile_fds(fds)?;
+    Ok(())
+}

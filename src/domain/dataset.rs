@@ -1,0 +1,44 @@
+//! The JSON dataset format read by `csp-upgrades import FILE` and by the demo
+//! data load (see `docs/dataset.md`). Parsing keeps every field as the file
+//! wrote it; [`Dataset::validate`] then checks the whole file against the
+//! catalog and itself and either yields a [`ValidDataset`] or every problem,
+//! each naming the record and the field. Nothing is written before that.
+
+use serde::Deserialize;
+
+use super::catalog::Catalog;
+use super::ids::*;
+use super::model::*;
+
+/// An upgrade order carried in a dataset (the demo data needs an order in
+/// progress and one waiting for a credit check).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportedOrder {
+    pub summary: OrderSummary,
+    pub partner_id: PartnerId,
+    pub submitted_by: PartnerUserId,
+    pub quantity: i64,
+    pub upgrade_type: UpgradeType,
+}
+
+/// A dataset that passed validation: every reference resolves, every value is
+/// in range, no id repeats.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ValidDataset {
+    pub partners: Vec<Partner>,
+    pub partner_users: Vec<PartnerUser>,
+    pub customers: Vec<Customer>,
+    pub subscriptions: Vec<Subscription>,
+    pub customer_users: Vec<CustomerUser>,
+    pub orders: Vec<ImportedOrder>,
+}
+
+/// One problem in a dataset file: `record` like `subscriptions[3]` (with its id
+/// when readable), `field` like `quantity`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{record}: {field}: {message}")]
+pub struct DatasetError {
+    pub record: String,
+    pub field: String,
+    pub message: String,
+}

@@ -1,0 +1,7 @@
+//! The rules, pure: no tonic, no sqlx, no clock or randomness read directly.
+
+pub mod catalog;
+pub mod dataset;
+pub mod ids;
+pub mod model;
+pub mod roles;

@@ -1,0 +1,156 @@
+//! Who may do what (SPEC §3): the permission matrix, as data the handlers and
+//! the tests read.
+
+use std::collections::BTreeSet;
+
+use super::ids::{PartnerId, PartnerUserId};
+use super::model::{Role, text_enum};
+
+text_enum!(/// A permission of SPEC §3's table.
+Permission {
+    /// View customers, subscriptions, offers and eligibility.
+    ViewCatalogAndCustomers = "VIEW_CATALOG_AND_CUSTOMERS",
+    SubmitUpgradeOrders = "SUBMIT_UPGRADE_ORDERS",
+    ViewUpgradeOrders = "VIEW_UPGRADE_ORDERS",
+    ResolveCreditChecks = "RESOLVE_CREDIT_CHECKS",
+    ManageRoles = "MANAGE_ROLES",
+});
+
+impl Role {
+    /// The permissions a role grants (one column of SPEC §3's table).
+    pub fn permissions(self) -> &'static [Permission] {
+        use Permission::*;
+        match self {
+            Role::GlobalAdmin => &[
+                ViewCatalogAndCustomers,
+                SubmitUpgradeOrders,
+                ViewUpgradeOrders,
+                ResolveCreditChecks,
+                ManageRoles,
+            ],
+            Role::UserManagementAdmin => &[
+                ViewCatalogAndCustomers,
+                SubmitUpgradeOrders,
+                ViewUpgradeOrders,
+                ManageRoles,
+            ],
+            Role::AdminAgent | Role::SalesAgent | Role::HelpdeskAgent => {
+                &[ViewCatalogAndCustomers, SubmitUpgradeOrders, ViewUpgradeOrders]
+            }
+            Role::BillingAdmin => &[ViewUpgradeOrders, ResolveCreditChecks],
+        }
+    }
+}
+
+/// Who is calling: a partner user, or an app (service-to-service, no user).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Principal {
+    User {
+        id: PartnerUserId,
+        upn: String,
+        display_name: String,
+    },
+    App {
+        app_id: String,
+    },
+}
+
+/// An authenticated caller with the roles read from the database.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Caller {
+    pub partner_id: PartnerId,
+    pub principal: Principal,
+    pub roles: BTreeSet<Role>,
+}
+
+/// What an app (service-to-service) caller may do without a user: read and
+/// check eligibility (SPEC §3).
+const APP_PERMISSIONS: &[Permission] = &[
+    Permission::ViewCatalogAndCustomers,
+    Permission::ViewUpgradeOrders,
+];
+
+impl Caller {
+    /// True for a user caller; license transfer needs one (SPEC §3).
+    pub fn has_user_context(&self) -> bool {
+        matches!(self.principal, Principal::User { .. })
+    }
+
+    pub fn permissions(&self) -> BTreeSet<Permission> {
+        match self.principal {
+            Principal::App { .. } => APP_PERMISSIONS.iter().copied().collect(),
+            Principal::User { .. } => self
+                .roles
+                .iter()
+                .flat_map(|r| r.permissions().iter().copied())
+                .collect(),
+        }
+    }
+
+    pub fn can(&self, permission: Permission) -> bool {
+        match self.principal {
+            Principal::App { .. } => APP_PERMISSIONS.contains(&permission),
+            Principal::User { .. } => self
+                .roles
+                .iter()
+                .any(|r| r.permissions().contains(&permission)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn user(roles: &[Role]) -> Caller {
+        Caller {
+            partner_id: PartnerId::new_v4(),
+            principal: Principal::User {
+                id: PartnerUserId::new_v4(),
+                upn: "a@b".into(),
+                display_name: "A".into(),
+            },
+            roles: roles.iter().copied().collect(),
+        }
+    }
+
+    /// SPEC §3, row by row: (permission, [GA, UMA, AA, SA, HA, BA]).
+    #[test]
+    fn the_permission_matrix_of_spec_3() {
+        use Permission::*;
+        let roles = [
+            Role::GlobalAdmin,
+            Role::UserManagementAdmin,
+            Role::AdminAgent,
+            Role::SalesAgent,
+            Role::HelpdeskAgent,
+            Role::BillingAdmin,
+        ];
+        let table = [
+            (ViewCatalogAndCustomers, [true, true, true, true, true, false]),
+            (SubmitUpgradeOrders, [true, true, true, true, true, false]),
+            (ViewUpgradeOrders, [true, true, true, true, true, true]),
+            (ResolveCreditChecks, [true, false, false, false, false, true]),
+            (ManageRoles, [true, true, false, false, false, false]),
+        ];
+        for (perm, row) in table {
+            for (role, allowed) in roles.iter().zip(row) {
+                assert_eq!(user(&[*role]).can(perm), allowed, "{role} {perm}");
+            }
+        }
+    }
+
+    #[test]
+    fn no_role_no_permission_and_apps_only_read() {
+        assert!(user(&[]).permissions().is_empty());
+        let app = Caller {
+            partner_id: PartnerId::new_v4(),
+            principal: Principal::App { app_id: "svc".into() },
+            roles: Default::default(),
+        };
+        assert!(app.can(Permission::ViewCatalogAndCustomers));
+        assert!(!app.can(Permission::SubmitUpgradeOrders));
+        assert!(!app.can(Permission::ManageRoles));
+        assert!(!app.has_user_context());
+    }
+}
