@@ -4,9 +4,6 @@
 //! catalog and itself and either yields a [`ValidDataset`] or every problem,
 //! each naming the record and the field. Nothing is written before that.
 
-use serde::Deserialize;
-
-use super::catalog::Catalog;
 use super::ids::*;
 use super::model::*;
 
