@@ -13,7 +13,7 @@ pub use page::{Page, PageRequest};
 
 use crate::domain::dataset::ValidDataset;
 use crate::domain::ids::{CustomerId, PartnerId, PartnerUserId};
-use crate::domain::model::{Customer, CustomerSnapshot, PartnerUser, Subscription};
+use crate::domain::model::{Customer, CustomerSnapshot, Partner, PartnerUser, Subscription};
 
 pub type Result<T, E = StorageError> = std::result::Result<T, E>;
 
@@ -44,6 +44,13 @@ pub trait Store: Send + Sync + 'static {
 
     /// Whether the partner tenant exists.
     async fn partner_exists(&self, partner: PartnerId) -> Result<bool>;
+
+    /// The partner tenant.
+    async fn partner(&self, partner: PartnerId) -> Result<Option<Partner>>;
+
+    /// A partner user by user principal name (case-insensitive), with roles;
+    /// used by `csp-upgrades token --user`.
+    async fn partner_user_by_upn(&self, upn: &str) -> Result<Option<PartnerUser>>;
 
     /// A partner user with their roles, read fresh from the database.
     async fn partner_user(
