@@ -4,8 +4,27 @@
 //!
 //! # Layout
 //!
-//! - [`domain`]: the rules, pure (catalog, eligibility, datasets, the model).
-//! - [`storage`]: the `Store` trait and its SQLite and Postgres backends.
+//! - [`domain`]: the rules, pure: catalog, eligibility, datasets, roles, the
+//!   model. No I/O, no clock; most tests live here.
+//! - [`storage`]: the `Store` trait and its SQLite and Postgres backends, with
+//!   migrations under `migrations/`.
+//! - [`grpc`]: one file per `csp.v1` service, the proto conversions and the
+//!   API error with its `google.rpc` details.
+//! - [`auth`]: bearer tokens (dev HS256 key or JWKS) and the layer that
+//!   resolves the caller of every `csp.v1` call.
+//! - [`server`]: `run(listener, ...)`, health, reflection, graceful shutdown.
+//! - [`startup`]: opening the database and loading the demo dataset.
+//! - [`config`], [`telemetry`], [`commands`]: flags, logs, and what each
+//!   subcommand of the `csp-upgrades` binary does.
 
+pub mod auth;
+pub mod clock;
+pub mod commands;
+pub mod config;
 pub mod domain;
+pub mod grpc;
+pub mod server;
+pub mod startup;
+pub mod state;
 pub mod storage;
+pub mod telemetry;

@@ -1,0 +1,142 @@
+//! What each subcommand does; `main.rs` only parses and dispatches.
+
+use std::sync::Arc;
+
+use anyhow::{Context, bail};
+
+use crate::auth::jwt::{self, Claims, TokenVerifier};
+use crate::clock::SystemClock;
+use crate::config::{Common, ImportArgs, ServeArgs, TokenArgs};
+use crate::domain::catalog::Catalog;
+use crate::domain::dataset::Dataset;
+use crate::domain::ids::PartnerId;
+use crate::server::{self, Database};
+use crate::startup;
+use crate::state::AppState;
+
+pub fn load_catalog(common: &Common) -> anyhow::Result<Catalog> {
+    match &common.catalog_file {
+        Some(path) => Catalog::from_file(path)
+            .with_context(|| format!("catalog {} is invalid", path.display())),
+        None => Catalog::builtin().context("the built-in catalog is invalid"),
+    }
+}
+
+pub fn verifier(common: &Common) -> anyhow::Result<TokenVerifier> {
+    Ok(match &common.jwks_file {
+        Some(path) => TokenVerifier::from_jwks_file(path, &common.jwt_issuer, &common.jwt_audience)?,
+        None => {
+            let key = jwt::load_or_create_dev_key(&common.data_dir).with_context(|| {
+                format!("dev signing key in {}", common.data_dir.display())
+            })?;
+            TokenVerifier::dev(&key, &common.jwt_issuer, &common.jwt_audience)
+        }
+    })
+}
+
+pub async fn serve(common: &Common, args: &ServeArgs) -> anyhow::Result<()> {
+    let catalog = Arc::new(load_catalog(common)?);
+    let verifier = verifier(common)?;
+    let url = common.database_url();
+    let is_sqlite = url.starts_with("sqlite:");
+    let state = AppState::new(catalog, verifier, Arc::new(SystemClock));
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.listen))?;
+    tracing::info!(
+        listen = %listener.local_addr()?,
+        database = %crate::storage::redacted(&url),
+        auth = ?state.verifier(),
+        "csp-upgrades listening; get a token with: csp-upgrades token --user ga@contoso-csp.example"
+    );
+    let database = Database {
+        url,
+        load_demo: args.demo_data.unwrap_or(is_sqlite),
+    };
+    server::run(listener, state, database, shutdown_signal()).await
+}
+
+/// SIGTERM (Kubernetes) or Ctrl-C.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}
+
+/// Prints a token for a partner user (looked up by UPN) or an app.
+pub async fn token(common: &Common, args: &TokenArgs) -> anyhow::Result<()> {
+    let verifier = verifier(common)?;
+    let now = chrono::Utc::now().timestamp();
+    let (sub, partner_id, app_id) = match (&args.user, &args.app) {
+        (Some(upn), None) => {
+            let catalog = load_catalog(common)?;
+            let url = common.database_url();
+            let store = startup::open_store(&url, &catalog, url.starts_with("sqlite:")).await?;
+            let user = store
+                .partner_user_by_upn(upn)
+                .await?
+                .with_context(|| format!("no partner user with UPN {upn}"))?;
+            (user.id.to_string(), user.partner_id, None)
+        }
+        (None, Some(app)) => {
+            let partner = args.partner.as_deref().unwrap_or_default();
+            let partner = PartnerId::parse(partner).context("--partner must be a partner id (UUID)")?;
+            (app.clone(), partner, Some(app.clone()))
+        }
+        _ => bail!("give --user <upn> or --app <id> --partner <partner-id>"),
+    };
+    let claims = Claims {
+        iss: verifier.issuer().to_owned(),
+        aud: verifier.audience().to_owned(),
+        sub,
+        exp: now + args.ttl,
+        nbf: None,
+        iat: now,
+        partner_id: partner_id.to_string(),
+        app_id,
+    };
+    println!("{}", verifier.mint_dev(&claims)?);
+    Ok(())
+}
+
+/// Validates the whole file before writing anything, then writes it in one
+/// transaction.
+pub async fn import(common: &Common, args: &ImportArgs) -> anyhow::Result<()> {
+    let catalog = load_catalog(common)?;
+    let text = std::fs::read_to_string(&args.file)
+        .with_context(|| format!("cannot read {}", args.file.display()))?;
+    let dataset = Dataset::from_json(&text)
+        .with_context(|| format!("{} is not a dataset", args.file.display()))?
+        .validate(&catalog)
+        .map_err(|errors| {
+            let list: Vec<String> = errors.iter().map(|e| format!("  - {e}")).collect();
+            anyhow::anyhow!(
+                "{} has {} error(s); nothing was imported:\n{}",
+                args.file.display(),
+                errors.len(),
+                list.join("\n")
+            )
+        })?;
+    let store = startup::open_store(&common.database_url(), &catalog, false).await?;
+    let summary = store
+        .import(&dataset)
+        .await
+        .context("import failed; nothing was imported")?;
+    println!("imported {summary:?}");
+    Ok(())
+}

@@ -1,0 +1,118 @@
+//! Command line and environment. Every flag has an environment variable;
+//! `--help` documents them all.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(name = "csp-upgrades", version, about = "CSP subscription upgrade service (gRPC)")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub common: Common,
+    #[command(flatten)]
+    pub serve: ServeArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the gRPC server (the default when no command is given).
+    Serve,
+    /// Print a bearer token signed with the development key.
+    Token(TokenArgs),
+    /// Load a JSON dataset (docs/dataset.md) into the database: all or nothing.
+    Import(ImportArgs),
+}
+
+/// Settings every command uses.
+#[derive(Args, Clone)]
+pub struct Common {
+    /// Database URL: `sqlite:PATH` or `postgres://...`. Default: an embedded
+    /// SQLite file in the data directory.
+    #[arg(long, env = "DATABASE_URL", global = true)]
+    pub database_url: Option<String>,
+    /// Directory for the embedded database and the development signing key.
+    #[arg(long, env = "CSP_DATA_DIR", default_value = "data", global = true)]
+    pub data_dir: PathBuf,
+    /// Offer catalog file; default: the catalog built into the binary.
+    #[arg(long, env = "CSP_CATALOG_FILE", global = true)]
+    pub catalog_file: Option<PathBuf>,
+    /// JWKS file with the RS256/ES256 keys tokens are signed with. When set,
+    /// the development key is never accepted.
+    #[arg(long, env = "CSP_JWKS_FILE", global = true)]
+    pub jwks_file: Option<PathBuf>,
+    /// Required `iss` claim.
+    #[arg(long, env = "CSP_JWT_ISSUER", default_value = "csp-upgrades-dev", global = true)]
+    pub jwt_issuer: String,
+    /// Required `aud` claim.
+    #[arg(long, env = "CSP_JWT_AUDIENCE", default_value = "csp-upgrades", global = true)]
+    pub jwt_audience: String,
+    /// Log format.
+    #[arg(long, env = "CSP_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
+    pub log_format: LogFormat,
+}
+
+impl Common {
+    pub fn database_url(&self) -> String {
+        self.database_url.clone().unwrap_or_else(|| {
+            format!("sqlite:{}", self.data_dir.join("csp-upgrades.db").display())
+        })
+    }
+}
+
+/// The URL's password never reaches a log.
+impl std::fmt::Debug for Common {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Common")
+            .field("database_url", &crate::storage::redacted(&self.database_url()))
+            .field("data_dir", &self.data_dir)
+            .field("catalog_file", &self.catalog_file)
+            .field("jwks_file", &self.jwks_file)
+            .field("jwt_issuer", &self.jwt_issuer)
+            .field("jwt_audience", &self.jwt_audience)
+            .field("log_format", &self.log_format)
+            .finish()
+    }
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "CSP_LISTEN", default_value = "127.0.0.1:50051")]
+    pub listen: SocketAddr,
+    /// Import the demo dataset into an empty database. Default: yes for the
+    /// embedded SQLite database, no for Postgres.
+    #[arg(long, env = "CSP_DEMO_DATA")]
+    pub demo_data: Option<bool>,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct TokenArgs {
+    /// User principal name of a partner user (see the README for demo users).
+    #[arg(long, conflicts_with = "app")]
+    pub user: Option<String>,
+    /// Issue an app (service-to-service) token with this app id instead.
+    #[arg(long, requires = "partner")]
+    pub app: Option<String>,
+    /// Partner id, for app tokens.
+    #[arg(long)]
+    pub partner: Option<String>,
+    /// Lifetime in seconds.
+    #[arg(long, default_value_t = 12 * 3600)]
+    pub ttl: i64,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct ImportArgs {
+    /// The dataset file (JSON).
+    pub file: PathBuf,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}

@@ -1,0 +1,151 @@
+//! The API error: every way an RPC can fail, mapped exhaustively to a gRPC
+//! status with `google.rpc` details (SPEC §7). Handlers return
+//! `Result<_, ApiError>`; nothing else builds a `tonic::Status`.
+
+use std::collections::HashMap;
+
+use tonic::{Code, Status};
+use tonic_types::{ErrorDetails, StatusExt};
+
+use crate::domain::roles::Permission;
+use crate::storage::StorageError;
+
+/// `ErrorInfo.domain` of every error this service sends.
+pub const ERROR_DOMAIN: &str = "csp-upgrades.v1";
+
+/// One violated precondition: `kind` is the reason code (e.g.
+/// `UPGRADE_IN_PROGRESS`), `subject` what it is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Violation {
+    pub kind: String,
+    pub subject: String,
+    pub description: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// `INVALID_ARGUMENT`, with a `BadRequest` naming the field.
+    #[error("invalid {field}: {description}")]
+    InvalidArgument {
+        field: &'static str,
+        description: String,
+    },
+    /// `UNAUTHENTICATED`: no valid credential. The message says what is wrong
+    /// with the token, never anything about the partner's data.
+    #[error("{0}")]
+    Unauthenticated(String),
+    /// `PERMISSION_DENIED`, with an `ErrorInfo` naming the missing permission.
+    #[error("the caller's roles do not grant {0}")]
+    PermissionDenied(Permission),
+    /// `NOT_FOUND`; also what another partner's data answers.
+    #[error("{kind} {id} not found")]
+    NotFound { kind: &'static str, id: String },
+    /// `FAILED_PRECONDITION`: the state forbids the action. `reason` goes in
+    /// `ErrorInfo`, each violation in `PreconditionFailure`.
+    #[error("{message}")]
+    FailedPrecondition {
+        reason: String,
+        message: String,
+        violations: Vec<Violation>,
+    },
+    /// `UNAVAILABLE`: the database cannot be reached, or start-up is not done.
+    #[error("service unavailable: {0}")]
+    Unavailable(String),
+    /// `INTERNAL`: logged in full, answered with a generic message.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl ApiError {
+    pub fn invalid(field: &'static str, description: impl Into<String>) -> Self {
+        ApiError::InvalidArgument {
+            field,
+            description: description.into(),
+        }
+    }
+
+    pub fn not_found(kind: &'static str, id: impl ToString) -> Self {
+        ApiError::NotFound {
+            kind,
+            id: id.to_string(),
+        }
+    }
+}
+
+impl From<StorageError> for ApiError {
+    fn from(e: StorageError) -> Self {
+        match e {
+            StorageError::Unavailable(_) => {
+                tracing::warn!(error = %e, "database unavailable");
+                ApiError::Unavailable("the database cannot be reached; retry later".into())
+            }
+            StorageError::BadPageToken => ApiError::invalid(
+                "page_token",
+                "not a page token issued by this service for this list",
+            ),
+            StorageError::Conflict(_)
+            | StorageError::Database(_)
+            | StorageError::Corrupt(_)
+            | StorageError::Migrate(_) => ApiError::Internal(format!("{e:?}")),
+        }
+    }
+}
+
+impl From<ApiError> for Status {
+    fn from(e: ApiError) -> Status {
+        let message = e.to_string();
+        match e {
+            ApiError::InvalidArgument { field, description } => Status::with_error_details(
+                Code::InvalidArgument,
+                message,
+                ErrorDetails::with_bad_request_violation(field, description),
+            ),
+            ApiError::Unauthenticated(_) => Status::with_error_details(
+                Code::Unauthenticated,
+                message,
+                ErrorDetails::with_error_info("UNAUTHENTICATED", ERROR_DOMAIN, HashMap::new()),
+            ),
+            ApiError::PermissionDenied(permission) => Status::with_error_details(
+                Code::PermissionDenied,
+                message,
+                ErrorDetails::with_error_info(
+                    "PERMISSION_MISSING",
+                    ERROR_DOMAIN,
+                    HashMap::from([("permission".to_owned(), permission.as_str().to_owned())]),
+                ),
+            ),
+            ApiError::NotFound { kind, id } => Status::with_error_details(
+                Code::NotFound,
+                message,
+                ErrorDetails::with_resource_info(kind, id, "", "not found"),
+            ),
+            ApiError::FailedPrecondition {
+                reason,
+                violations,
+                ..
+            } => {
+                let mut details = ErrorDetails::with_error_info(
+                    reason,
+                    ERROR_DOMAIN,
+                    HashMap::from([(
+                        "reasons".to_owned(),
+                        violations
+                            .iter()
+                            .map(|v| v.kind.as_str())
+                            .collect::<Vec<_>>()
+                            .join(","),
+                    )]),
+                );
+                for v in violations {
+                    details.add_precondition_failure_violation(v.kind, v.subject, v.description);
+                }
+                Status::with_error_details(Code::FailedPrecondition, message, details)
+            }
+            ApiError::Unavailable(_) => Status::unavailable(message),
+            ApiError::Internal(detail) => {
+                tracing::error!(error = %detail, "internal error");
+                Status::internal("internal error; it has been logged")
+            }
+        }
+    }
+}

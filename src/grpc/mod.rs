@@ -1,0 +1,37 @@
+//! The gRPC API: one file per `csp.v1` service. A handler reads the request,
+//! validates it, takes the caller from the request extensions, checks the
+//! permission of SPEC §3, calls storage and the domain, and converts back.
+
+pub mod convert;
+pub mod customer;
+pub mod error;
+pub mod offer;
+pub mod partner_role;
+mod validate;
+
+/// The generated `csp.v1` messages, clients and servers.
+pub mod pb {
+    tonic::include_proto!("csp.v1");
+
+    /// The encoded descriptor set of every `csp.v1` file, for reflection.
+    pub const FILE_DESCRIPTOR_SET: &[u8] =
+        include_bytes!(concat!(env!("OUT_DIR"), "/csp_descriptor.bin"));
+}
+
+use crate::domain::roles::{Caller, Permission};
+use error::ApiError;
+
+/// Refuses the call unless the caller's roles grant `permission`.
+pub fn require(caller: &Caller, permission: Permission) -> Result<(), ApiError> {
+    if caller.can(permission) {
+        Ok(())
+    } else {
+        Err(ApiError::PermissionDenied(permission))
+    }
+}
+
+impl From<crate::storage::StorageError> for tonic::Status {
+    fn from(e: crate::storage::StorageError) -> Self {
+        ApiError::from(e).into()
+    }
+}

@@ -1,0 +1,153 @@
+//! The server: `run(listener, ...)` serves every service on a listener the
+//! caller bound (tests bind port 0), reports health, and drains on shutdown.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use backon::{ExponentialBuilder, Retryable};
+use tokio::net::TcpListener;
+use tokio_stream::wrappers::TcpListenerStream;
+use tonic::transport::Server;
+use tonic_health::ServingStatus;
+use tonic_health::server::HealthReporter;
+
+use crate::auth::layer::AuthLayer;
+use crate::grpc::customer::CustomerApi;
+use crate::grpc::offer::OfferApi;
+use crate::grpc::partner_role::PartnerRoleApi;
+use crate::grpc::pb;
+use crate::startup;
+use crate::state::AppState;
+
+/// Health service name that answers `SERVING` whenever the process can answer
+/// at all: the liveness probe, which must not depend on the database.
+pub const LIVENESS_SERVICE: &str = "liveness";
+
+/// The `csp.v1` services whose health follows the database.
+const SERVICES: &[&str] = &[
+    "csp.v1.CustomerService",
+    "csp.v1.OfferService",
+    "csp.v1.PartnerRoleService",
+    "csp.v1.UpgradeService",
+];
+
+/// Largest request accepted; every request of the API is small.
+const MAX_REQUEST_BYTES: usize = 1024 * 1024;
+/// Largest response sent (a page of 1000 subscriptions fits easily).
+const MAX_RESPONSE_BYTES: usize = 16 * 1024 * 1024;
+
+/// Where the data lives and whether to seed it.
+#[derive(Debug, Clone)]
+pub struct Database {
+    pub url: String,
+    /// Import the demo dataset when the database is empty.
+    pub load_demo: bool,
+}
+
+macro_rules! limited {
+    ($server:expr) => {
+        $server
+            .max_decoding_message_size(MAX_REQUEST_BYTES)
+            .max_encoding_message_size(MAX_RESPONSE_BYTES)
+    };
+}
+
+/// Serves until `shutdown` resolves, then turns health `NOT_SERVING` and
+/// lets in-flight calls finish. The database is opened in the background:
+/// health says `SERVING` only once it answers, and `csp.v1` calls answer
+/// `UNAVAILABLE` until then.
+pub async fn run(
+    listener: TcpListener,
+    state: AppState,
+    database: Database,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let (health, health_service) = tonic_health::server::health_reporter();
+    set_all(&health, ServingStatus::NotServing).await;
+    health
+        .set_service_status(LIVENESS_SERVICE, ServingStatus::Serving)
+        .await;
+
+    let opener = tokio::spawn(open_database(state.clone(), database, health.clone()));
+
+    let reflection_v1 = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(pb::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .build_v1()?;
+    let reflection_v1alpha = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(pb::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .build_v1alpha()?;
+
+    let drain_health = health.clone();
+    let signal = async move {
+        shutdown.await;
+        tracing::info!("shutting down: health NOT_SERVING, draining in-flight calls");
+        set_all(&drain_health, ServingStatus::NotServing).await;
+    };
+
+    let result = Server::builder()
+        .layer(AuthLayer::new(state.clone()))
+        .add_service(health_service)
+        .add_service(reflection_v1)
+        .add_service(reflection_v1alpha)
+        .add_service(limited!(pb::customer_service_server::CustomerServiceServer::new(
+            CustomerApi::new(state.clone())
+        )))
+        .add_service(limited!(pb::offer_service_server::OfferServiceServer::new(
+            OfferApi::new(state.clone())
+        )))
+        .add_service(limited!(
+            pb::partner_role_service_server::PartnerRoleServiceServer::new(PartnerRoleApi::new(
+                state.clone()
+            ))
+        ))
+        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), signal)
+        .await;
+    opener.abort();
+    Ok(result?)
+}
+
+async fn set_all(health: &HealthReporter, status: ServingStatus) {
+    health.set_service_status("", status).await;
+    for service in SERVICES {
+        health.set_service_status(*service, status).await;
+    }
+}
+
+/// Opens the database, retrying with backoff until it answers, then keeps
+/// watching it so health follows the database.
+async fn open_database(state: AppState, database: Database, health: HealthReporter) {
+    let open = || startup::open_store(&database.url, state.catalog(), database.load_demo);
+    let store = open
+        .retry(
+            ExponentialBuilder::default()
+                .with_min_delay(Duration::from_millis(100))
+                .with_max_delay(Duration::from_secs(5))
+                .without_max_times(),
+        )
+        .notify(|e, wait| tracing::warn!(error = %format!("{e:#}"), ?wait, "database not ready; retrying"))
+        .await
+        .expect("retries forever");
+    tracing::info!(backend = store.backend(), "database ready");
+    state.set_store(Arc::clone(&store));
+    set_all(&health, ServingStatus::Serving).await;
+
+    let mut serving = true;
+    let mut tick = tokio::time::interval(Duration::from_secs(5));
+    loop {
+        tick.tick().await;
+        let up = store.ping().await.is_ok();
+        if up != serving {
+            serving = up;
+            tracing::warn!(up, "database reachability changed");
+            let status = if up {
+                ServingStatus::Serving
+            } else {
+                ServingStatus::NotServing
+            };
+            set_all(&health, status).await;
+        }
+    }
+}
