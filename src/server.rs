@@ -16,6 +16,7 @@ use crate::auth::layer::AuthLayer;
 use crate::grpc::customer::CustomerApi;
 use crate::grpc::offer::OfferApi;
 use crate::grpc::partner_role::PartnerRoleApi;
+use crate::grpc::upgrade::UpgradeApi;
 use crate::grpc::pb;
 use crate::startup;
 use crate::state::AppState;
@@ -102,6 +103,9 @@ pub async fn run(
             pb::partner_role_service_server::PartnerRoleServiceServer::new(PartnerRoleApi::new(
                 state.clone()
             ))
+        ))
+        .add_service(limited!(
+            pb::upgrade_service_server::UpgradeServiceServer::new(UpgradeApi::new(state.clone()))
         ))
         .serve_with_incoming_shutdown(TcpListenerStream::new(listener), signal)
         .await;

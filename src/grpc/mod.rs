@@ -7,6 +7,7 @@ pub mod customer;
 pub mod error;
 pub mod offer;
 pub mod partner_role;
+pub mod upgrade;
 mod validate;
 
 /// The generated `csp.v1` messages, clients and servers.

@@ -1,0 +1,203 @@
+//! `csp.v1.UpgradeService`: "Upgrade now" eligibility.
+
+use tonic::{Request, Response, Status};
+
+use super::pb::upgrade_service_server::UpgradeService;
+use super::pb::{CheckUpgradeEligibilityRequest, CheckUpgradeEligibilityResponse};
+use super::{convert, pb, require, validate};
+use crate::auth;
+use crate::domain::eligibility::{
+    self, Eligibility, EligibilityError, ManualPath, Reason, Remedy, SubscriptionRef,
+    TargetEligibility,
+};
+use crate::domain::roles::Permission;
+use crate::grpc::error::ApiError;
+use crate::state::AppState;
+
+pub struct UpgradeApi {
+    state: AppState,
+}
+
+impl UpgradeApi {
+    pub fn new(state: AppState) -> Self {
+        UpgradeApi { state }
+    }
+}
+
+impl From<EligibilityError> for ApiError {
+    fn from(e: EligibilityError) -> Self {
+        match e {
+            EligibilityError::SubscriptionNotFound(id) => ApiError::not_found("subscription", id),
+            EligibilityError::UnknownTargetOffer(id) => ApiError::not_found("offer", id),
+        }
+    }
+}
+
+#[tonic::async_trait]
+impl UpgradeService for UpgradeApi {
+    async fn check_upgrade_eligibility(
+        &self,
+        request: Request<CheckUpgradeEligibilityRequest>,
+    ) -> Result<Response<CheckUpgradeEligibilityResponse>, Status> {
+        let caller = auth::caller(&request)?;
+        require(&caller, Permission::ViewCatalogAndCustomers)?;
+        let CheckUpgradeEligibilityRequest {
+            customer_id,
+            subscription_id,
+            target_offer_id,
+        } = request.into_inner();
+        let customer_id = validate::customer_id(&customer_id)?;
+        let subscription_id = validate::subscription_id(&subscription_id)?;
+        let target = match target_offer_id.as_str() {
+            "" => None,
+            id => Some(validate::offer_id("target_offer_id", id)?),
+        };
+
+        let snapshot = self
+            .state
+            .store()?
+            .snapshot(caller.partner_id, customer_id)
+            .await?
+            .ok_or_else(|| ApiError::not_found("customer", customer_id))?;
+        let answer = eligibility::check(
+            self.state.catalog(),
+            &snapshot,
+            &caller,
+            self.state.clock().now(),
+            subscription_id,
+            target.as_ref(),
+        )
+        .map_err(ApiError::from)?;
+        Ok(Response::new(response(customer_id.to_string(), answer, &self.state)))
+    }
+}
+
+fn response(customer_id: String, e: Eligibility, state: &AppState) -> CheckUpgradeEligibilityResponse {
+    let Eligibility {
+        source,
+        source_reasons,
+        targets,
+    } = e;
+    CheckUpgradeEligibilityResponse {
+        customer_id,
+        subscription_id: source.id.to_string(),
+        source_offer_id: source.offer_id.to_string(),
+        targets: targets.into_iter().map(|t| target(t, state)).collect(),
+        source_reasons: source_reasons.into_iter().map(reason).collect(),
+    }
+}
+
+fn target(t: TargetEligibility, state: &AppState) -> pb::TargetEligibility {
+    let TargetEligibility {
+        target,
+        in_matrix,
+        eligible,
+        upgrade_types,
+        min_quantity,
+        max_quantity,
+        reasons,
+        dropped_add_ons,
+        carried_add_ons,
+        manual_path,
+    } = t;
+    pb::TargetEligibility {
+        target_offer_name: state
+            .catalog()
+            .offer(&target)
+            .map(|o| o.name.clone())
+            .unwrap_or_default(),
+        target_offer_id: target.to_string(),
+        eligible,
+        allowed_upgrade_types: upgrade_types.into_iter().map(convert::upgrade_type).collect(),
+        min_quantity,
+        max_quantity,
+        reasons: reasons.into_iter().map(reason).collect(),
+        dropped_add_ons: dropped_add_ons.into_iter().map(subscription_ref).collect(),
+        carried_add_ons: carried_add_ons.into_iter().map(subscription_ref).collect(),
+        manual_path: manual_path.map(manual),
+        in_matrix,
+    }
+}
+
+pub fn reason(r: Reason) -> pb::Reason {
+    let Reason {
+        code,
+        message,
+        details,
+        subscriptions,
+        remedy: r_remedy,
+    } = r;
+    pb::Reason {
+        code: pb::ReasonCode::from_str_name(code.as_str()).map_or(0, |c| c as i32),
+        message,
+        details: details.into_iter().collect(),
+        subscriptions: subscriptions.into_iter().map(subscription_ref).collect(),
+        remedy: remedy(r_remedy) as i32,
+    }
+}
+
+fn remedy(r: Remedy) -> pb::Remedy {
+    match r {
+        Remedy::Wait => pb::Remedy::Wait,
+        Remedy::ResolveLicenseConflict => pb::Remedy::ResolveLicenseConflict,
+        Remedy::PayBalance => pb::Remedy::PayBalance,
+        Remedy::CancelInOtherChannel => pb::Remedy::CancelInOtherChannel,
+        Remedy::ChangePlanManually => pb::Remedy::ChangePlanManually,
+        Remedy::ContactSupport => pb::Remedy::ContactSupport,
+        Remedy::RequestDelegatedAdmin => pb::Remedy::RequestDelegatedAdmin,
+        Remedy::BuyPaidPlanFirst => pb::Remedy::BuyPaidPlanFirst,
+        Remedy::ReactivateSubscription => pb::Remedy::ReactivateSubscription,
+        Remedy::ChooseAnotherTarget => pb::Remedy::ChooseAnotherTarget,
+        Remedy::ConsolidatePlans => pb::Remedy::ConsolidatePlans,
+        Remedy::RemoveAddOn => pb::Remedy::RemoveAddOn,
+    }
+}
+
+fn subscription_ref(s: SubscriptionRef) -> pb::ConflictingSubscription {
+    let SubscriptionRef {
+        id,
+        offer_id,
+        channel,
+        status,
+    } = s;
+    pb::ConflictingSubscription {
+        subscription_id: id.to_string(),
+        offer_id: offer_id.to_string(),
+        channel: convert::channel(channel),
+        status: convert::status(status),
+    }
+}
+
+fn manual(m: ManualPath) -> pb::ManualPath {
+    let ManualPath {
+        licenses_to_buy,
+        users_to_reassign,
+        backup_data_first,
+        one_way,
+        steps,
+    } = m;
+    pb::ManualPath {
+        licenses_to_buy,
+        users_to_reassign,
+        backup_data_first,
+        one_way,
+        steps,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::domain::eligibility::ReasonCode;
+    use crate::grpc::pb;
+
+    /// The 24 codes of SPEC §4 have the same names and numbers in the domain
+    /// and in the contract.
+    #[test]
+    fn reason_codes_match_the_contract() {
+        assert_eq!(ReasonCode::ALL.len(), 24);
+        for (i, code) in ReasonCode::ALL.iter().enumerate() {
+            let pb = pb::ReasonCode::from_str_name(code.as_str()).expect(code.as_str());
+            assert_eq!(pb as usize, i + 1, "{}", code.as_str());
+        }
+    }
+}
