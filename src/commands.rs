@@ -24,11 +24,12 @@ pub fn load_catalog(common: &Common) -> anyhow::Result<Catalog> {
 
 pub fn verifier(common: &Common) -> anyhow::Result<TokenVerifier> {
     Ok(match &common.jwks_file {
-        Some(path) => TokenVerifier::from_jwks_file(path, &common.jwt_issuer, &common.jwt_audience)?,
+        Some(path) => {
+            TokenVerifier::from_jwks_file(path, &common.jwt_issuer, &common.jwt_audience)?
+        }
         None => {
-            let key = jwt::load_or_create_dev_key(&common.data_dir).with_context(|| {
-                format!("dev signing key in {}", common.data_dir.display())
-            })?;
+            let key = jwt::load_or_create_dev_key(&common.data_dir)
+                .with_context(|| format!("dev signing key in {}", common.data_dir.display()))?;
             TokenVerifier::dev(&key, &common.jwt_issuer, &common.jwt_audience)
         }
     })
@@ -95,7 +96,8 @@ pub async fn token(common: &Common, args: &TokenArgs) -> anyhow::Result<()> {
         }
         (None, Some(app)) => {
             let partner = args.partner.as_deref().unwrap_or_default();
-            let partner = PartnerId::parse(partner).context("--partner must be a partner id (UUID)")?;
+            let partner =
+                PartnerId::parse(partner).context("--partner must be a partner id (UUID)")?;
             (app.clone(), partner, Some(app.clone()))
         }
         _ => bail!("give --user <upn> or --app <id> --partner <partner-id>"),

@@ -7,7 +7,11 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 #[derive(Debug, Parser)]
-#[command(name = "csp-upgrades", version, about = "CSP subscription upgrade service (gRPC)")]
+#[command(
+    name = "csp-upgrades",
+    version,
+    about = "CSP subscription upgrade service (gRPC)"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -45,10 +49,20 @@ pub struct Common {
     #[arg(long, env = "CSP_JWKS_FILE", global = true)]
     pub jwks_file: Option<PathBuf>,
     /// Required `iss` claim.
-    #[arg(long, env = "CSP_JWT_ISSUER", default_value = "csp-upgrades-dev", global = true)]
+    #[arg(
+        long,
+        env = "CSP_JWT_ISSUER",
+        default_value = "csp-upgrades-dev",
+        global = true
+    )]
     pub jwt_issuer: String,
     /// Required `aud` claim.
-    #[arg(long, env = "CSP_JWT_AUDIENCE", default_value = "csp-upgrades", global = true)]
+    #[arg(
+        long,
+        env = "CSP_JWT_AUDIENCE",
+        default_value = "csp-upgrades",
+        global = true
+    )]
     pub jwt_audience: String,
     /// Log format.
     #[arg(long, env = "CSP_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
@@ -67,7 +81,10 @@ impl Common {
 impl std::fmt::Debug for Common {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Common")
-            .field("database_url", &crate::storage::redacted(&self.database_url()))
+            .field(
+                "database_url",
+                &crate::storage::redacted(&self.database_url()),
+            )
             .field("data_dir", &self.data_dir)
             .field("catalog_file", &self.catalog_file)
             .field("jwks_file", &self.jwks_file)

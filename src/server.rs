@@ -16,8 +16,8 @@ use crate::auth::layer::AuthLayer;
 use crate::grpc::customer::CustomerApi;
 use crate::grpc::offer::OfferApi;
 use crate::grpc::partner_role::PartnerRoleApi;
-use crate::grpc::upgrade::UpgradeApi;
 use crate::grpc::pb;
+use crate::grpc::upgrade::UpgradeApi;
 use crate::startup;
 use crate::state::AppState;
 
@@ -93,9 +93,11 @@ pub async fn run(
         .add_service(health_service)
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha)
-        .add_service(limited!(pb::customer_service_server::CustomerServiceServer::new(
-            CustomerApi::new(state.clone())
-        )))
+        .add_service(limited!(
+            pb::customer_service_server::CustomerServiceServer::new(CustomerApi::new(
+                state.clone()
+            ))
+        ))
         .add_service(limited!(pb::offer_service_server::OfferServiceServer::new(
             OfferApi::new(state.clone())
         )))

@@ -28,11 +28,17 @@ pub async fn open_store(
             .map_err(|errors| {
                 anyhow::anyhow!(
                     "the bundled demo dataset is invalid: {}",
-                    errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
+                    errors
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join("; ")
                 )
             })?;
         match store.import(&dataset).await {
-            Ok(summary) => tracing::info!(?summary, "loaded the demo dataset into the empty database"),
+            Ok(summary) => {
+                tracing::info!(?summary, "loaded the demo dataset into the empty database")
+            }
             // Another replica loaded it between our check and our write.
             Err(StorageError::Conflict(_)) if !store.is_empty().await? => {}
             Err(e) => return Err(e).context("loading the demo dataset"),

@@ -256,13 +256,22 @@ mod tests {
         assert_eq!(v.verify(&v.mint_dev(&c).unwrap()), Err("token expired"));
         let mut c = claims(now());
         c.nbf = Some(now() + 3600);
-        assert_eq!(v.verify(&v.mint_dev(&c).unwrap()), Err("token not yet valid"));
+        assert_eq!(
+            v.verify(&v.mint_dev(&c).unwrap()),
+            Err("token not yet valid")
+        );
         let mut c = claims(now());
         c.iss = "evil".into();
-        assert_eq!(v.verify(&v.mint_dev(&c).unwrap()), Err("token has the wrong issuer"));
+        assert_eq!(
+            v.verify(&v.mint_dev(&c).unwrap()),
+            Err("token has the wrong issuer")
+        );
         let mut c = claims(now());
         c.aud = "other".into();
-        assert_eq!(v.verify(&v.mint_dev(&c).unwrap()), Err("token has the wrong audience"));
+        assert_eq!(
+            v.verify(&v.mint_dev(&c).unwrap()),
+            Err("token has the wrong audience")
+        );
         assert_eq!(v.verify("garbage"), Err("malformed token"));
     }
 

@@ -22,13 +22,16 @@ pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Calle
     let token = value
         .to_str()
         .ok()
-        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
         .map(str::trim)
         .filter(|t| !t.is_empty())
         .ok_or_else(|| unauthenticated("authorization must be 'Bearer <token>'"))?;
     let claims = state.verifier().verify(token).map_err(unauthenticated)?;
-    let partner_id =
-        PartnerId::parse(&claims.partner_id).map_err(|_| unauthenticated("invalid partner_id claim"))?;
+    let partner_id = PartnerId::parse(&claims.partner_id)
+        .map_err(|_| unauthenticated("invalid partner_id claim"))?;
     let store = state.store()?;
     match claims.app_id {
         Some(app_id) => {
@@ -42,8 +45,8 @@ pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Calle
             })
         }
         None => {
-            let user_id =
-                PartnerUserId::parse(&claims.sub).map_err(|_| unauthenticated("invalid sub claim"))?;
+            let user_id = PartnerUserId::parse(&claims.sub)
+                .map_err(|_| unauthenticated("invalid sub claim"))?;
             let user = store
                 .partner_user(partner_id, user_id)
                 .await?

@@ -93,12 +93,21 @@ pub fn customer(c: &Customer) -> pb::Customer {
             .collect(),
         delegated_admin: Some(pb::DelegatedAdminRelationship {
             status: relationship(c.delegated_admin.status),
-            roles: c.delegated_admin.roles.iter().map(|r| delegated_role(*r)).collect(),
+            roles: c
+                .delegated_admin
+                .roles
+                .iter()
+                .map(|r| delegated_role(*r))
+                .collect(),
         }),
     }
 }
 
-pub fn subscription(s: &Subscription, catalog: &Catalog, upgrade_available: bool) -> pb::Subscription {
+pub fn subscription(
+    s: &Subscription,
+    catalog: &Catalog,
+    upgrade_available: bool,
+) -> pb::Subscription {
     pb::Subscription {
         subscription_id: s.id.to_string(),
         customer_id: s.customer_id.to_string(),
@@ -190,7 +199,12 @@ pub fn caller(c: &Caller, partner_name: String) -> pb::Caller {
             id,
             upn,
             display_name,
-        } => (id.to_string(), upn.clone(), display_name.clone(), String::new()),
+        } => (
+            id.to_string(),
+            upn.clone(),
+            display_name.clone(),
+            String::new(),
+        ),
         Principal::App { app_id } => (String::new(), String::new(), String::new(), app_id.clone()),
     };
     pb::Caller {

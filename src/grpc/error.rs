@@ -120,9 +120,7 @@ impl From<ApiError> for Status {
                 ErrorDetails::with_resource_info(kind, id, "", "not found"),
             ),
             ApiError::FailedPrecondition {
-                reason,
-                violations,
-                ..
+                reason, violations, ..
             } => {
                 let mut details = ErrorDetails::with_error_info(
                     reason,

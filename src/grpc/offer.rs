@@ -53,7 +53,10 @@ impl OfferService for OfferApi {
         }))
     }
 
-    async fn get_offer(&self, request: Request<GetOfferRequest>) -> Result<Response<Offer>, Status> {
+    async fn get_offer(
+        &self,
+        request: Request<GetOfferRequest>,
+    ) -> Result<Response<Offer>, Status> {
         let caller = auth::caller(&request)?;
         require(&caller, Permission::ViewCatalogAndCustomers)?;
         let GetOfferRequest { offer_id } = request.into_inner();

@@ -68,11 +68,19 @@ impl UpgradeService for UpgradeApi {
             target.as_ref(),
         )
         .map_err(ApiError::from)?;
-        Ok(Response::new(response(customer_id.to_string(), answer, &self.state)))
+        Ok(Response::new(response(
+            customer_id.to_string(),
+            answer,
+            &self.state,
+        )))
     }
 }
 
-fn response(customer_id: String, e: Eligibility, state: &AppState) -> CheckUpgradeEligibilityResponse {
+fn response(
+    customer_id: String,
+    e: Eligibility,
+    state: &AppState,
+) -> CheckUpgradeEligibilityResponse {
     let Eligibility {
         source,
         source_reasons,
@@ -108,7 +116,10 @@ fn target(t: TargetEligibility, state: &AppState) -> pb::TargetEligibility {
             .unwrap_or_default(),
         target_offer_id: target.to_string(),
         eligible,
-        allowed_upgrade_types: upgrade_types.into_iter().map(convert::upgrade_type).collect(),
+        allowed_upgrade_types: upgrade_types
+            .into_iter()
+            .map(convert::upgrade_type)
+            .collect(),
         min_quantity,
         max_quantity,
         reasons: reasons.into_iter().map(reason).collect(),
