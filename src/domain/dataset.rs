@@ -4,8 +4,13 @@
 //! catalog and itself and either yields a [`ValidDataset`] or every problem,
 //! each naming the record and the field. Nothing is written before that.
 
+mod check;
+mod raw;
+
 use super::ids::*;
 use super::model::*;
+
+pub use raw::*;
 
 /// An upgrade order carried in a dataset (the demo data needs an order in
 /// progress and one waiting for a credit check).
