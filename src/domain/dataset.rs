@@ -12,6 +12,9 @@ use super::model::*;
 
 pub use raw::*;
 
+#[cfg(test)]
+mod tests;
+
 /// An upgrade order carried in a dataset (the demo data needs an order in
 /// progress and one waiting for a credit check).
 #[derive(Debug, Clone, PartialEq, Eq)]
