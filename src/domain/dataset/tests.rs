@@ -339,3 +339,23 @@ fn an_empty_file_is_an_empty_dataset() {
     let ds = Dataset::from_json("{}").unwrap();
     assert_eq!(ds.validate(&catalog()), Ok(ValidDataset::default()));
 }
+
+/// The demo data is loaded into an empty database at first start and the
+/// eligibility tests rely on it: it must stay valid against the catalog.
+#[test]
+fn the_demo_dataset_is_valid_against_the_builtin_catalog() {
+    let catalog = Catalog::builtin().expect("builtin catalog");
+    let ds = Dataset::from_json(include_str!("../../../demo/dataset.json")).expect("demo parses");
+    let valid = match ds.validate(&catalog) {
+        Ok(valid) => valid,
+        Err(errors) => panic!("demo/dataset.json: {errors:#?}"),
+    };
+    assert_eq!(valid.partners.len(), 2);
+    assert!(valid.orders.iter().any(|o| o.summary.state == OrderState::InProgress));
+    assert!(
+        valid
+            .orders
+            .iter()
+            .any(|o| o.summary.state == OrderState::PendingCreditCheck)
+    );
+}
