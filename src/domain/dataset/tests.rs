@@ -351,11 +351,34 @@ fn the_demo_dataset_is_valid_against_the_builtin_catalog() {
         Err(errors) => panic!("demo/dataset.json: {errors:#?}"),
     };
     assert_eq!(valid.partners.len(), 2);
-    assert!(valid.orders.iter().any(|o| o.summary.state == OrderState::InProgress));
+    assert!(
+        valid
+            .orders
+            .iter()
+            .any(|o| o.summary.state == OrderState::InProgress)
+    );
     assert!(
         valid
             .orders
             .iter()
             .any(|o| o.summary.state == OrderState::PendingCreditCheck)
     );
+}
+
+/// The example in the format's documentation must stay a valid dataset.
+#[test]
+fn the_documented_example_is_valid() {
+    let doc = include_str!("../../../docs/dataset.md");
+    let section = doc
+        .split("## A complete small example")
+        .nth(1)
+        .expect("docs/dataset.md has the example section");
+    let json = section
+        .split("```json")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .expect("the example section has a json block");
+    let ds = Dataset::from_json(json).expect("example parses");
+    let valid = ds.validate(&Catalog::builtin().expect("builtin catalog"));
+    assert!(valid.is_ok(), "{valid:#?}");
 }

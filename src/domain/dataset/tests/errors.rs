@@ -425,6 +425,5 @@ fn syntax_and_shape_errors_name_line_and_column() {
         assert!(err.to_string().contains(expect), "{json}: {err}");
     }
     let err = Dataset::from_json("{\n  \"partners\": [{ \"id\": \"x\" }]\n}").unwrap_err();
-    assert_eq!(err.record, "line 2, column 28");
-    assert_eq!(err.message, "missing field `name`");
+    assert_eq!(err.to_string(), "line 2, column 28: missing field `name`");
 }
