@@ -4,8 +4,16 @@
 //! catalog and itself and either yields a [`ValidDataset`] or every problem,
 //! each naming the record and the field. Nothing is written before that.
 
+mod check;
+mod raw;
+
 use super::ids::*;
 use super::model::*;
+
+pub use raw::*;
+
+#[cfg(test)]
+mod tests;
 
 /// An upgrade order carried in a dataset (the demo data needs an order in
 /// progress and one waiting for a credit check).
@@ -31,11 +39,23 @@ pub struct ValidDataset {
 }
 
 /// One problem in a dataset file: `record` like `subscriptions[3]` (with its id
-/// when readable), `field` like `quantity`.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{record}: {field}: {message}")]
+/// when readable), `field` like `quantity`. A JSON syntax or shape error has
+/// `record` like `line 12, column 5` and no field.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DatasetError {
     pub record: String,
     pub field: String,
     pub message: String,
 }
+
+impl std::fmt::Display for DatasetError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.field.is_empty() {
+            write!(f, "{}: {}", self.record, self.message)
+        } else {
+            write!(f, "{}: {}: {}", self.record, self.field, self.message)
+        }
+    }
+}
+
+impl std::error::Error for DatasetError {}
