@@ -108,7 +108,8 @@ pub async fn connect(url: &str) -> Result<Arc<dyn Store>> {
         // Only the scheme: the rest of the URL may hold a password.
         other => {
             return Err(StorageError::Database(sqlx::Error::Configuration(
-                format!("unsupported database URL scheme {other:?}: use sqlite: or postgres:").into(),
+                format!("unsupported database URL scheme {other:?}: use sqlite: or postgres:")
+                    .into(),
             )));
         }
     })
@@ -129,7 +130,11 @@ pub fn redacted(url: &str) -> String {
         let pairs: Vec<(String, String)> = parsed
             .query_pairs()
             .map(|(k, v)| {
-                let v = if is_password(&k) { HIDDEN.into() } else { v.into_owned() };
+                let v = if is_password(&k) {
+                    HIDDEN.into()
+                } else {
+                    v.into_owned()
+                };
                 (k.into_owned(), v)
             })
             .collect();

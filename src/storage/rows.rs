@@ -9,7 +9,7 @@ use std::fmt::Display;
 use chrono::{DateTime, SubsecRound, Utc};
 use uuid::Uuid;
 
-use super::{Result, StorageError};
+use super::{Page, Result, StorageError};
 use crate::domain::ids::*;
 use crate::domain::model::*;
 
@@ -28,10 +28,7 @@ fn offer(value: &str) -> Result<OfferId> {
 }
 
 /// Splits a `string_agg(.., ',')` result; NULL means no rows.
-fn list<T: Ord>(
-    joined: Option<&str>,
-    parse: impl Fn(&str) -> Result<T>,
-) -> Result<BTreeSet<T>> {
+fn list<T: Ord>(joined: Option<&str>, parse: impl Fn(&str) -> Result<T>) -> Result<BTreeSet<T>> {
     joined
         .into_iter()
         .flat_map(|s| s.split(','))
@@ -75,7 +72,10 @@ pub(super) struct PartnerRow {
 
 impl PartnerRow {
     pub(super) fn into_domain(self) -> Partner {
-        Partner { id: PartnerId(self.id), name: self.name }
+        Partner {
+            id: PartnerId(self.id),
+            name: self.name,
+        }
     }
 }
 
@@ -188,6 +188,17 @@ impl SubscriptionRow {
     pub(super) fn page_key(s: &Subscription) -> (String, String) {
         (s.created_at.to_rfc3339(), s.id.to_string())
     }
+}
+
+/// Decodes the rows of a keyset query (one more than `size`) into a page.
+pub(super) fn page<R, T>(
+    rows: Vec<R>,
+    decode: fn(R) -> Result<T>,
+    size: u32,
+    key: fn(&T) -> (String, String),
+) -> Result<Page<T>> {
+    let items = rows.into_iter().map(decode).collect::<Result<Vec<_>>>()?;
+    Ok(Page::from_rows(items, size, key))
 }
 
 /// Reads back a key made by `CustomerRow::page_key`.

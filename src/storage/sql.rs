@@ -24,6 +24,22 @@ macro_rules! select_subscription {
     };
 }
 
+/// The two queries of a keyset-paged listing, both ordered by `$order`:
+/// `$first` binds (scope, limit), `$after` also the two-part key of the
+/// previous page's last row. One macro, so the comparison always matches
+/// the order.
+#[rustfmt::skip]
+macro_rules! keyset_page {
+    ($first:ident, $after:ident, $select:expr, $scope:literal, $order:literal) => {
+        pub const $first: &str =
+            concat!($select, "WHERE ", $scope, " = $1 ORDER BY ", $order, " LIMIT $2");
+        pub const $after: &str = concat!(
+            $select, "WHERE ", $scope, " = $1 AND (", $order, ") > ($3, $4) ",
+            "ORDER BY ", $order, " LIMIT $2"
+        );
+    };
+}
+
 pub const PING: &str = "SELECT 1";
 
 pub const IS_EMPTY: &str = "SELECT NOT EXISTS (SELECT 1 FROM partners)";
@@ -39,14 +55,12 @@ pub const CUSTOMER: &str = concat!(select_customer!(), "WHERE c.partner_id = $1 
 pub const CUSTOMER_EXISTS: &str =
     "SELECT EXISTS (SELECT 1 FROM customers WHERE partner_id = $1 AND id = $2)";
 
-pub const CUSTOMERS_FIRST: &str = concat!(
+keyset_page!(
+    CUSTOMERS_FIRST,
+    CUSTOMERS_AFTER,
     select_customer!(),
-    "WHERE c.partner_id = $1 ORDER BY c.name, c.id LIMIT $2"
-);
-
-pub const CUSTOMERS_AFTER: &str = concat!(
-    select_customer!(),
-    "WHERE c.partner_id = $1 AND (c.name, c.id) > ($3, $4) ORDER BY c.name, c.id LIMIT $2"
+    "c.partner_id",
+    "c.name, c.id"
 );
 
 pub const SUBSCRIPTIONS_ALL: &str = concat!(
@@ -54,14 +68,12 @@ pub const SUBSCRIPTIONS_ALL: &str = concat!(
     "WHERE customer_id = $1 ORDER BY created_at, id"
 );
 
-pub const SUBSCRIPTIONS_FIRST: &str = concat!(
+keyset_page!(
+    SUBSCRIPTIONS_FIRST,
+    SUBSCRIPTIONS_AFTER,
     select_subscription!(),
-    "WHERE customer_id = $1 ORDER BY created_at, id LIMIT $2"
-);
-
-pub const SUBSCRIPTIONS_AFTER: &str = concat!(
-    select_subscription!(),
-    "WHERE customer_id = $1 AND (created_at, id) > ($3, $4) ORDER BY created_at, id LIMIT $2"
+    "customer_id",
+    "created_at, id"
 );
 
 /// One row per license, or one per user without any; grouped in Rust.

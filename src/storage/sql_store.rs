@@ -119,6 +119,30 @@ macro_rules! sql_store {
                 }))
             }
 
+            /// Runs one of the query pairs of `sql::keyset_page!`: `first` for the
+            /// first page, `after` past the previous page's last key, one row
+            /// more than the page holds (see `Page::from_rows`).
+            async fn fetch_page<R, A, B>(
+                &self,
+                first: &'static str,
+                after: &'static str,
+                scope: uuid::Uuid,
+                size: u32,
+                key: Option<(A, B)>,
+            ) -> $crate::storage::Result<Vec<R>>
+            where
+                R: for<'r> sqlx::FromRow<'r, <$db as sqlx::Database>::Row> + Send + Unpin,
+                A: for<'q> sqlx::Encode<'q, $db> + sqlx::Type<$db> + Send + 'static,
+                B: for<'q> sqlx::Encode<'q, $db> + sqlx::Type<$db> + Send + 'static,
+            {
+                let limit = i64::from(size) + 1;
+                let query = match key {
+                    None => sqlx::query_as(first).bind(scope).bind(limit),
+                    Some((a, b)) => sqlx::query_as(after).bind(scope).bind(limit).bind(a).bind(b),
+                };
+                Ok(query.fetch_all(&self.pool).await?)
+            }
+
             async fn import_on(
                 conn: &mut $conn,
                 data: &$crate::domain::dataset::ValidDataset,
@@ -322,33 +346,13 @@ macro_rules! sql_store {
                 partner: $crate::domain::ids::PartnerId,
                 page: &$crate::storage::PageRequest,
             ) -> $crate::storage::Result<$crate::storage::Page<$crate::domain::model::Customer>> {
-                use $crate::storage::rows::{customer_after, CustomerRow};
+                use $crate::storage::rows::{self, CustomerRow};
                 use $crate::storage::sql;
-                let limit = i64::from(page.size) + 1;
-                let rows: Vec<CustomerRow> = match &page.after {
-                    None => {
-                        sqlx::query_as(sql::CUSTOMERS_FIRST)
-                            .bind(partner.0)
-                            .bind(limit)
-                            .fetch_all(&self.pool)
-                            .await?
-                    }
-                    Some(key) => {
-                        let (name, id) = customer_after(key)?;
-                        sqlx::query_as(sql::CUSTOMERS_AFTER)
-                            .bind(partner.0)
-                            .bind(limit)
-                            .bind(name)
-                            .bind(id)
-                            .fetch_all(&self.pool)
-                            .await?
-                    }
-                };
-                let items = rows
-                    .into_iter()
-                    .map(CustomerRow::into_domain)
-                    .collect::<$crate::storage::Result<Vec<_>>>()?;
-                Ok($crate::storage::Page::from_rows(items, page.size, CustomerRow::page_key))
+                let after = page.after.as_ref().map(rows::customer_after).transpose()?;
+                let found = self
+                    .fetch_page(sql::CUSTOMERS_FIRST, sql::CUSTOMERS_AFTER, partner.0, page.size, after)
+                    .await?;
+                rows::page(found, CustomerRow::into_domain, page.size, CustomerRow::page_key)
             }
 
             async fn customer(
@@ -366,10 +370,10 @@ macro_rules! sql_store {
                 customer: $crate::domain::ids::CustomerId,
                 page: &$crate::storage::PageRequest,
             ) -> $crate::storage::Result<Option<$crate::storage::Page<$crate::domain::model::Subscription>>> {
-                use $crate::storage::rows::{subscription_after, SubscriptionRow};
+                use $crate::storage::rows::{self, SubscriptionRow};
                 use $crate::storage::sql;
                 // Decoded first: a bad token is the caller's error whatever the customer.
-                let after = page.after.as_ref().map(subscription_after).transpose()?;
+                let after = page.after.as_ref().map(rows::subscription_after).transpose()?;
                 let mine: bool = sqlx::query_scalar(sql::CUSTOMER_EXISTS)
                     .bind(partner.0)
                     .bind(customer.0)
@@ -378,30 +382,10 @@ macro_rules! sql_store {
                 if !mine {
                     return Ok(None);
                 }
-                let limit = i64::from(page.size) + 1;
-                let rows: Vec<SubscriptionRow> = match after {
-                    None => {
-                        sqlx::query_as(sql::SUBSCRIPTIONS_FIRST)
-                            .bind(customer.0)
-                            .bind(limit)
-                            .fetch_all(&self.pool)
-                            .await?
-                    }
-                    Some((created_at, id)) => {
-                        sqlx::query_as(sql::SUBSCRIPTIONS_AFTER)
-                            .bind(customer.0)
-                            .bind(limit)
-                            .bind(created_at)
-                            .bind(id)
-                            .fetch_all(&self.pool)
-                            .await?
-                    }
-                };
-                let items = rows
-                    .into_iter()
-                    .map(SubscriptionRow::into_domain)
-                    .collect::<$crate::storage::Result<Vec<_>>>()?;
-                Ok(Some($crate::storage::Page::from_rows(items, page.size, SubscriptionRow::page_key)))
+                let found = self
+                    .fetch_page(sql::SUBSCRIPTIONS_FIRST, sql::SUBSCRIPTIONS_AFTER, customer.0, page.size, after)
+                    .await?;
+                rows::page(found, SubscriptionRow::into_domain, page.size, SubscriptionRow::page_key).map(Some)
             }
 
             async fn snapshot(
@@ -450,10 +434,19 @@ mod tests {
 
     #[test]
     fn bases_come_before_their_add_ons() {
-        let (a, b, c) = (SubscriptionId::new_v4(), SubscriptionId::new_v4(), SubscriptionId::new_v4());
+        let (a, b, c) = (
+            SubscriptionId::new_v4(),
+            SubscriptionId::new_v4(),
+            SubscriptionId::new_v4(),
+        );
         let outside = SubscriptionId::new_v4();
         // c is an add-on of b, an add-on of a; listed children first.
-        let subs = vec![sub(c, Some(b)), sub(b, Some(a)), sub(a, None), sub(SubscriptionId::new_v4(), Some(outside))];
+        let subs = vec![
+            sub(c, Some(b)),
+            sub(b, Some(a)),
+            sub(a, None),
+            sub(SubscriptionId::new_v4(), Some(outside)),
+        ];
         let order: Vec<_> = parents_first(&subs).iter().map(|s| s.id).collect();
         assert_eq!(order.len(), 4);
         let pos = |id| order.iter().position(|x| *x == id).unwrap();

@@ -47,7 +47,11 @@ impl SqliteStore {
                 .idle_timeout(None)
                 .max_lifetime(None)
         } else {
-            if let Some(dir) = options.get_filename().parent().filter(|d| !d.as_os_str().is_empty()) {
+            if let Some(dir) = options
+                .get_filename()
+                .parent()
+                .filter(|d| !d.as_os_str().is_empty())
+            {
                 tokio::fs::create_dir_all(dir)
                     .await
                     .map_err(|e| StorageError::Unavailable(sqlx::Error::Io(e)))?;
