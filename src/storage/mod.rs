@@ -3,13 +3,25 @@
 //! runs the same cases against both. Storage never decides eligibility: it
 //! loads what the domain asks for and writes what the domain decided.
 
+//!
+//! Timestamps are kept to the microsecond on both backends.
+
 mod error;
 mod page;
+mod postgres;
+mod rows;
+mod sql;
+mod sql_store;
+mod sqlite;
+
+use std::sync::Arc;
 
 use async_trait::async_trait;
 
 pub use error::StorageError;
 pub use page::{Page, PageRequest};
+pub use postgres::PgStore;
+pub use sqlite::SqliteStore;
 
 use crate::domain::dataset::ValidDataset;
 use crate::domain::ids::{CustomerId, PartnerId, PartnerUserId};
@@ -42,17 +54,18 @@ pub trait Store: Send + Sync + 'static {
     /// An id that already exists in the database fails the whole import.
     async fn import(&self, dataset: &ValidDataset) -> Result<ImportSummary>;
 
+    /// The partner tenant, if it exists.
+    async fn partner(&self, partner: PartnerId) -> Result<Option<Partner>>;
+
     /// Whether the partner tenant exists.
     async fn partner_exists(&self, partner: PartnerId) -> Result<bool>;
-
-    /// The partner tenant.
-    async fn partner(&self, partner: PartnerId) -> Result<Option<Partner>>;
 
     /// A partner user by user principal name (case-insensitive), with roles;
     /// used by `csp-upgrades token --user`.
     async fn partner_user_by_upn(&self, upn: &str) -> Result<Option<PartnerUser>>;
 
-    /// A partner user with their roles, read fresh from the database.
+    /// A partner user with their roles, read fresh from the database. UPNs
+    /// are stored lower-cased.
     async fn partner_user(
         &self,
         partner: PartnerId,
@@ -87,4 +100,69 @@ pub trait Store: Send + Sync + 'static {
         partner: PartnerId,
         customer: CustomerId,
     ) -> Result<Option<CustomerSnapshot>>;
+}
+
+/// Opens the database the URL names (`sqlite:`, `postgres:` or
+/// `postgresql:`) and brings its schema up to date.
+pub async fn connect(url: &str) -> Result<Arc<dyn Store>> {
+    let scheme = url.split_once(':').map_or("", |(scheme, _)| scheme);
+    Ok(match scheme {
+        "sqlite" => Arc::new(SqliteStore::connect(url).await?),
+        "postgres" | "postgresql" => Arc::new(PgStore::connect(url).await?),
+        // Only the scheme: the rest of the URL may hold a password.
+        other => {
+            return Err(StorageError::Database(sqlx::Error::Configuration(
+                format!("unsupported database URL scheme {other:?}: use sqlite: or postgres:")
+                    .into(),
+            )));
+        }
+    })
+}
+
+/// The URL with any password replaced, fit for logs.
+pub fn redacted(url: &str) -> String {
+    const HIDDEN: &str = "***";
+    let Ok(mut parsed) = url::Url::parse(url) else {
+        // Cannot tell where a password would be: show nothing of it.
+        return "<unparseable database URL>".to_owned();
+    };
+    if parsed.password().is_some() {
+        let _ = parsed.set_password(Some(HIDDEN));
+    }
+    let is_password = |k: &str| k.eq_ignore_ascii_case("password");
+    if parsed.query_pairs().any(|(k, _)| is_password(&k)) {
+        let pairs: Vec<(String, String)> = parsed
+            .query_pairs()
+            .map(|(k, v)| {
+                let v = if is_password(&k) {
+                    HIDDEN.into()
+                } else {
+                    v.into_owned()
+                };
+                (k.into_owned(), v)
+            })
+            .collect();
+        parsed.query_pairs_mut().clear().extend_pairs(pairs);
+    }
+    parsed.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redacted;
+
+    #[test]
+    fn passwords_are_hidden_everything_else_kept() {
+        assert_eq!(
+            redacted("postgres://app:s3cret@db.internal:5432/csp?sslmode=require"),
+            "postgres://app:***@db.internal:5432/csp?sslmode=require"
+        );
+        assert_eq!(
+            redacted("postgresql://app@db/csp?password=s3cret&sslmode=disable"),
+            "postgresql://app@db/csp?password=***&sslmode=disable"
+        );
+        assert_eq!(redacted("sqlite:data/csp.db"), "sqlite:data/csp.db");
+        assert_eq!(redacted("sqlite::memory:"), "sqlite::memory:");
+        assert!(!redacted("not a url s3cret").contains("s3cret"));
+    }
 }

@@ -1,0 +1,73 @@
+//! The SQLite backend: one file, for development, tests and single-replica
+//! installs.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::migrate::Migrator;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+
+use super::sql_store::sql_store;
+use super::{Result, StorageError};
+
+sql_store!(
+    /// [`Store`](super::Store) on a SQLite file.
+    SqliteStore {
+        database: sqlx::Sqlite,
+        connection: sqlx::SqliteConnection,
+        backend: "sqlite",
+        begin_read: "BEGIN",
+        // Takes the write lock at once: a deferred transaction that later
+        // needs it can fail with SQLITE_BUSY without waiting.
+        begin_write: "BEGIN IMMEDIATE",
+    }
+);
+
+static MIGRATOR: Migrator = sqlx::migrate!("./migrations/sqlite");
+
+/// How long a connection waits for another's write lock before failing.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+impl SqliteStore {
+    /// Opens (creating it and its folder if need be) and migrates the database.
+    pub async fn connect(url: &str) -> Result<Self> {
+        let options = SqliteConnectOptions::from_str(url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(BUSY_TIMEOUT)
+            .foreign_keys(true);
+        // An in-memory database lives only as long as a connection to it, and
+        // connections would not share it through WAL: one connection, kept.
+        let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+        let pool_options = if in_memory {
+            SqlitePoolOptions::new()
+                .max_connections(1)
+                .min_connections(1)
+                .idle_timeout(None)
+                .max_lifetime(None)
+        } else {
+            if let Some(dir) = options
+                .get_filename()
+                .parent()
+                .filter(|d| !d.as_os_str().is_empty())
+            {
+                tokio::fs::create_dir_all(dir)
+                    .await
+                    .map_err(|e| StorageError::Unavailable(sqlx::Error::Io(e)))?;
+            }
+            SqlitePoolOptions::new().max_connections(8)
+        };
+        let pool = pool_options
+            .acquire_timeout(BUSY_TIMEOUT)
+            .connect_with(options)
+            .await?;
+        // sqlx takes no lock to migrate SQLite; an immediate transaction
+        // around the whole run holds the write lock, so processes starting
+        // together wait for the first and then find nothing left to do.
+        let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+        MIGRATOR.run_direct(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(SqliteStore { pool })
+    }
+}
