@@ -3,3 +3,4 @@
 // Each test binary compiles all of `common` and uses only part of it.
 #[allow(dead_code, reason = "each test binary uses a different part")]
 pub mod db;
+pub mod server;
