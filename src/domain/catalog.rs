@@ -3,13 +3,28 @@
 //! once at start-up. Everything here is immutable after loading and shared
 //! behind an `Arc`.
 
+mod error;
+mod raw;
+#[cfg(test)]
+mod tests;
+#[cfg(test)]
+mod tests_invalid;
+mod validate;
+
 use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
 
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use super::ids::OfferId;
 use super::model::{BillingCycle, Segment, text_enum};
+
+pub use error::CatalogError;
+
+/// The catalog shipped with the service, embedded at build time so a binary
+/// always has one that passed its own tests.
+const BUILTIN: &str = include_str!("../../catalog/offers.toml");
 
 text_enum!(/// Which matrix an offer belongs to: the rules differ per matrix.
 CatalogKind {
@@ -82,6 +97,28 @@ pub struct Catalog {
 }
 
 impl Catalog {
+    /// Parses and validates a catalog in the `catalog/offers.toml` format.
+    /// Refuses the first problem found (the order is in `validate`).
+    pub fn from_toml_str(s: &str) -> Result<Catalog, CatalogError> {
+        let raw: raw::RawCatalog = toml::from_str(s)?;
+        validate::build(raw)
+    }
+
+    /// Reads a catalog file, for deployments that override the builtin one.
+    pub fn from_file(path: impl AsRef<Path>) -> Result<Catalog, CatalogError> {
+        let path = path.as_ref();
+        let text = std::fs::read_to_string(path).map_err(|source| CatalogError::Io {
+            path: path.to_owned(),
+            source,
+        })?;
+        Catalog::from_toml_str(&text)
+    }
+
+    /// The embedded `catalog/offers.toml`.
+    pub fn builtin() -> Result<Catalog, CatalogError> {
+        Catalog::from_toml_str(BUILTIN)
+    }
+
     pub fn offer(&self, id: &OfferId) -> Option<&Offer> {
         self.offers.get(id)
     }
