@@ -2,6 +2,7 @@
 
 pub mod catalog;
 pub mod dataset;
+pub mod eligibility;
 pub mod ids;
 pub mod model;
 pub mod roles;

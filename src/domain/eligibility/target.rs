@@ -1,0 +1,541 @@
+//! Rules about one target offer (SPEC §4, reasons 14-24). They are evaluated
+//! for targets outside the matrix too, so a partner who names any offer learns
+//! every reason at once.
+
+use std::collections::BTreeMap;
+
+use crate::domain::catalog::{Offer, UpgradePath};
+use crate::domain::ids::SubscriptionId;
+use crate::domain::model::{Channel, Segment, Subscription};
+
+use super::index::{SnapshotIndex, channel_label};
+use super::reason::{Reason, ReasonCode as Code, Remedy};
+
+/// Everything the target rules look at for one source -> target pair.
+pub(super) struct TargetCtx<'a> {
+    pub source: &'a Subscription,
+    pub source_offer: &'a Offer,
+    pub target: &'a Offer,
+    pub path: Option<&'a UpgradePath>,
+    /// Seats the target must hold: the source quantity, its assigned seats
+    /// and its licensed users, whichever is highest.
+    pub needed: i64,
+    pub add_ons: AddOnSplit<'a>,
+}
+
+/// The source's live add-ons, sorted by what the upgrade does with them.
+#[derive(Default)]
+pub(super) struct AddOnSplit<'a> {
+    /// The target includes their services: the upgrade cancels them (seed 001).
+    pub dropped: Vec<&'a Subscription>,
+    /// They attach to the target too: they stay.
+    pub carried: Vec<&'a Subscription>,
+    /// Neither: they block the upgrade (seed 000).
+    pub incompatible: Vec<&'a Subscription>,
+}
+
+impl<'a> TargetCtx<'a> {
+    pub fn new(
+        ix: &SnapshotIndex<'a>,
+        source: &'a Subscription,
+        source_offer: &'a Offer,
+        target: &'a Offer,
+    ) -> Self {
+        let needed = source
+            .quantity
+            .max(source.assigned_seats)
+            .max(ix.licensed_users(source.id));
+        TargetCtx {
+            source,
+            source_offer,
+            target,
+            path: ix.catalog.path(&source_offer.id, &target.id),
+            needed,
+            add_ons: split_add_ons(ix, source.id, target),
+        }
+    }
+
+    pub fn min_quantity(&self) -> i64 {
+        self.needed.max(self.target.min_seats)
+    }
+
+    pub fn max_quantity(&self) -> i64 {
+        match self.path.and_then(|p| p.max_users) {
+            Some(cap) => cap.min(self.target.max_seats),
+            None => self.target.max_seats,
+        }
+    }
+
+    /// Seed 002: switching service family cannot be undone. Paths say so on
+    /// the edge; for a manual change outside the matrix the legacy families
+    /// tell.
+    pub fn one_way(&self) -> bool {
+        match self.path {
+            Some(p) => p.one_way,
+            None => {
+                self.source_offer.catalog == crate::domain::catalog::CatalogKind::Legacy2013
+                    && self.source_offer.family != self.target.family
+            }
+        }
+    }
+}
+
+fn split_add_ons<'a>(
+    ix: &SnapshotIndex<'a>,
+    source: SubscriptionId,
+    target: &Offer,
+) -> AddOnSplit<'a> {
+    let mut split = AddOnSplit::default();
+    for &add_on in ix.add_ons_of(source) {
+        match ix.offer(&add_on.offer_id) {
+            Some(offer) if includes_all(target, offer) => split.dropped.push(add_on),
+            Some(offer) if offer.bases.contains(&target.id) => split.carried.push(add_on),
+            _ => split.incompatible.push(add_on),
+        }
+    }
+    split
+}
+
+/// `outer` includes every service of `inner` at the same level or higher.
+fn includes_all(outer: &Offer, inner: &Offer) -> bool {
+    !inner.services.is_empty()
+        && inner
+            .services
+            .iter()
+            .all(|(s, l)| outer.services.get(s).is_some_and(|ol| ol >= l))
+}
+
+type Rule = fn(&SnapshotIndex<'_>, &TargetCtx<'_>) -> Option<Reason>;
+
+/// In code order.
+const RULES: &[Rule] = &[
+    not_in_matrix,
+    market_mismatch,
+    already_owned,
+    conflicting_services,
+    multichannel_conflict,
+    data_service_downgrade,
+    seat_limit,
+    billing_cycle,
+    not_available,
+    add_on_incompatible,
+    custom_domain,
+];
+
+/// Every target reason that applies, in code order.
+pub(super) fn target_reasons(ix: &SnapshotIndex<'_>, ctx: &TargetCtx<'_>) -> Vec<Reason> {
+    RULES.iter().filter_map(|rule| rule(ix, ctx)).collect()
+}
+
+fn not_in_matrix(_: &SnapshotIndex<'_>, c: &TargetCtx<'_>) -> Option<Reason> {
+    c.path.is_none().then(|| {
+        Reason::new(
+            Code::TargetNotInMatrix,
+            Remedy::ChangePlanManually,
+            format!(
+                "{} is not an upgrade path of {}; the plan can only be changed manually.",
+                c.target.name, c.source_offer.name
+            ),
+        )
+        .detail("source_offer_id", &c.source_offer.id)
+        .detail("target_offer_id", &c.target.id)
+    })
+}
+
+const GLOBAL: &str = "GLOBAL";
+
+fn market_label(market: &str) -> String {
+    if market == GLOBAL {
+        "global".to_owned()
+    } else {
+        format!("{market}-only")
+    }
+}
+
+/// SPEC §4.15: a country offer is sold only in that country, and an upgrade
+/// never crosses markets (seed 004: India SKUs go to India SKUs).
+fn market_mismatch(ix: &SnapshotIndex<'_>, c: &TargetCtx<'_>) -> Option<Reason> {
+    let country = ix.snapshot.customer.country.as_str();
+    let sold_here = |o: &Offer| o.market == GLOBAL || o.market == country;
+    let (src, tgt) = (c.source_offer, c.target);
+    let (message, remedy) = if !sold_here(src) {
+        (
+            format!(
+                "{} is sold only to customers in {}, and this customer is in {country}.",
+                src.name, src.market
+            ),
+            Remedy::ContactSupport,
+        )
+    } else if !sold_here(tgt) {
+        (
+            format!(
+                "{} is sold only to customers in {}, and this customer is in {country}.",
+                tgt.name, tgt.market
+            ),
+            Remedy::ChooseAnotherTarget,
+        )
+    } else if src.market != tgt.market {
+        (
+            format!(
+                "{} is a {} offer and can only move to an offer of the same market, but {} is {}.",
+                src.name,
+                market_label(&src.market),
+                tgt.name,
+                market_label(&tgt.market)
+            ),
+            Remedy::ChooseAnotherTarget,
+        )
+    } else {
+        return None;
+    };
+    Some(
+        Reason::new(Code::MarketMismatch, remedy, message)
+            .detail("source_market", &src.market)
+            .detail("target_market", &tgt.market)
+            .detail("customer_country", country),
+    )
+}
+
+/// Live subscriptions of the target offer, through this partner or elsewhere.
+fn holders<'a>(
+    ix: &SnapshotIndex<'a>,
+    c: &TargetCtx<'_>,
+    this_partner: bool,
+) -> Vec<&'a Subscription> {
+    ix.live_of_offer(&c.target.id)
+        .iter()
+        .copied()
+        .filter(|s| (s.channel == Channel::ThisPartner) == this_partner)
+        .collect()
+}
+
+fn already_owned(ix: &SnapshotIndex<'_>, c: &TargetCtx<'_>) -> Option<Reason> {
+    let owned = holders(ix, c, true);
+    (!owned.is_empty()).then(|| {
+        Reason::new(
+            Code::TargetAlreadyOwned,
+            Remedy::ChangePlanManually,
+            format!(
+                "The customer already has {} through this partner; move the users to that subscription instead.",
+                c.target.name
+            ),
+        )
+        .detail("target_offer_id", &c.target.id)
+        .about(owned)
+    })
+}
+
+/// Conflicting subscription -> the services it already holds.
+type Conflicts<'a> = BTreeMap<SubscriptionId, (&'a Subscription, Vec<String>)>;
+
+/// Other live subscriptions that already include a service the target would
+/// add, with the services; the source, its add-ons (the add-on rule handles
+/// those) and subscriptions of the target offer itself (the ownership rule)
+/// are left out.
+fn service_conflicts<'a>(
+    ix: &SnapshotIndex<'a>,
+    c: &TargetCtx<'_>,
+    this_partner: bool,
+) -> Conflicts<'a> {
+    let mut found = Conflicts::new();
+    for (service, &level) in &c.target.services {
+        let adds = c
+            .source_offer
+            .services
+            .get(service)
+            .is_none_or(|&have| have < level);
+        if !adds {
+            continue;
+        }
+        for holder in ix.holding_service(service, level) {
+            let skip = holder.id == c.source.id
+                || holder.parent_id == Some(c.source.id)
+                || holder.offer_id == c.target.id
+                || (holder.channel == Channel::ThisPartner) != this_partner;
+            if !skip {
+                found
+                    .entry(holder.id)
+                    .or_insert((holder, Vec::new()))
+                    .1
+                    .push(service.clone());
+            }
+        }
+    }
+    found
+}
+
+fn service_list(conflicts: &Conflicts<'_>) -> Vec<String> {
+    let mut all: Vec<String> = conflicts
+        .values()
+        .flat_map(|(_, s)| s.iter().cloned())
+        .collect();
+    all.sort();
+    all.dedup();
+    all
+}
+
+fn with_service_details(mut reason: Reason, conflicts: &Conflicts<'_>) -> Reason {
+    for (id, (_, services)) in conflicts {
+        reason = reason.detail(&format!("services.{id}"), services.join(","));
+    }
+    reason.about(conflicts.values().map(|(s, _)| *s))
+}
+
+fn names(ix: &SnapshotIndex<'_>, services: &[String]) -> String {
+    services
+        .iter()
+        .map(|s| ix.service_name(s))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn conflicting_services(ix: &SnapshotIndex<'_>, c: &TargetCtx<'_>) -> Option<Reason> {
+    let conflicts = service_conflicts(ix, c, true);
+    if conflicts.is_empty() {
+        return None;
+    }
+    let services = service_list(&conflicts);
+    let offers: Vec<String> = conflicts
+        .values()
+        .map(|(s, _)| ix.offer_name(&s.offer_id))
+        .collect();
+    let reason = Reason::new(
+        Code::ConflictingServices,
+        Remedy::ChangePlanManually,
+        format!(
+            "The customer already has {} through this partner ({}), which {} would add again.",
+            names(ix, &services),
+            offers.join(", "),
+            c.target.name
+        ),
+    )
+    .detail("services", services.join(","));
+    Some(with_service_details(reason, &conflicts))
+}
+
+/// SPEC §4.18: ownership or services held through another channel, in one
+/// reason naming every subscription to cancel there.
+fn multichannel_conflict(ix: &SnapshotIndex<'_>, c: &TargetCtx<'_>) -> Option<Reason> {
+    let owned = holders(ix, c, false);
+    let conflicts = service_conflicts(ix, c, false);
+    if owned.is_empty() && conflicts.is_empty() {
+        return None;
+    }
+    let mut channels: Vec<Channel> = owned
+        .iter()
+        .copied()
+        .chain(conflicts.values().map(|(s, _)| *s))
+        .map(|s| s.channel)
+        .collect();
+    channels.sort();
+    channels.dedup();
+    let services = service_list(&conflicts);
+    let what = match (owned.is_empty(), services.is_empty()) {
+        (false, true) => c.target.name.clone(),
+        (true, false) => names(ix, &services),
+        _ => format!("{} and {}", c.target.name, names(ix, &services)),
+    };
+    let through: Vec<&str> = channels.iter().map(|&ch| channel_label(ch)).collect();
+    let channel_text: Vec<&str> = channels.iter().map(|ch| ch.as_str()).collect();
+    let reason = Reason::new(
+        Code::MultichannelConflict,
+        Remedy::CancelInOtherChannel,
+        format!(
+            "The customer already holds {what} through {}; it must be cancelled there before buying {} here.",
+            through.join(" and "),
+            c.target.name
+        ),
+    )
+    .detail("channels", channel_text.join(","))
+    .detail("target_owned", !owned.is_empty())
+    .detail("services", services.join(","))
+    .about(owned);
+    Some(with_service_details(reason, &conflicts))
+}
+
+fn level_name(ix: &SnapshotIndex<'_>, service: &str, level: u8) -> String {
+    ix.catalog
+        .service(service)
+        .and_then(|s| s.levels.get(usize::from(level).wrapping_sub(1)))
+        .cloned()
+        .unwrap_or_else(|| format!("level {level}"))
+}
+
+/// Seed 000: only a move to the same or higher data-related services keeps
+/// users' data.
+fn data_service_downgrade(ix: &SnapshotIndex<'_>, c: &TargetCtx<'_>) -> Option<Reason> {
+    let mut lost: Vec<(&str, String)> = Vec::new();
+    for (service, &have) in &c.source_offer.services {
+        let data = ix.catalog.service(service).is_some_and(|s| s.data_related);
+        if !data {
+            continue;
+        }
+        let then = c.target.services.get(service).copied();
+        if then.is_none_or(|t| t < have) {
+            let to = then.map_or_else(|| "none".to_owned(), |t| level_name(ix, service, t));
+            lost.push((
+                service,
+                format!("{} -> {to}", level_name(ix, service, have)),
+            ));
+        }
+    }
+    if lost.is_empty() {
+        return None;
+    }
+    let listed: Vec<String> = lost
+        .iter()
+        .map(|(s, change)| format!("{} ({change})", ix.service_name(s)))
+        .collect();
+    let mut reason = Reason::new(
+        Code::DataServiceDowngrade,
+        Remedy::ChangePlanManually,
+        format!(
+            "{} lacks or lowers data services of {}: {}; users would lose data.",
+            c.target.name,
+            c.source_offer.name,
+            listed.join(", ")
+        ),
+    );
+    for (service, change) in lost {
+        reason = reason.detail(service, change);
+    }
+    Some(reason)
+}
+
+/// Seed 002: the target's maximum, the automatic switch's user limit on the
+/// edge, and a source already above its own cap (a P plan with more than 25
+/// users cannot switch).
+fn seat_limit(_: &SnapshotIndex<'_>, c: &TargetCtx<'_>) -> Option<Reason> {
+    let n = c.needed;
+    let mut clauses = Vec::new();
+    let mut reason = Reason::new(
+        Code::SeatLimitExceeded,
+        Remedy::ChangePlanManually,
+        String::new(),
+    )
+    .detail("needed", n)
+    .detail("target_max_seats", c.target.max_seats);
+    if n > c.target.max_seats {
+        clauses.push(format!(
+            "{} allows at most {} seats",
+            c.target.name, c.target.max_seats
+        ));
+        reason.remedy = Remedy::ChooseAnotherTarget;
+    }
+    if let Some(cap) = c.path.and_then(|p| p.max_users).filter(|&cap| n > cap) {
+        clauses.push(format!("the automatic switch is limited to {cap} users"));
+        reason = reason.detail("path_max_users", cap);
+    }
+    if n > c.source_offer.max_seats {
+        clauses.push(format!(
+            "{} is capped at {} users",
+            c.source_offer.name, c.source_offer.max_seats
+        ));
+        reason = reason.detail("source_max_seats", c.source_offer.max_seats);
+    }
+    if clauses.is_empty() {
+        return None;
+    }
+    reason.message = format!("{n} seats are needed, but {}.", clauses.join(" and "));
+    Some(reason)
+}
+
+fn billing_cycle(_: &SnapshotIndex<'_>, c: &TargetCtx<'_>) -> Option<Reason> {
+    let cycle = c.source.billing_cycle;
+    if c.target.billing_cycles.contains(&cycle) {
+        return None;
+    }
+    let offered: Vec<&str> = c.target.billing_cycles.iter().map(|b| b.as_str()).collect();
+    Some(
+        Reason::new(
+            Code::BillingCycleUnsupported,
+            Remedy::ChooseAnotherTarget,
+            format!(
+                "{} is not sold with {} billing, the cycle of the current subscription.",
+                c.target.name,
+                cycle.as_str().to_lowercase()
+            ),
+        )
+        .detail("billing_cycle", cycle)
+        .detail("target_billing_cycles", offered.join(",")),
+    )
+}
+
+/// Commercial offers are sold to every segment; the other segments' offers
+/// only to their own customers.
+fn segment_may_buy(customer: Segment, offer: Segment) -> bool {
+    offer == Segment::Commercial || offer == customer
+}
+
+fn not_available(ix: &SnapshotIndex<'_>, c: &TargetCtx<'_>) -> Option<Reason> {
+    let t = c.target;
+    let segment = ix.snapshot.customer.segment;
+    let mut clauses = Vec::new();
+    if t.trial {
+        clauses.push("is a trial-only offer".to_owned());
+    } else if !t.available {
+        clauses.push("is no longer for sale".to_owned());
+    }
+    if !segment_may_buy(segment, t.segment) {
+        clauses.push(format!(
+            "is not sold to {} customers",
+            segment.as_str().to_lowercase()
+        ));
+    }
+    if clauses.is_empty() {
+        return None;
+    }
+    Some(
+        Reason::new(
+            Code::TargetNotAvailable,
+            Remedy::ChooseAnotherTarget,
+            format!("{} {}.", t.name, clauses.join(" and ")),
+        )
+        .detail("available", t.available)
+        .detail("trial", t.trial)
+        .detail("target_segment", t.segment)
+        .detail("customer_segment", segment),
+    )
+}
+
+fn add_on_incompatible(ix: &SnapshotIndex<'_>, c: &TargetCtx<'_>) -> Option<Reason> {
+    let blocking = &c.add_ons.incompatible;
+    if blocking.is_empty() {
+        return None;
+    }
+    let mut offers: Vec<String> = blocking.iter().map(|s| s.offer_id.to_string()).collect();
+    offers.sort();
+    offers.dedup();
+    let names: Vec<String> = blocking
+        .iter()
+        .map(|s| ix.offer_name(&s.offer_id))
+        .collect();
+    Some(
+        Reason::new(
+            Code::AddOnIncompatible,
+            Remedy::RemoveAddOn,
+            format!(
+                "The add-on {} of this subscription is not part of {} and cannot be attached to it; remove it first.",
+                names.join(", "),
+                c.target.name
+            ),
+        )
+        .detail("add_on_offers", offers.join(","))
+        .about(blocking.iter().copied()),
+    )
+}
+
+fn custom_domain(ix: &SnapshotIndex<'_>, c: &TargetCtx<'_>) -> Option<Reason> {
+    let blocks = c.path.is_some_and(|p| p.custom_domain_blocks);
+    (blocks && ix.snapshot.customer.custom_domain).then(|| {
+        Reason::new(
+            Code::CustomDomainBlocksSwitch,
+            Remedy::ChangePlanManually,
+            format!(
+                "The customer has a custom domain, which blocks the automatic switch from {} to {}.",
+                c.source_offer.name, c.target.name
+            ),
+        )
+        .detail("custom_domain", true)
+    })
+}
