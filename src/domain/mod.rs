@@ -5,4 +5,5 @@ pub mod dataset;
 pub mod eligibility;
 pub mod ids;
 pub mod model;
+pub mod orders;
 pub mod roles;

@@ -26,9 +26,14 @@ impl UpgradeApi {
 
 impl From<EligibilityError> for ApiError {
     fn from(e: EligibilityError) -> Self {
-        match e {
+        match &e {
             EligibilityError::SubscriptionNotFound(id) => ApiError::not_found("subscription", id),
-            EligibilityError::UnknownTargetOffer(id) => ApiError::not_found("offer", id),
+            // The offer is a reference in the request, not the resource the
+            // call addresses: a bad argument, naming the field.
+            EligibilityError::UnknownTargetOffer(id) => {
+                ApiError::invalid("target_offer_id", format!("{id} is not an offer of the catalog"))
+            }
+            EligibilityError::SourceOfferNotInCatalog { .. } => ApiError::Internal(e.to_string()),
         }
     }
 }
