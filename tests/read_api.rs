@@ -39,8 +39,14 @@ async fn paging_walks_every_list_without_duplicates_or_gaps() {
 
     let one_page = all_customers(&server, &token, 1000).await;
     let paged = all_customers(&server, &token, 3).await;
-    assert!(one_page.len() > 3, "the demo partner needs more than one page");
-    assert_eq!(paged, one_page, "pages of 3 see the same customers in the same order");
+    assert!(
+        one_page.len() > 3,
+        "the demo partner needs more than one page"
+    );
+    assert_eq!(
+        paged, one_page,
+        "pages of 3 see the same customers in the same order"
+    );
     let names: Vec<_> = paged.iter().map(|c| c.name.clone()).collect();
     let mut sorted = names.clone();
     sorted.sort();
@@ -85,7 +91,11 @@ async fn paging_walks_every_list_without_duplicates_or_gaps() {
         page_token = page.next_page_token;
     }
     assert_eq!(seen.len(), best.0);
-    assert_eq!(seen.iter().collect::<HashSet<_>>().len(), best.0, "no duplicates");
+    assert_eq!(
+        seen.iter().collect::<HashSet<_>>().len(),
+        best.0,
+        "no duplicates"
+    );
 
     // Offers, five at a time.
     let mut offers = server.offers(Some(token.clone()));
@@ -255,8 +265,10 @@ async fn bad_credentials_are_unauthenticated() {
     let other_key = csp_upgrades::auth::jwt::TokenVerifier::dev(b"another key", ISSUER, AUDIENCE)
         .mint_dev(&server.claims(&me.user_id, &me.partner_id))
         .unwrap();
-    let unknown_partner = server.sign(&server.claims(&me.user_id, &uuid::Uuid::new_v4().to_string()));
-    let unknown_user = server.sign(&server.claims(&uuid::Uuid::new_v4().to_string(), &me.partner_id));
+    let unknown_partner =
+        server.sign(&server.claims(&me.user_id, &uuid::Uuid::new_v4().to_string()));
+    let unknown_user =
+        server.sign(&server.claims(&uuid::Uuid::new_v4().to_string(), &me.partner_id));
 
     for (what, token) in [
         ("no token", None),
@@ -297,7 +309,10 @@ async fn malformed_ids_are_invalid_arguments_naming_the_field() {
         .await
         .unwrap_err();
     assert_eq!(err.code(), Code::InvalidArgument);
-    assert_eq!(err.get_details_bad_request().unwrap().field_violations[0].field, "customer_id");
+    assert_eq!(
+        err.get_details_bad_request().unwrap().field_violations[0].field,
+        "customer_id"
+    );
 
     let err = client
         .list_customers(pb::ListCustomersRequest {
@@ -307,7 +322,10 @@ async fn malformed_ids_are_invalid_arguments_naming_the_field() {
         .await
         .unwrap_err();
     assert_eq!(err.code(), Code::InvalidArgument);
-    assert_eq!(err.get_details_bad_request().unwrap().field_violations[0].field, "page_token");
+    assert_eq!(
+        err.get_details_bad_request().unwrap().field_violations[0].field,
+        "page_token"
+    );
 
     let mut offers = server.offers(Some(server.token(ADMIN_AGENT).await));
     let err = offers
@@ -337,19 +355,31 @@ async fn get_offer_includes_upgrade_paths() {
         .await
         .unwrap()
         .into_inner();
-    let mut targets: Vec<_> = offer.upgrade_paths.iter().map(|p| p.target_offer_id.as_str()).collect();
+    let mut targets: Vec<_> = offer
+        .upgrade_paths
+        .iter()
+        .map(|p| p.target_offer_id.as_str())
+        .collect();
     targets.sort();
-    assert_eq!(targets, ["m365-business-standard", "o365-e1", "o365-e3", "o365-e5"]);
+    assert_eq!(
+        targets,
+        ["m365-business-standard", "o365-e1", "o365-e3", "o365-e5"]
+    );
     assert_eq!(offer.max_seats, 300);
-    assert!(offer.services.iter().any(|s| s.service_id == "exchange" && s.data_related));
+    assert!(
+        offer
+            .services
+            .iter()
+            .any(|s| s.service_id == "exchange" && s.data_related)
+    );
 }
 
 #[tokio::test]
 async fn reflection_lists_the_services_in_both_versions() {
+    use tonic_reflection::pb::v1::ServerReflectionRequest;
     use tonic_reflection::pb::v1::server_reflection_client::ServerReflectionClient;
     use tonic_reflection::pb::v1::server_reflection_request::MessageRequest;
     use tonic_reflection::pb::v1::server_reflection_response::MessageResponse;
-    use tonic_reflection::pb::v1::ServerReflectionRequest;
 
     let server = TestServer::start().await;
     let mut client = ServerReflectionClient::new(server.channel.clone());
@@ -374,7 +404,10 @@ async fn reflection_lists_the_services_in_both_versions() {
         "grpc.health.v1.Health",
         "grpc.reflection.v1.ServerReflection",
     ] {
-        assert!(names.contains(expected), "{expected} missing from {names:?}");
+        assert!(
+            names.contains(expected),
+            "{expected} missing from {names:?}"
+        );
     }
 
     use tonic_reflection::pb::v1alpha::server_reflection_client::ServerReflectionClient as AlphaClient;

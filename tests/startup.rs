@@ -61,7 +61,9 @@ async fn health_is_serving_only_once_the_database_answers() {
         drop(listener);
         unblock = Box::new(move || {
             Box::pin(async move {
-                let listener = tokio::net::TcpListener::bind(("127.0.0.1", dead_port)).await.unwrap();
+                let listener = tokio::net::TcpListener::bind(("127.0.0.1", dead_port))
+                    .await
+                    .unwrap();
                 start_proxy(listener, target).await;
                 let _ = port;
             })
@@ -83,18 +85,30 @@ async fn health_is_serving_only_once_the_database_answers() {
 
     let server = TestServer::spawn(blocked_url, Some(fresh), true, Arc::new(SystemClock)).await;
     assert_eq!(server.health("").await, Some(ServingStatus::NotServing));
-    assert_eq!(server.health("csp.v1.CustomerService").await, Some(ServingStatus::NotServing));
-    assert_eq!(server.health(csp_upgrades::server::LIVENESS_SERVICE).await, Some(ServingStatus::Serving));
+    assert_eq!(
+        server.health("csp.v1.CustomerService").await,
+        Some(ServingStatus::NotServing)
+    );
+    assert_eq!(
+        server.health(csp_upgrades::server::LIVENESS_SERVICE).await,
+        Some(ServingStatus::Serving)
+    );
     let err = server
         .offers(Some("any".into()))
         .list_offers(pb::ListOffersRequest::default())
         .await
         .unwrap_err();
-    assert!(matches!(err.code(), Code::Unavailable | Code::Unauthenticated), "{err:?}");
+    assert!(
+        matches!(err.code(), Code::Unavailable | Code::Unauthenticated),
+        "{err:?}"
+    );
 
     unblock().await;
     server.wait_serving().await;
-    assert_eq!(server.health("csp.v1.CustomerService").await, Some(ServingStatus::Serving));
+    assert_eq!(
+        server.health("csp.v1.CustomerService").await,
+        Some(ServingStatus::Serving)
+    );
     server.stop().await;
 }
 
@@ -105,7 +119,12 @@ async fn shutdown_turns_health_not_serving_and_drains() {
     server.stop().await;
     // The listener is gone: new calls fail, nothing hangs.
     let mut client = tonic_health::pb::health_client::HealthClient::new(channel);
-    assert!(client.check(tonic_health::pb::HealthCheckRequest::default()).await.is_err());
+    assert!(
+        client
+            .check(tonic_health::pb::HealthCheckRequest::default())
+            .await
+            .is_err()
+    );
 }
 
 #[tokio::test]
@@ -122,7 +141,10 @@ async fn a_bad_dataset_file_loads_nothing() {
     let out = run(&["import", file.to_str().unwrap()], &fresh.url, dir.path());
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("subscriptions[3]") && stderr.contains("quantity"), "{stderr}");
+    assert!(
+        stderr.contains("subscriptions[3]") && stderr.contains("quantity"),
+        "{stderr}"
+    );
 
     let store = csp_upgrades::storage::connect(&fresh.url).await.unwrap();
     assert!(store.is_empty().await.unwrap(), "nothing was written");
@@ -131,7 +153,11 @@ async fn a_bad_dataset_file_loads_nothing() {
     let good = dir.path().join("good.json");
     std::fs::write(&good, csp_upgrades::startup::DEMO_DATASET).unwrap();
     let out = run(&["import", good.to_str().unwrap()], &fresh.url, dir.path());
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(!store.is_empty().await.unwrap());
     let out = run(&["import", good.to_str().unwrap()], &fresh.url, dir.path());
     assert!(!out.status.success());
@@ -150,7 +176,12 @@ async fn a_bad_catalog_stops_start_up_naming_the_entry() {
     )
     .unwrap();
     let out = run(
-        &["--catalog-file", catalog.to_str().unwrap(), "--listen", "127.0.0.1:0"],
+        &[
+            "--catalog-file",
+            catalog.to_str().unwrap(),
+            "--listen",
+            "127.0.0.1:0",
+        ],
         &fresh.url,
         dir.path(),
     );
@@ -163,11 +194,20 @@ async fn a_bad_catalog_stops_start_up_naming_the_entry() {
 async fn token_command_works_on_a_fresh_data_directory() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite:{}", dir.path().join("csp.db").display());
-    let out = run(&["token", "--user", "ga@contoso-csp.example"], &url, dir.path());
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = run(
+        &["token", "--user", "ga@contoso-csp.example"],
+        &url,
+        dir.path(),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let token = String::from_utf8(out.stdout).unwrap();
     let key = csp_upgrades::auth::jwt::load_or_create_dev_key(dir.path()).unwrap();
-    let verifier = csp_upgrades::auth::jwt::TokenVerifier::dev(&key, "csp-upgrades-dev", "csp-upgrades");
+    let verifier =
+        csp_upgrades::auth::jwt::TokenVerifier::dev(&key, "csp-upgrades-dev", "csp-upgrades");
     let claims = verifier.verify(token.trim()).unwrap();
     assert!(claims.app_id.is_none());
 

@@ -30,9 +30,10 @@ impl From<EligibilityError> for ApiError {
             EligibilityError::SubscriptionNotFound(id) => ApiError::not_found("subscription", id),
             // The offer is a reference in the request, not the resource the
             // call addresses: a bad argument, naming the field.
-            EligibilityError::UnknownTargetOffer(id) => {
-                ApiError::invalid("target_offer_id", format!("{id} is not an offer of the catalog"))
-            }
+            EligibilityError::UnknownTargetOffer(id) => ApiError::invalid(
+                "target_offer_id",
+                format!("{id} is not an offer of the catalog"),
+            ),
             EligibilityError::SourceOfferNotInCatalog { .. } => ApiError::Internal(e.to_string()),
         }
     }
@@ -212,7 +213,8 @@ mod tests {
     fn reason_codes_match_the_contract() {
         assert_eq!(ReasonCode::ALL.len(), 24);
         for (i, code) in ReasonCode::ALL.iter().enumerate() {
-            let pb = pb::ReasonCode::from_str_name(code.as_str()).expect(code.as_str());
+            let pb = pb::ReasonCode::from_str_name(code.as_str())
+                .unwrap_or_else(|| panic!("{code} is not in the contract"));
             assert_eq!(pb as usize, i + 1, "{}", code.as_str());
         }
     }

@@ -2,7 +2,10 @@
 //! Postgres when TEST_DATABASE_URL is set) and hands out generated clients
 //! that carry a bearer token.
 
-#![allow(dead_code, reason = "each test binary uses a different part of the harness")]
+#![allow(
+    dead_code,
+    reason = "each test binary uses a different part of the harness"
+)]
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -19,9 +22,9 @@ use tonic::metadata::MetadataValue;
 use tonic::service::Interceptor;
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::Channel;
+use tonic_health::pb::HealthCheckRequest;
 use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::health_client::HealthClient;
-use tonic_health::pb::HealthCheckRequest;
 
 use super::db::{self, TestDb};
 
@@ -179,15 +182,24 @@ impl TestServer {
         InterceptedService::new(self.channel.clone(), Bearer(token))
     }
 
-    pub fn customers(&self, token: Option<String>) -> pb::customer_service_client::CustomerServiceClient<Authed> {
+    pub fn customers(
+        &self,
+        token: Option<String>,
+    ) -> pb::customer_service_client::CustomerServiceClient<Authed> {
         pb::customer_service_client::CustomerServiceClient::new(self.intercepted(token))
     }
 
-    pub fn offers(&self, token: Option<String>) -> pb::offer_service_client::OfferServiceClient<Authed> {
+    pub fn offers(
+        &self,
+        token: Option<String>,
+    ) -> pb::offer_service_client::OfferServiceClient<Authed> {
         pb::offer_service_client::OfferServiceClient::new(self.intercepted(token))
     }
 
-    pub fn roles(&self, token: Option<String>) -> pb::partner_role_service_client::PartnerRoleServiceClient<Authed> {
+    pub fn roles(
+        &self,
+        token: Option<String>,
+    ) -> pb::partner_role_service_client::PartnerRoleServiceClient<Authed> {
         pb::partner_role_service_client::PartnerRoleServiceClient::new(self.intercepted(token))
     }
 

@@ -45,7 +45,8 @@ pub fn prorated_credit(source: &Subscription, offer: &Offer, now: DateTime<Utc>)
     if total_days <= 0 {
         return Money::zero(&offer.currency);
     }
-    let unused_days = (end - today).num_days().clamp(0, total_days) - i64::from(today >= start && today < end);
+    let unused_days =
+        (end - today).num_days().clamp(0, total_days) - i64::from(today >= start && today < end);
     let unused_days = unused_days.max(0);
     let period_price = offer.price * months(source.billing_cycle) * Decimal::from(source.quantity);
     let amount = (period_price * Decimal::from(unused_days) / Decimal::from(total_days))
@@ -72,7 +73,12 @@ mod tests {
     use crate::domain::model::*;
     use chrono::TimeZone;
 
-    fn sub(cycle: BillingCycle, start: (i32, u32, u32), end: (i32, u32, u32), quantity: i64) -> Subscription {
+    fn sub(
+        cycle: BillingCycle,
+        start: (i32, u32, u32),
+        end: (i32, u32, u32),
+        quantity: i64,
+    ) -> Subscription {
         let at = |(y, m, d): (i32, u32, u32)| Utc.with_ymd_and_hms(y, m, d, 0, 0, 0).unwrap();
         Subscription {
             id: SubscriptionId::new_v4(),
@@ -109,7 +115,7 @@ mod tests {
 
     #[test]
     fn credit_is_exact_and_prorated_by_day() {
-        // November: 30 days; on the 11th, days 12..30 are unused (19 days... 
+        // November: 30 days; on the 11th, days 12..30 are unused (19 days...
         // the 11th itself counts as used): 10 seats x 6.00 x 19/30 = 38.00.
         let s = sub(BillingCycle::Monthly, (2026, 11, 1), (2026, 12, 1), 10);
         let c = prorated_credit(&s, &offer("6.00"), at(2026, 11, 11, 15));
@@ -130,7 +136,10 @@ mod tests {
     #[test]
     fn nothing_is_left_after_the_period_and_all_but_today_at_its_start() {
         let s = sub(BillingCycle::Monthly, (2026, 11, 1), (2026, 12, 1), 1);
-        assert_eq!(prorated_credit(&s, &offer("30.00"), at(2026, 12, 5, 0)).amount, Decimal::ZERO);
+        assert_eq!(
+            prorated_credit(&s, &offer("30.00"), at(2026, 12, 5, 0)).amount,
+            Decimal::ZERO
+        );
         assert_eq!(
             prorated_credit(&s, &offer("30.00"), at(2026, 11, 1, 0)).amount,
             "29.00".parse::<Decimal>().unwrap()
@@ -139,6 +148,9 @@ mod tests {
 
     #[test]
     fn monthly_value_is_price_times_seats() {
-        assert_eq!(monthly_value(&offer("23.00"), 300).amount, "6900.00".parse::<Decimal>().unwrap());
+        assert_eq!(
+            monthly_value(&offer("23.00"), 300).amount,
+            "6900.00".parse::<Decimal>().unwrap()
+        );
     }
 }

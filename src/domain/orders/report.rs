@@ -78,7 +78,10 @@ pub fn migration_report(
                 MigrationIssue::LicenseNotMoved,
                 None,
                 None,
-                format!("Assign the user a license of the new {} subscription.", target.name),
+                format!(
+                    "Assign the user a license of the new {} subscription.",
+                    target.name
+                ),
             ));
             continue;
         }
@@ -100,17 +103,19 @@ pub fn migration_report(
             if other.subscription_id == source.id {
                 continue;
             }
-            let Some(other_sub) = snapshot.subscriptions.iter().find(|s| s.id == other.subscription_id) else {
+            let Some(other_sub) = snapshot
+                .subscriptions
+                .iter()
+                .find(|s| s.id == other.subscription_id)
+            else {
                 continue;
             };
             let Some(other_offer) = catalog.offer(&other_sub.offer_id) else {
                 continue;
             };
-            for service in other_offer
-                .services
-                .keys()
-                .filter(|s| target.services.contains_key(*s) && !other.disabled_services.contains(*s))
-            {
+            for service in other_offer.services.keys().filter(|s| {
+                target.services.contains_key(*s) && !other.disabled_services.contains(*s)
+            }) {
                 items.push(item(
                     MigrationIssue::OverlappingLicense,
                     Some(service),
