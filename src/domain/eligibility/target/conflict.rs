@@ -156,8 +156,9 @@ pub(super) fn multichannel_conflict(ix: &SnapshotIndex<'_>, c: &TargetCtx<'_>) -
         Code::MultichannelConflict,
         Remedy::CancelInOtherChannel,
         format!(
-            "The customer already holds {what} through {}; it must be cancelled there before buying {} here.",
+            "The customer already holds {what} through {}; the customer must cancel {} there before buying {} here.",
             through.join(" and "),
+            if owned.len() + conflicts.len() == 1 { "it" } else { "them" },
             c.target.name
         ),
     )

@@ -144,12 +144,8 @@ fn not_in_matrix(_: &SnapshotIndex<'_>, c: &TargetCtx<'_>) -> Option<Reason> {
 
 const GLOBAL: &str = "GLOBAL";
 
-fn market_label(market: &str) -> String {
-    if market == GLOBAL {
-        "global".to_owned()
-    } else {
-        format!("{market}-only")
-    }
+fn market_label(market: &str) -> &str {
+    if market == GLOBAL { "global" } else { market }
 }
 
 /// SPEC §4.15: a country offer is sold only in that country, and an upgrade
@@ -177,7 +173,7 @@ fn market_mismatch(ix: &SnapshotIndex<'_>, c: &TargetCtx<'_>) -> Option<Reason> 
     } else if src.market != tgt.market {
         (
             format!(
-                "{} is a {} offer and can only move to an offer of the same market, but {} is {}.",
+                "{} belongs to the {} market and can only move to an offer of the same market, but {} belongs to the {} market.",
                 src.name,
                 market_label(&src.market),
                 tgt.name,
