@@ -83,7 +83,7 @@ pub(super) fn manual_path(
             .iter()
             .map(|s| {
                 format!(
-                    "{} ({} via {})",
+                    "{} subscription {} (bought through {})",
                     ix.offer_name(&s.offer_id),
                     s.id,
                     channel_label(s.channel)
@@ -91,7 +91,7 @@ pub(super) fn manual_path(
             })
             .collect();
         steps.push(format!(
-            "Have the customer cancel {} in that channel first.",
+            "Have the customer cancel {} there first.",
             elsewhere.join(", ")
         ));
     }

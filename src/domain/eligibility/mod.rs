@@ -2,7 +2,8 @@
 //! functions of the catalog, one customer snapshot and the caller.
 //!
 //! - `source.rs`: rules about the source subscription; each blocks every target.
-//! - `target.rs`: rules about one target offer.
+//! - `target/`: rules about one target offer; `conflict.rs` there holds the
+//!   ones about what the customer already owns, here or elsewhere.
 //! - `manual.rs`: the manual change offered when the automatic one is refused.
 //! - `reason.rs`: the answer's types, mirroring `csp.v1` in `upgrade.proto`.
 //! - `index.rs`: lookups over the snapshot, built once per call.

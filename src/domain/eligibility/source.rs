@@ -96,10 +96,9 @@ fn service_incident(ix: &SnapshotIndex<'_>, _: &Subscription, offer: &Offer) -> 
             Code::ServiceIncident,
             Remedy::Wait,
             format!(
-                "{} of the {} subscription {} a health incident at this customer; wait until every service is healthy.",
-                names.join(", "),
+                "The {} subscription has a health incident in {} at this customer; wait until every service is healthy.",
                 offer.name,
-                if hit.len() == 1 { "has" } else { "have" }
+                names.join(", ")
             ),
         )
         .detail("services", hit.join(",")),

@@ -6,6 +6,8 @@ mod manual;
 mod matrix;
 mod props;
 mod reasons;
+mod source_cases;
+mod target_cases;
 
 use std::collections::BTreeSet;
 use std::sync::LazyLock;

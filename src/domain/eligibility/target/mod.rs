@@ -2,13 +2,13 @@
 //! for targets outside the matrix too, so a partner who names any offer learns
 //! every reason at once.
 
-use std::collections::BTreeMap;
-
-use crate::domain::catalog::{Offer, UpgradePath};
+use crate::domain::catalog::{CatalogKind, Offer, UpgradePath};
 use crate::domain::ids::SubscriptionId;
-use crate::domain::model::{Channel, Segment, Subscription};
+use crate::domain::model::{Segment, Subscription};
 
-use super::index::{SnapshotIndex, channel_label};
+mod conflict;
+
+use super::index::SnapshotIndex;
 use super::reason::{Reason, ReasonCode as Code, Remedy};
 
 /// Everything the target rules look at for one source -> target pair.
@@ -73,7 +73,7 @@ impl<'a> TargetCtx<'a> {
         match self.path {
             Some(p) => p.one_way,
             None => {
-                self.source_offer.catalog == crate::domain::catalog::CatalogKind::Legacy2013
+                self.source_offer.catalog == CatalogKind::Legacy2013
                     && self.source_offer.family != self.target.family
             }
         }
@@ -111,9 +111,9 @@ type Rule = fn(&SnapshotIndex<'_>, &TargetCtx<'_>) -> Option<Reason>;
 const RULES: &[Rule] = &[
     not_in_matrix,
     market_mismatch,
-    already_owned,
-    conflicting_services,
-    multichannel_conflict,
+    conflict::already_owned,
+    conflict::conflicting_services,
+    conflict::multichannel_conflict,
     data_service_downgrade,
     seat_limit,
     billing_cycle,
@@ -144,12 +144,8 @@ fn not_in_matrix(_: &SnapshotIndex<'_>, c: &TargetCtx<'_>) -> Option<Reason> {
 
 const GLOBAL: &str = "GLOBAL";
 
-fn market_label(market: &str) -> String {
-    if market == GLOBAL {
-        "global".to_owned()
-    } else {
-        format!("{market}-only")
-    }
+fn market_label(market: &str) -> &str {
+    if market == GLOBAL { "global" } else { market }
 }
 
 /// SPEC §4.15: a country offer is sold only in that country, and an upgrade
@@ -177,7 +173,7 @@ fn market_mismatch(ix: &SnapshotIndex<'_>, c: &TargetCtx<'_>) -> Option<Reason> 
     } else if src.market != tgt.market {
         (
             format!(
-                "{} is a {} offer and can only move to an offer of the same market, but {} is {}.",
+                "{} belongs to the {} market and can only move to an offer of the same market, but {} belongs to the {} market.",
                 src.name,
                 market_label(&src.market),
                 tgt.name,
@@ -194,163 +190,6 @@ fn market_mismatch(ix: &SnapshotIndex<'_>, c: &TargetCtx<'_>) -> Option<Reason> 
             .detail("target_market", &tgt.market)
             .detail("customer_country", country),
     )
-}
-
-/// Live subscriptions of the target offer, through this partner or elsewhere.
-fn holders<'a>(
-    ix: &SnapshotIndex<'a>,
-    c: &TargetCtx<'_>,
-    this_partner: bool,
-) -> Vec<&'a Subscription> {
-    ix.live_of_offer(&c.target.id)
-        .iter()
-        .copied()
-        .filter(|s| (s.channel == Channel::ThisPartner) == this_partner)
-        .collect()
-}
-
-fn already_owned(ix: &SnapshotIndex<'_>, c: &TargetCtx<'_>) -> Option<Reason> {
-    let owned = holders(ix, c, true);
-    (!owned.is_empty()).then(|| {
-        Reason::new(
-            Code::TargetAlreadyOwned,
-            Remedy::ChangePlanManually,
-            format!(
-                "The customer already has {} through this partner; move the users to that subscription instead.",
-                c.target.name
-            ),
-        )
-        .detail("target_offer_id", &c.target.id)
-        .about(owned)
-    })
-}
-
-/// Conflicting subscription -> the services it already holds.
-type Conflicts<'a> = BTreeMap<SubscriptionId, (&'a Subscription, Vec<String>)>;
-
-/// Other live subscriptions that already include a service the target would
-/// add, with the services; the source, its add-ons (the add-on rule handles
-/// those) and subscriptions of the target offer itself (the ownership rule)
-/// are left out.
-fn service_conflicts<'a>(
-    ix: &SnapshotIndex<'a>,
-    c: &TargetCtx<'_>,
-    this_partner: bool,
-) -> Conflicts<'a> {
-    let mut found = Conflicts::new();
-    for (service, &level) in &c.target.services {
-        let adds = c
-            .source_offer
-            .services
-            .get(service)
-            .is_none_or(|&have| have < level);
-        if !adds {
-            continue;
-        }
-        for holder in ix.holding_service(service, level) {
-            let skip = holder.id == c.source.id
-                || holder.parent_id == Some(c.source.id)
-                || holder.offer_id == c.target.id
-                || (holder.channel == Channel::ThisPartner) != this_partner;
-            if !skip {
-                found
-                    .entry(holder.id)
-                    .or_insert((holder, Vec::new()))
-                    .1
-                    .push(service.clone());
-            }
-        }
-    }
-    found
-}
-
-fn service_list(conflicts: &Conflicts<'_>) -> Vec<String> {
-    let mut all: Vec<String> = conflicts
-        .values()
-        .flat_map(|(_, s)| s.iter().cloned())
-        .collect();
-    all.sort();
-    all.dedup();
-    all
-}
-
-fn with_service_details(mut reason: Reason, conflicts: &Conflicts<'_>) -> Reason {
-    for (id, (_, services)) in conflicts {
-        reason = reason.detail(&format!("services.{id}"), services.join(","));
-    }
-    reason.about(conflicts.values().map(|(s, _)| *s))
-}
-
-fn names(ix: &SnapshotIndex<'_>, services: &[String]) -> String {
-    services
-        .iter()
-        .map(|s| ix.service_name(s))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-fn conflicting_services(ix: &SnapshotIndex<'_>, c: &TargetCtx<'_>) -> Option<Reason> {
-    let conflicts = service_conflicts(ix, c, true);
-    if conflicts.is_empty() {
-        return None;
-    }
-    let services = service_list(&conflicts);
-    let offers: Vec<String> = conflicts
-        .values()
-        .map(|(s, _)| ix.offer_name(&s.offer_id))
-        .collect();
-    let reason = Reason::new(
-        Code::ConflictingServices,
-        Remedy::ChangePlanManually,
-        format!(
-            "The customer already has {} through this partner ({}), which {} would add again.",
-            names(ix, &services),
-            offers.join(", "),
-            c.target.name
-        ),
-    )
-    .detail("services", services.join(","));
-    Some(with_service_details(reason, &conflicts))
-}
-
-/// SPEC §4.18: ownership or services held through another channel, in one
-/// reason naming every subscription to cancel there.
-fn multichannel_conflict(ix: &SnapshotIndex<'_>, c: &TargetCtx<'_>) -> Option<Reason> {
-    let owned = holders(ix, c, false);
-    let conflicts = service_conflicts(ix, c, false);
-    if owned.is_empty() && conflicts.is_empty() {
-        return None;
-    }
-    let mut channels: Vec<Channel> = owned
-        .iter()
-        .copied()
-        .chain(conflicts.values().map(|(s, _)| *s))
-        .map(|s| s.channel)
-        .collect();
-    channels.sort();
-    channels.dedup();
-    let services = service_list(&conflicts);
-    let what = match (owned.is_empty(), services.is_empty()) {
-        (false, true) => c.target.name.clone(),
-        (true, false) => names(ix, &services),
-        _ => format!("{} and {}", c.target.name, names(ix, &services)),
-    };
-    let through: Vec<&str> = channels.iter().map(|&ch| channel_label(ch)).collect();
-    let channel_text: Vec<&str> = channels.iter().map(|ch| ch.as_str()).collect();
-    let reason = Reason::new(
-        Code::MultichannelConflict,
-        Remedy::CancelInOtherChannel,
-        format!(
-            "The customer already holds {what} through {}; it must be cancelled there before buying {} here.",
-            through.join(" and "),
-            c.target.name
-        ),
-    )
-    .detail("channels", channel_text.join(","))
-    .detail("target_owned", !owned.is_empty())
-    .detail("services", services.join(","))
-    .about(owned);
-    Some(with_service_details(reason, &conflicts))
 }
 
 fn level_name(ix: &SnapshotIndex<'_>, service: &str, level: u8) -> String {

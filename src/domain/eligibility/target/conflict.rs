@@ -1,0 +1,170 @@
+//! Ownership and services the customer already holds elsewhere (SPEC §4,
+//! 16-18, seed 004): through this partner the partner resolves it itself;
+//! through another channel it must be cancelled there first.
+
+use std::collections::BTreeMap;
+
+use crate::domain::ids::SubscriptionId;
+use crate::domain::model::{Channel, Subscription};
+
+use super::super::index::{SnapshotIndex, channel_label};
+use super::super::reason::{Reason, ReasonCode as Code, Remedy};
+use super::TargetCtx;
+
+/// Live subscriptions of the target offer, through this partner or elsewhere.
+fn holders<'a>(
+    ix: &SnapshotIndex<'a>,
+    c: &TargetCtx<'_>,
+    this_partner: bool,
+) -> Vec<&'a Subscription> {
+    ix.live_of_offer(&c.target.id)
+        .iter()
+        .copied()
+        .filter(|s| (s.channel == Channel::ThisPartner) == this_partner)
+        .collect()
+}
+
+pub(super) fn already_owned(ix: &SnapshotIndex<'_>, c: &TargetCtx<'_>) -> Option<Reason> {
+    let owned = holders(ix, c, true);
+    (!owned.is_empty()).then(|| {
+        Reason::new(
+            Code::TargetAlreadyOwned,
+            Remedy::ChangePlanManually,
+            format!(
+                "The customer already has {} through this partner; move the users to that subscription instead.",
+                c.target.name
+            ),
+        )
+        .detail("target_offer_id", &c.target.id)
+        .about(owned)
+    })
+}
+
+/// Conflicting subscription -> the services it already holds.
+type Conflicts<'a> = BTreeMap<SubscriptionId, (&'a Subscription, Vec<String>)>;
+
+/// Other live subscriptions that already include a service the target would
+/// add, with the services; the source, its add-ons (the add-on rule handles
+/// those) and subscriptions of the target offer itself (the ownership rule)
+/// are left out.
+fn service_conflicts<'a>(
+    ix: &SnapshotIndex<'a>,
+    c: &TargetCtx<'_>,
+    this_partner: bool,
+) -> Conflicts<'a> {
+    let mut found = Conflicts::new();
+    for (service, &level) in &c.target.services {
+        let adds = c
+            .source_offer
+            .services
+            .get(service)
+            .is_none_or(|&have| have < level);
+        if !adds {
+            continue;
+        }
+        for holder in ix.holding_service(service, level) {
+            let skip = holder.id == c.source.id
+                || holder.parent_id == Some(c.source.id)
+                || holder.offer_id == c.target.id
+                || (holder.channel == Channel::ThisPartner) != this_partner;
+            if !skip {
+                found
+                    .entry(holder.id)
+                    .or_insert((holder, Vec::new()))
+                    .1
+                    .push(service.clone());
+            }
+        }
+    }
+    found
+}
+
+fn service_list(conflicts: &Conflicts<'_>) -> Vec<String> {
+    let mut all: Vec<String> = conflicts
+        .values()
+        .flat_map(|(_, s)| s.iter().cloned())
+        .collect();
+    all.sort();
+    all.dedup();
+    all
+}
+
+fn with_service_details(mut reason: Reason, conflicts: &Conflicts<'_>) -> Reason {
+    for (id, (_, services)) in conflicts {
+        reason = reason.detail(&format!("services.{id}"), services.join(","));
+    }
+    reason.about(conflicts.values().map(|(s, _)| *s))
+}
+
+fn names(ix: &SnapshotIndex<'_>, services: &[String]) -> String {
+    services
+        .iter()
+        .map(|s| ix.service_name(s))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+pub(super) fn conflicting_services(ix: &SnapshotIndex<'_>, c: &TargetCtx<'_>) -> Option<Reason> {
+    let conflicts = service_conflicts(ix, c, true);
+    if conflicts.is_empty() {
+        return None;
+    }
+    let services = service_list(&conflicts);
+    let offers: Vec<String> = conflicts
+        .values()
+        .map(|(s, _)| ix.offer_name(&s.offer_id))
+        .collect();
+    let reason = Reason::new(
+        Code::ConflictingServices,
+        Remedy::ChangePlanManually,
+        format!(
+            "The customer already has {} through this partner ({}), which {} would add again.",
+            names(ix, &services),
+            offers.join(", "),
+            c.target.name
+        ),
+    )
+    .detail("services", services.join(","));
+    Some(with_service_details(reason, &conflicts))
+}
+
+/// SPEC §4.18: ownership or services held through another channel, in one
+/// reason naming every subscription to cancel there.
+pub(super) fn multichannel_conflict(ix: &SnapshotIndex<'_>, c: &TargetCtx<'_>) -> Option<Reason> {
+    let owned = holders(ix, c, false);
+    let conflicts = service_conflicts(ix, c, false);
+    if owned.is_empty() && conflicts.is_empty() {
+        return None;
+    }
+    let mut channels: Vec<Channel> = owned
+        .iter()
+        .copied()
+        .chain(conflicts.values().map(|(s, _)| *s))
+        .map(|s| s.channel)
+        .collect();
+    channels.sort();
+    channels.dedup();
+    let services = service_list(&conflicts);
+    let what = match (owned.is_empty(), services.is_empty()) {
+        (false, true) => c.target.name.clone(),
+        (true, false) => names(ix, &services),
+        _ => format!("{} and {}", c.target.name, names(ix, &services)),
+    };
+    let through: Vec<&str> = channels.iter().map(|&ch| channel_label(ch)).collect();
+    let channel_text: Vec<&str> = channels.iter().map(|ch| ch.as_str()).collect();
+    let reason = Reason::new(
+        Code::MultichannelConflict,
+        Remedy::CancelInOtherChannel,
+        format!(
+            "The customer already holds {what} through {}; the customer must cancel {} there before buying {} here.",
+            through.join(" and "),
+            if owned.len() + conflicts.len() == 1 { "it" } else { "them" },
+            c.target.name
+        ),
+    )
+    .detail("channels", channel_text.join(","))
+    .detail("target_owned", !owned.is_empty())
+    .detail("services", services.join(","))
+    .about(owned);
+    Some(with_service_details(reason, &conflicts))
+}
