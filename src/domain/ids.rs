@@ -13,7 +13,9 @@ pub enum IdError {
     Empty,
     #[error("is not a UUID: {0:?}")]
     NotUuid(String),
-    #[error("is not a valid offer id (lowercase letters, digits, '-', at most 64 characters): {0:?}")]
+    #[error(
+        "is not a valid offer id (lowercase letters, digits, '-', at most 64 characters): {0:?}"
+    )]
     BadOfferId(String),
 }
 
@@ -71,8 +73,7 @@ impl OfferId {
             return Err(IdError::Empty);
         }
         let ok = s.len() <= 64
-            && s
-                .bytes()
+            && s.bytes()
                 .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
         if ok {
             Ok(OfferId(s.to_owned()))
@@ -113,7 +114,10 @@ mod tests {
     fn uuid_ids_parse_and_reject() {
         assert!(CustomerId::parse("7f8e0f9e-52a4-4a4e-8f43-2a3c4f1d2b11").is_ok());
         assert_eq!(CustomerId::parse(""), Err(IdError::Empty));
-        assert!(matches!(CustomerId::parse("nope"), Err(IdError::NotUuid(_))));
+        assert!(matches!(
+            CustomerId::parse("nope"),
+            Err(IdError::NotUuid(_))
+        ));
     }
 
     #[test]

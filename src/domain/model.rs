@@ -118,7 +118,10 @@ OrderState {
 impl OrderState {
     /// Orders in these states block other upgrades of the same customer.
     pub fn is_open(self) -> bool {
-        matches!(self, OrderState::PendingCreditCheck | OrderState::InProgress)
+        matches!(
+            self,
+            OrderState::PendingCreditCheck | OrderState::InProgress
+        )
     }
 }
 

@@ -34,9 +34,11 @@ impl Role {
                 ViewUpgradeOrders,
                 ManageRoles,
             ],
-            Role::AdminAgent | Role::SalesAgent | Role::HelpdeskAgent => {
-                &[ViewCatalogAndCustomers, SubmitUpgradeOrders, ViewUpgradeOrders]
-            }
+            Role::AdminAgent | Role::SalesAgent | Role::HelpdeskAgent => &[
+                ViewCatalogAndCustomers,
+                SubmitUpgradeOrders,
+                ViewUpgradeOrders,
+            ],
             Role::BillingAdmin => &[ViewUpgradeOrders, ResolveCreditChecks],
         }
     }
@@ -127,10 +129,16 @@ mod tests {
             Role::BillingAdmin,
         ];
         let table = [
-            (ViewCatalogAndCustomers, [true, true, true, true, true, false]),
+            (
+                ViewCatalogAndCustomers,
+                [true, true, true, true, true, false],
+            ),
             (SubmitUpgradeOrders, [true, true, true, true, true, false]),
             (ViewUpgradeOrders, [true, true, true, true, true, true]),
-            (ResolveCreditChecks, [true, false, false, false, false, true]),
+            (
+                ResolveCreditChecks,
+                [true, false, false, false, false, true],
+            ),
             (ManageRoles, [true, true, false, false, false, false]),
         ];
         for (perm, row) in table {
@@ -145,7 +153,9 @@ mod tests {
         assert!(user(&[]).permissions().is_empty());
         let app = Caller {
             partner_id: PartnerId::new_v4(),
-            principal: Principal::App { app_id: "svc".into() },
+            principal: Principal::App {
+                app_id: "svc".into(),
+            },
             roles: Default::default(),
         };
         assert!(app.can(Permission::ViewCatalogAndCustomers));

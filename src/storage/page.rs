@@ -57,7 +57,10 @@ impl<T> Page<T> {
         } else {
             String::new()
         };
-        Page { items: rows, next_page_token }
+        Page {
+            items: rows,
+            next_page_token,
+        }
     }
 }
 
