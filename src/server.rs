@@ -109,10 +109,24 @@ pub async fn run(
         .add_service(limited!(
             pb::upgrade_service_server::UpgradeServiceServer::new(UpgradeApi::new(state.clone()))
         ))
-        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), signal)
+        .serve_with_incoming_shutdown(incoming(listener), signal)
         .await;
     opener.abort();
     Ok(result?)
+}
+
+/// Accepted connections with `TCP_NODELAY`: tonic only sets it on listeners
+/// it binds itself, and without it a multi-frame response waits out Nagle's
+/// algorithm against the client's delayed ACK (about 40 ms per call).
+fn incoming(
+    listener: TcpListener,
+) -> impl tokio_stream::Stream<Item = std::io::Result<tokio::net::TcpStream>> {
+    use tokio_stream::StreamExt;
+    TcpListenerStream::new(listener).map(|conn| {
+        let conn = conn?;
+        conn.set_nodelay(true)?;
+        Ok(conn)
+    })
 }
 
 async fn set_all(health: &HealthReporter, status: ServingStatus) {
