@@ -42,16 +42,14 @@ def test_disruption_budget_selects_the_pods():
     assert pdb["spec"]["selector"]["matchLabels"].items() <= pod_labels.items()
     assert rendered.of_kind("HorizontalPodAutoscaler") == []
 
-    by_max = render(
-        {"podDisruptionBudget": {"enabled": True, "maxUnavailable": "25%"}}, PRODUCTION
-    ).one("PodDisruptionBudget")
+    by_max = render({"podDisruptionBudget": {"enabled": True, "maxUnavailable": "25%"}}, PRODUCTION).one(
+        "PodDisruptionBudget"
+    )
     assert by_max["spec"]["maxUnavailable"] == "25%" and "minAvailable" not in by_max["spec"]
 
 
 def test_service_monitor_scrapes_the_metrics_port():
-    rendered = render(
-        {"serviceMonitor": {"enabled": True, "labels": {"release": "prom"}}}, PRODUCTION
-    )
+    rendered = render({"serviceMonitor": {"enabled": True, "labels": {"release": "prom"}}}, PRODUCTION)
     monitor = rendered.one("ServiceMonitor")
     assert monitor["apiVersion"] == "monitoring.coreos.com/v1"
     assert monitor["metadata"]["labels"]["release"] == "prom"
@@ -98,7 +96,5 @@ def test_grace_period_must_cover_the_pause_and_the_slowest_call():
 
 
 def test_autoscaler_needs_a_target():
-    error = render_error(
-        {"autoscaling": {"enabled": True, "targetCPUUtilizationPercentage": 0}}, PRODUCTION
-    )
+    error = render_error({"autoscaling": {"enabled": True, "targetCPUUtilizationPercentage": 0}}, PRODUCTION)
     assert "needs targetCPUUtilizationPercentage or targetMemoryUtilizationPercentage" in error

@@ -46,9 +46,9 @@ def test_probes_use_native_grpc_health_on_the_grpc_port(ci_render: Rendered):
     ):
         assert c[probe]["grpc"] == {"port": grpc_port, "service": service}, probe
         assert set(c[probe]) & {"httpGet", "exec", "tcpSocket"} == set(), probe
-    assert (
-        c["startupProbe"]["periodSeconds"] * c["startupProbe"]["failureThreshold"] >= 60
-    ), "start-up (migrations) gets at least a minute"
+    assert c["startupProbe"]["periodSeconds"] * c["startupProbe"]["failureThreshold"] >= 60, (
+        "start-up (migrations) gets at least a minute"
+    )
 
 
 def test_listen_address_matches_the_container_port(ci_render: Rendered):

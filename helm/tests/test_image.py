@@ -35,6 +35,7 @@ def test_hadolint_finds_nothing():
         [hadolint, "--no-color", "--failure-threshold", "info", str(DOCKERFILE)],
         capture_output=True,
         text=True,
+        check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -162,7 +163,9 @@ def test_build_context_holds_what_the_build_reads():
                     rel = os.path.relpath(os.path.join(root, name), REPO)
                     assert rel in included, f"{rel} is read by the build but .dockerignore drops it"
         else:
-            assert not matcher.matches(path.as_posix()), f"{path} is read by the build but .dockerignore drops it"
+            assert not matcher.matches(path.as_posix()), (
+                f"{path} is read by the build but .dockerignore drops it"
+            )
 
 
 def test_build_context_leaves_out_local_state():
