@@ -21,6 +21,7 @@ def test_pod_runs_non_root_with_runtime_default_seccomp(ci_render: Rendered):
     assert isinstance(pod_sc["runAsUser"], int) and pod_sc["runAsUser"] > 0
     assert pod_sc["seccompProfile"] == {"type": "RuntimeDefault"}
     assert ci_render.pod["automountServiceAccountToken"] is False
+    assert ci_render.pod["enableServiceLinks"] is False
 
 
 def test_container_is_locked_down(ci_render: Rendered):
