@@ -49,6 +49,7 @@ RUN printf '%s\n' \
       > "${CARGO_HOME}/config.toml"
 ENV CARGO_NET_OFFLINE=true
 
+# A local stage picked by CARGO_DEPS, not a registry image that needs a tag.
 # hadolint ignore=DL3006
 FROM deps-${CARGO_DEPS} AS builder
 WORKDIR /build
