@@ -24,11 +24,16 @@ fn check(customer: &str, subscription: &str, target: &str) -> pb::CheckUpgradeEl
     }
 }
 
-fn upgrades(server: &TestServer, token: &str) -> pb::upgrade_service_client::UpgradeServiceClient<Authed> {
-    pb::upgrade_service_client::UpgradeServiceClient::new(tonic::service::interceptor::InterceptedService::new(
-        server.channel.clone(),
-        Bearer(Some(token.into())),
-    ))
+fn upgrades(
+    server: &TestServer,
+    token: &str,
+) -> pb::upgrade_service_client::UpgradeServiceClient<Authed> {
+    pb::upgrade_service_client::UpgradeServiceClient::new(
+        tonic::service::interceptor::InterceptedService::new(
+            server.channel.clone(),
+            Bearer(Some(token.into())),
+        ),
+    )
 }
 
 /// Walks every subscription of every demo customer, against every path and
@@ -96,10 +101,18 @@ async fn every_reason_code_is_reachable_and_hints_agree_with_the_check() {
                 seen.extend(t.reasons.iter().map(|r| r.code));
             }
             seen.extend(answer.source_reasons.iter().map(|r| r.code));
-            let paths: BTreeSet<_> = answer.targets.iter().map(|t| t.target_offer_id.clone()).collect();
+            let paths: BTreeSet<_> = answer
+                .targets
+                .iter()
+                .map(|t| t.target_offer_id.clone())
+                .collect();
             for offer in offers.iter().filter(|o| !paths.contains(*o)) {
                 let named = upgrade
-                    .check_upgrade_eligibility(check(&customer.customer_id, &s.subscription_id, offer))
+                    .check_upgrade_eligibility(check(
+                        &customer.customer_id,
+                        &s.subscription_id,
+                        offer,
+                    ))
                     .await
                     .unwrap()
                     .into_inner();
@@ -118,9 +131,15 @@ async fn every_reason_code_is_reachable_and_hints_agree_with_the_check() {
         .difference(&seen)
         .map(|c| ReasonCode::try_from(*c).unwrap().as_str_name())
         .collect();
-    assert!(missing.is_empty(), "reason codes never produced: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "reason codes never produced: {missing:?}"
+    );
     assert_eq!(seen, expected);
-    assert!(checked > 40 && hinted > 5, "checked {checked}, hinted {hinted}");
+    assert!(
+        checked > 40 && hinted > 5,
+        "checked {checked}, hinted {hinted}"
+    );
 }
 
 #[tokio::test]
@@ -132,13 +151,23 @@ async fn a_clean_customer_can_upgrade_and_every_reason_is_explained() {
         .await
         .unwrap()
         .into_inner();
-    let targets: Vec<_> = answer.targets.iter().map(|t| t.target_offer_id.as_str()).collect();
-    assert_eq!(targets, ["m365-business-standard", "o365-e1", "o365-e3", "o365-e5"]);
+    let targets: Vec<_> = answer
+        .targets
+        .iter()
+        .map(|t| t.target_offer_id.as_str())
+        .collect();
+    assert_eq!(
+        targets,
+        ["m365-business-standard", "o365-e1", "o365-e3", "o365-e5"]
+    );
     for t in &answer.targets {
         assert!(t.eligible, "{t:?}");
         assert_eq!(
             t.allowed_upgrade_types,
-            [pb::UpgradeType::WithLicenseTransfer as i32, pb::UpgradeType::UpgradeOnly as i32]
+            [
+                pb::UpgradeType::WithLicenseTransfer as i32,
+                pb::UpgradeType::UpgradeOnly as i32
+            ]
         );
         assert!(t.min_quantity >= 1 && t.max_quantity >= t.min_quantity);
         assert!(t.manual_path.is_none());
@@ -175,7 +204,10 @@ async fn an_app_caller_may_only_upgrade_without_moving_licenses() {
         .unwrap()
         .into_inner();
     assert!(answer.targets[0].eligible);
-    assert_eq!(answer.targets[0].allowed_upgrade_types, [pb::UpgradeType::UpgradeOnly as i32]);
+    assert_eq!(
+        answer.targets[0].allowed_upgrade_types,
+        [pb::UpgradeType::UpgradeOnly as i32]
+    );
 }
 
 #[tokio::test]
@@ -200,7 +232,10 @@ async fn the_check_is_guarded_like_every_read() {
         .into_inner()
         .subscriptions;
     let b_sub = &b_subscriptions[0].subscription_id;
-    for (customer, subscription) in [(FABRIKAM_CUSTOMER, b_sub.as_str()), (NORTHWIND, b_sub.as_str())] {
+    for (customer, subscription) in [
+        (FABRIKAM_CUSTOMER, b_sub.as_str()),
+        (NORTHWIND, b_sub.as_str()),
+    ] {
         let err = agent
             .check_upgrade_eligibility(check(customer, subscription, ""))
             .await
@@ -208,17 +243,26 @@ async fn the_check_is_guarded_like_every_read() {
         assert_eq!(err.code(), Code::NotFound, "{customer} {subscription}");
     }
 
-    for (target, field) in [("Not An Offer", "target_offer_id"), ("o365-e9", "target_offer_id")] {
+    for (target, field) in [
+        ("Not An Offer", "target_offer_id"),
+        ("o365-e9", "target_offer_id"),
+    ] {
         let err = agent
             .check_upgrade_eligibility(check(NORTHWIND, NORTHWIND_BASIC, target))
             .await
             .unwrap_err();
         assert_eq!(err.code(), Code::InvalidArgument, "{target}");
-        assert_eq!(err.get_details_bad_request().unwrap().field_violations[0].field, field);
+        assert_eq!(
+            err.get_details_bad_request().unwrap().field_violations[0].field,
+            field
+        );
     }
     let err = agent
         .check_upgrade_eligibility(check(NORTHWIND, "x", ""))
         .await
         .unwrap_err();
-    assert_eq!(err.get_details_bad_request().unwrap().field_violations[0].field, "subscription_id");
+    assert_eq!(
+        err.get_details_bad_request().unwrap().field_violations[0].field,
+        "subscription_id"
+    );
 }
