@@ -23,6 +23,21 @@ sql_store!(
     }
 );
 
+/// SQLITE_BUSY / SQLITE_LOCKED, in their primary or extended forms.
+fn is_busy(e: &StorageError) -> bool {
+    let db = match e {
+        StorageError::Database(sqlx::Error::Database(db))
+        | StorageError::Unavailable(sqlx::Error::Database(db)) => db,
+        StorageError::Migrate(sqlx::migrate::MigrateError::Execute(sqlx::Error::Database(db))) => {
+            db
+        }
+        _ => return false,
+    };
+    db.code()
+        .and_then(|c| c.parse::<i32>().ok())
+        .is_some_and(|c| matches!(c & 0xff, 5 | 6))
+}
+
 static MIGRATOR: Migrator = sqlx::migrate!("./migrations/sqlite");
 
 /// How long a connection waits for another's write lock before failing.
@@ -31,6 +46,24 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 impl SqliteStore {
     /// Opens (creating it and its folder if need be) and migrates the database.
     pub async fn connect(url: &str) -> Result<Self> {
+        use backon::{ExponentialBuilder, Retryable};
+        // Processes opening a brand-new file together can deadlock: one
+        // migrates under BEGIN IMMEDIATE while another's first
+        // `journal_mode = WAL` waits for it, and each holds what the other
+        // needs until the busy timeout gives up. Opening again resolves it
+        // (the file is in WAL mode by then), so retry on SQLITE_BUSY.
+        (|| Self::connect_once(url))
+            .retry(
+                ExponentialBuilder::default()
+                    .with_min_delay(Duration::from_millis(20))
+                    .with_jitter()
+                    .with_max_times(6),
+            )
+            .when(is_busy)
+            .await
+    }
+
+    async fn connect_once(url: &str) -> Result<Self> {
         let options = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
