@@ -40,7 +40,10 @@ pub async fn serve(common: &Common, args: &ServeArgs) -> anyhow::Result<()> {
     let verifier = verifier(common)?;
     let url = common.database_url();
     let is_sqlite = url.starts_with("sqlite:");
-    let state = AppState::new(catalog, verifier, Arc::new(SystemClock));
+    let options = crate::state::Options {
+        credit_check_thresholds: args.credit_check_thresholds.clone(),
+    };
+    let state = AppState::with_options(catalog, verifier, Arc::new(SystemClock), options);
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;

@@ -1,10 +1,12 @@
 //! Command line and environment. Every flag has an environment variable;
 //! `--help` documents them all.
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use rust_decimal::Decimal;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -104,6 +106,41 @@ pub struct ServeArgs {
     /// embedded SQLite database, no for Postgres.
     #[arg(long, env = "CSP_DEMO_DATA")]
     pub demo_data: Option<bool>,
+    /// Credit check thresholds per currency, `CUR=amount,...`: invoice-paid
+    /// upgrade orders whose monthly value is at or above the amount wait for
+    /// a billing admin's approval. A currency not listed always waits.
+    #[arg(long, env = "CSP_CREDIT_CHECK_THRESHOLDS", value_parser = parse_thresholds,
+          default_value = DEFAULT_CREDIT_CHECK_THRESHOLDS)]
+    pub credit_check_thresholds: BTreeMap<String, Decimal>,
+}
+
+pub const DEFAULT_CREDIT_CHECK_THRESHOLDS: &str = "USD=5000,EUR=4600,GBP=4000,INR=415000";
+
+pub fn default_credit_check_thresholds() -> BTreeMap<String, Decimal> {
+    parse_thresholds(DEFAULT_CREDIT_CHECK_THRESHOLDS).expect("the default parses")
+}
+
+fn parse_thresholds(s: &str) -> Result<BTreeMap<String, Decimal>, String> {
+    s.split(',')
+        .filter(|p| !p.trim().is_empty())
+        .map(|pair| {
+            let (cur, amount) = pair
+                .split_once('=')
+                .ok_or_else(|| format!("{pair:?} is not CUR=amount"))?;
+            let cur = cur.trim();
+            if cur.len() != 3 || !cur.bytes().all(|b| b.is_ascii_uppercase()) {
+                return Err(format!("{cur:?} is not an ISO 4217 currency code"));
+            }
+            let amount: Decimal = amount
+                .trim()
+                .parse()
+                .map_err(|_| format!("{amount:?} is not a decimal amount"))?;
+            if amount.is_sign_negative() {
+                return Err(format!("{cur} threshold is negative"));
+            }
+            Ok((cur.to_owned(), amount))
+        })
+        .collect()
 }
 
 #[derive(Debug, Args, Clone)]

@@ -3,11 +3,15 @@
 
 use std::sync::Arc;
 
-use tokio::sync::OnceCell;
+use std::collections::BTreeMap;
+
+use rust_decimal::Decimal;
+use tokio::sync::{OnceCell, broadcast};
 
 use crate::auth::jwt::TokenVerifier;
 use crate::clock::Clock;
 use crate::domain::catalog::Catalog;
+use crate::domain::ids::OrderId;
 use crate::grpc::error::ApiError;
 use crate::storage::Store;
 
@@ -21,18 +25,68 @@ struct Inner {
     store: OnceCell<Arc<dyn Store>>,
     verifier: TokenVerifier,
     clock: Arc<dyn Clock>,
+    options: Options,
+    /// Each order write on this replica announces the order id; watchers of
+    /// other replicas' orders fall back to polling.
+    order_changes: broadcast::Sender<OrderId>,
+}
+
+/// Business settings from the configuration.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Per currency: invoice-paid orders whose monthly value is at or above
+    /// the amount wait for a credit check. A currency not listed always does.
+    pub credit_check_thresholds: BTreeMap<String, Decimal>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            credit_check_thresholds: crate::config::default_credit_check_thresholds(),
+        }
+    }
 }
 
 impl AppState {
     pub fn new(catalog: Arc<Catalog>, verifier: TokenVerifier, clock: Arc<dyn Clock>) -> Self {
+        Self::with_options(catalog, verifier, clock, Options::default())
+    }
+
+    pub fn with_options(
+        catalog: Arc<Catalog>,
+        verifier: TokenVerifier,
+        clock: Arc<dyn Clock>,
+        options: Options,
+    ) -> Self {
         AppState {
             inner: Arc::new(Inner {
                 catalog,
                 store: OnceCell::new(),
                 verifier,
                 clock,
+                options,
+                order_changes: broadcast::channel(256).0,
             }),
         }
+    }
+
+    /// The credit check threshold for amounts in `currency`.
+    pub fn credit_check_threshold(&self, currency: &str) -> Decimal {
+        self.inner
+            .options
+            .credit_check_thresholds
+            .get(currency)
+            .copied()
+            .unwrap_or(Decimal::ZERO)
+    }
+
+    pub fn order_changed(&self, order: OrderId) {
+        // No receiver is fine: nobody is watching.
+        let _ = self.inner.order_changes.send(order);
+    }
+
+    pub fn order_changes(&self) -> broadcast::Receiver<OrderId> {
+        self.inner.order_changes.subscribe()
     }
 
     pub fn catalog(&self) -> &Catalog {

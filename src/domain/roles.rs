@@ -65,10 +65,13 @@ pub struct Caller {
     pub roles: BTreeSet<Role>,
 }
 
-/// What an app (service-to-service) caller may do without a user: read and
-/// check eligibility (SPEC §3).
+/// What an app (service-to-service) caller may do without a user: read,
+/// check eligibility (SPEC §3) and submit upgrade-only orders (reseller
+/// automation's batch orders; license transfer needs a user, which the
+/// eligibility rules enforce).
 const APP_PERMISSIONS: &[Permission] = &[
     Permission::ViewCatalogAndCustomers,
+    Permission::SubmitUpgradeOrders,
     Permission::ViewUpgradeOrders,
 ];
 
@@ -86,6 +89,14 @@ impl Caller {
                 .iter()
                 .flat_map(|r| r.permissions().iter().copied())
                 .collect(),
+        }
+    }
+
+    /// `user:<upn>` or `app:<id>`, for event notes and audit records.
+    pub fn principal_label(&self) -> String {
+        match &self.principal {
+            Principal::User { upn, .. } => format!("user:{upn}"),
+            Principal::App { app_id } => format!("app:{app_id}"),
         }
     }
 
@@ -159,7 +170,8 @@ mod tests {
             roles: Default::default(),
         };
         assert!(app.can(Permission::ViewCatalogAndCustomers));
-        assert!(!app.can(Permission::SubmitUpgradeOrders));
+        assert!(app.can(Permission::SubmitUpgradeOrders));
+        assert!(!app.can(Permission::ResolveCreditChecks));
         assert!(!app.can(Permission::ManageRoles));
         assert!(!app.has_user_context());
     }

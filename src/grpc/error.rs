@@ -47,7 +47,13 @@ pub enum ApiError {
         reason: String,
         message: String,
         violations: Vec<Violation>,
+        /// Extra `ErrorInfo` metadata, e.g. the allowed quantity range.
+        metadata: Vec<(String, String)>,
     },
+    /// `ALREADY_EXISTS`, with an `ErrorInfo` reason (an idempotency key used
+    /// for another request).
+    #[error("{message}")]
+    AlreadyExists { reason: String, message: String },
     /// `UNAVAILABLE`: the database cannot be reached, or start-up is not done.
     #[error("service unavailable: {0}")]
     Unavailable(String),
@@ -120,25 +126,25 @@ impl From<ApiError> for Status {
                 ErrorDetails::with_resource_info(kind, id, "", "not found"),
             ),
             ApiError::FailedPrecondition {
-                reason, violations, ..
+                reason,
+                violations,
+                metadata,
+                ..
             } => {
-                let mut details = ErrorDetails::with_error_info(
-                    reason,
-                    ERROR_DOMAIN,
-                    HashMap::from([(
-                        "reasons".to_owned(),
-                        violations
-                            .iter()
-                            .map(|v| v.kind.as_str())
-                            .collect::<Vec<_>>()
-                            .join(","),
-                    )]),
-                );
+                let mut info: HashMap<String, String> = metadata.into_iter().collect();
+                let codes: Vec<&str> = violations.iter().map(|v| v.kind.as_str()).collect();
+                info.insert("reasons".to_owned(), codes.join(","));
+                let mut details = ErrorDetails::with_error_info(reason, ERROR_DOMAIN, info);
                 for v in violations {
                     details.add_precondition_failure_violation(v.kind, v.subject, v.description);
                 }
                 Status::with_error_details(Code::FailedPrecondition, message, details)
             }
+            ApiError::AlreadyExists { reason, .. } => Status::with_error_details(
+                Code::AlreadyExists,
+                message,
+                ErrorDetails::with_error_info(reason, ERROR_DOMAIN, HashMap::new()),
+            ),
             ApiError::Unavailable(_) => Status::unavailable(message),
             ApiError::Internal(detail) => {
                 tracing::error!(error = %detail, "internal error");

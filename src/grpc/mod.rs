@@ -6,6 +6,8 @@ pub mod convert;
 pub mod customer;
 pub mod error;
 pub mod offer;
+mod order_convert;
+mod orders;
 pub mod partner_role;
 pub mod upgrade;
 mod validate;

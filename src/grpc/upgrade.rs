@@ -1,11 +1,13 @@
-//! `csp.v1.UpgradeService`: "Upgrade now" eligibility.
+//! `csp.v1.UpgradeService`: "Upgrade now" eligibility here; the order RPCs
+//! are in `orders.rs`.
 
 use tonic::{Request, Response, Status};
 
 use super::pb::upgrade_service_server::UpgradeService;
 use super::pb::{CheckUpgradeEligibilityRequest, CheckUpgradeEligibilityResponse};
-use super::{convert, pb, require, validate};
+use super::{convert, orders, pb, require, validate};
 use crate::auth;
+use crate::domain::catalog::Catalog;
 use crate::domain::eligibility::{
     self, Eligibility, EligibilityError, ManualPath, Reason, Remedy, SubscriptionRef,
     TargetEligibility,
@@ -41,6 +43,52 @@ impl From<EligibilityError> for ApiError {
 
 #[tonic::async_trait]
 impl UpgradeService for UpgradeApi {
+    type WatchUpgradeOrderStream = orders::WatchStream;
+
+    async fn preview_upgrade(
+        &self,
+        request: Request<pb::PreviewUpgradeRequest>,
+    ) -> Result<Response<pb::PreviewUpgradeResponse>, Status> {
+        Ok(Response::new(orders::preview(&self.state, request).await?))
+    }
+
+    async fn submit_upgrade(
+        &self,
+        request: Request<pb::SubmitUpgradeRequest>,
+    ) -> Result<Response<pb::UpgradeOrder>, Status> {
+        Ok(Response::new(orders::submit(&self.state, request).await?))
+    }
+
+    async fn get_upgrade_order(
+        &self,
+        request: Request<pb::GetUpgradeOrderRequest>,
+    ) -> Result<Response<pb::UpgradeOrder>, Status> {
+        Ok(Response::new(orders::get(&self.state, request).await?))
+    }
+
+    async fn list_upgrade_orders(
+        &self,
+        request: Request<pb::ListUpgradeOrdersRequest>,
+    ) -> Result<Response<pb::ListUpgradeOrdersResponse>, Status> {
+        Ok(Response::new(orders::list(&self.state, request).await?))
+    }
+
+    async fn watch_upgrade_order(
+        &self,
+        request: Request<pb::WatchUpgradeOrderRequest>,
+    ) -> Result<Response<Self::WatchUpgradeOrderStream>, Status> {
+        Ok(Response::new(orders::watch(&self.state, request).await?))
+    }
+
+    async fn resolve_credit_check(
+        &self,
+        request: Request<pb::ResolveCreditCheckRequest>,
+    ) -> Result<Response<pb::UpgradeOrder>, Status> {
+        Ok(Response::new(
+            orders::resolve_credit_check(&self.state, request).await?,
+        ))
+    }
+
     async fn check_upgrade_eligibility(
         &self,
         request: Request<CheckUpgradeEligibilityRequest>,
@@ -96,12 +144,15 @@ fn response(
         customer_id,
         subscription_id: source.id.to_string(),
         source_offer_id: source.offer_id.to_string(),
-        targets: targets.into_iter().map(|t| target(t, state)).collect(),
+        targets: targets
+            .into_iter()
+            .map(|t| target(t, state.catalog()))
+            .collect(),
         source_reasons: source_reasons.into_iter().map(reason).collect(),
     }
 }
 
-fn target(t: TargetEligibility, state: &AppState) -> pb::TargetEligibility {
+pub fn target(t: TargetEligibility, catalog: &Catalog) -> pb::TargetEligibility {
     let TargetEligibility {
         target,
         in_matrix,
@@ -115,8 +166,7 @@ fn target(t: TargetEligibility, state: &AppState) -> pb::TargetEligibility {
         manual_path,
     } = t;
     pb::TargetEligibility {
-        target_offer_name: state
-            .catalog()
+        target_offer_name: catalog
             .offer(&target)
             .map(|o| o.name.clone())
             .unwrap_or_default(),

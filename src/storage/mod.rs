@@ -7,6 +7,9 @@
 //! Timestamps are kept to the microsecond on both backends.
 
 mod error;
+mod order_rows;
+mod order_sql;
+pub mod orders;
 mod page;
 mod postgres;
 mod rows;
@@ -40,7 +43,7 @@ pub struct ImportSummary {
 }
 
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: orders::OrderStore + Send + Sync + 'static {
     /// Which backend this is (`sqlite` or `postgres`), for logs.
     fn backend(&self) -> &'static str;
 

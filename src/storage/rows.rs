@@ -15,7 +15,7 @@ use crate::domain::model::*;
 
 /// Both backends keep timestamps to the microsecond (the precision of
 /// Postgres' `timestamptz`); SQLite gets the same so they answer alike.
-pub(super) fn stored_time(t: DateTime<Utc>) -> DateTime<Utc> {
+pub(crate) fn stored_time(t: DateTime<Utc>) -> DateTime<Utc> {
     t.trunc_subsecs(6)
 }
 

@@ -70,7 +70,7 @@ Remedy {
 });
 
 /// A subscription a reason is about (conflicting, duplicate, an add-on ...).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 pub struct SubscriptionRef {
     pub id: SubscriptionId,
     pub offer_id: OfferId,

@@ -1,5 +1,13 @@
 //! Upgrade orders (SPEC §5): what a submission does, decided purely from the
-//! catalog and a customer snapshot; storage writes the outcome.
+//! catalog and a customer snapshot; storage writes the outcome in the same
+//! transaction that read the snapshot.
 
 pub mod credit;
+pub mod order;
+pub mod plan;
 pub mod report;
+
+pub use order::{Actor, OrderEvent, Outcome, UpgradeOrder, UpgradeRequest};
+pub use plan::{
+    Assessment, Context, Decision, Effects, NewIds, Plan, Refusal, assess, plan, resolve,
+};

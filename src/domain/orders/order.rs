@@ -1,0 +1,140 @@
+//! The upgrade order as the domain sees it: request, state, events, outcome.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::credit::Money;
+use super::report::MigrationItem;
+use crate::domain::eligibility::SubscriptionRef;
+use crate::domain::ids::*;
+use crate::domain::model::{BillingCycle, OrderState, UpgradeType, text_enum};
+
+/// What the client asked for. The server owns everything else (ids, money, time).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UpgradeRequest {
+    pub customer_id: CustomerId,
+    pub subscription_id: SubscriptionId,
+    pub target_offer_id: OfferId,
+    pub quantity: i64,
+    pub upgrade_type: UpgradeType,
+    /// `None`: keep the source's billing cycle.
+    pub billing_cycle: Option<BillingCycle>,
+}
+
+impl UpgradeRequest {
+    /// A canonical form of the request, stored with its idempotency key: a
+    /// retry must match it exactly to get the first result back.
+    pub fn fingerprint(&self) -> String {
+        format!(
+            "v1|{}|{}|{}|{}|{}|{}",
+            self.customer_id,
+            self.subscription_id,
+            self.target_offer_id,
+            self.quantity,
+            self.upgrade_type,
+            self.billing_cycle.map_or("", |c| c.as_str())
+        )
+    }
+}
+
+/// Who submitted an order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Actor {
+    User(PartnerUserId),
+    App(String),
+}
+
+impl std::fmt::Display for Actor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Actor::User(id) => write!(f, "user:{id}"),
+            Actor::App(id) => write!(f, "app:{id}"),
+        }
+    }
+}
+
+text_enum!(/// What happened, in one word a client can branch on. Partial success is
+/// never plain success: an order whose accounts need work says so.
+Outcome {
+    /// Done; no account needs extra work.
+    CompletedClean = "COMPLETED_CLEAN",
+    /// Done; the migration report lists accounts that need work.
+    CompletedWithAccountsNeedingWork = "COMPLETED_WITH_ACCOUNTS_NEEDING_WORK",
+    /// Waiting for a credit check; nothing has moved yet.
+    Waiting = "WAITING",
+    /// Not executed (e.g. no longer eligible when the credit check was approved).
+    Failed = "FAILED",
+    /// The credit check was rejected; nothing moved.
+    Rejected = "REJECTED",
+});
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderEvent {
+    /// 1-based, in the order the events happened.
+    pub seq: i64,
+    pub state: OrderState,
+    pub at: DateTime<Utc>,
+    pub note: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UpgradeOrder {
+    pub id: OrderId,
+    pub partner_id: PartnerId,
+    pub customer_id: CustomerId,
+    /// The idempotency key; `None` for imported orders.
+    pub request_id: Option<Uuid>,
+    pub submitted_by: Actor,
+    pub source_subscription_id: SubscriptionId,
+    pub target_offer_id: OfferId,
+    /// Set once the order executed.
+    pub target_subscription_id: Option<SubscriptionId>,
+    pub quantity: i64,
+    pub upgrade_type: UpgradeType,
+    pub billing_cycle: Option<BillingCycle>,
+    pub state: OrderState,
+    pub moved_user_count: i64,
+    pub dropped_add_ons: Vec<SubscriptionRef>,
+    pub prorated_credit: Option<Money>,
+    pub monthly_value: Option<Money>,
+    pub migration_report: Vec<MigrationItem>,
+    pub events: Vec<OrderEvent>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl UpgradeOrder {
+    pub fn outcome(&self) -> Outcome {
+        match self.state {
+            OrderState::Completed if self.migration_report.is_empty() => Outcome::CompletedClean,
+            OrderState::Completed => Outcome::CompletedWithAccountsNeedingWork,
+            OrderState::PendingCreditCheck | OrderState::InProgress => Outcome::Waiting,
+            OrderState::Failed => Outcome::Failed,
+            OrderState::Rejected => Outcome::Rejected,
+        }
+    }
+
+    /// Moves the order to `state`, recording the event.
+    pub fn transition(&mut self, state: OrderState, at: DateTime<Utc>, note: impl Into<String>) {
+        let seq = self.events.len() as i64 + 1;
+        self.events.push(OrderEvent {
+            seq,
+            state,
+            at,
+            note: note.into(),
+        });
+        self.state = state;
+        self.updated_at = at;
+    }
+}
+
+impl OrderState {
+    /// No further change will happen.
+    pub fn is_final(self) -> bool {
+        matches!(
+            self,
+            OrderState::Completed | OrderState::Failed | OrderState::Rejected
+        )
+    }
+}

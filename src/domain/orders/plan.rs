@@ -1,0 +1,422 @@
+//! Deciding an upgrade: the same assessment serves the dry run
+//! (`PreviewUpgrade`) and the submission, so both give the same answer for the
+//! same state. Submission runs it again inside the writing transaction.
+
+use chrono::{DateTime, Months, Utc};
+use rust_decimal::Decimal;
+
+use super::credit::{Money, monthly_value, prorated_credit};
+use super::order::{Actor, UpgradeOrder, UpgradeRequest};
+use super::report::{MigrationItem, migration_report};
+use crate::domain::catalog::Catalog;
+use crate::domain::eligibility::{
+    self, EligibilityError, Reason, SubscriptionRef, TargetEligibility,
+};
+use crate::domain::ids::{OrderId, SubscriptionId};
+use crate::domain::model::{
+    BillingCycle, Channel, CustomerSnapshot, OrderState, PaymentMethod, Subscription,
+    SubscriptionStatus, UpgradeType,
+};
+use crate::domain::roles::Caller;
+
+/// The fixed inputs of a decision.
+pub struct Context<'a> {
+    pub catalog: &'a Catalog,
+    pub caller: &'a Caller,
+    pub now: DateTime<Utc>,
+    /// Invoice-paid orders whose monthly value is at or above this wait for a
+    /// credit check.
+    pub credit_check_threshold: Decimal,
+}
+
+/// Why an upgrade request cannot go ahead.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// The subscription is not the customer's.
+    SubscriptionNotFound(SubscriptionId),
+    /// The target offer is not in the catalog.
+    UnknownTargetOffer,
+    /// Eligibility says no: every reason.
+    Ineligible(Vec<Reason>),
+    /// Fewer seats than the source has or uses.
+    QuantityBelowMinimum { min: i64, max: i64 },
+    /// More seats than the target allows.
+    QuantityAboveMaximum { min: i64, max: i64 },
+    /// The upgrade type asked for is not open to this caller here (license
+    /// transfer needs a user and a delegated role that can write licenses).
+    UpgradeTypeNotAllowed {
+        asked: UpgradeType,
+        allowed: Vec<UpgradeType>,
+        user_context: bool,
+    },
+    /// The target does not offer the billing cycle asked for.
+    BillingCycleUnsupported(BillingCycle),
+    /// The order is not waiting for a credit check (resolution only).
+    NotPendingCreditCheck(OrderState),
+}
+
+/// Everything a submission would do, computed without writing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Assessment {
+    pub eligibility: TargetEligibility,
+    pub billing_cycle: BillingCycle,
+    pub migration_report: Vec<MigrationItem>,
+    pub dropped_add_ons: Vec<SubscriptionRef>,
+    pub carried_add_ons: Vec<SubscriptionRef>,
+    pub prorated_credit: Money,
+    pub monthly_value: Money,
+    pub credit_check_required: bool,
+    pub moved_user_count: i64,
+    /// The first refusal that stops it, if any.
+    pub refusal: Option<Refusal>,
+}
+
+/// What storage writes when an order executes, in one transaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Effects {
+    pub target: Subscription,
+    pub source: SubscriptionId,
+    /// Move every license of the source to the target (services switched off
+    /// per user are switched on again: seed 000).
+    pub move_licenses: bool,
+    /// The source and the add-ons the target includes.
+    pub cancel: Vec<SubscriptionId>,
+    /// Add-ons that stay, re-attached to the target.
+    pub reattach: Vec<SubscriptionId>,
+}
+
+/// A decided order: the order to write and, unless it waits for a credit
+/// check (or failed), the effects to apply with it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Plan {
+    pub order: UpgradeOrder,
+    pub effects: Option<Effects>,
+}
+
+/// Ids the server generates for a new order.
+#[derive(Debug, Clone, Copy)]
+pub struct NewIds {
+    pub order: OrderId,
+    pub target_subscription: SubscriptionId,
+}
+
+pub fn assess(
+    ctx: &Context,
+    snapshot: &CustomerSnapshot,
+    request: &UpgradeRequest,
+) -> Result<Assessment, Refusal> {
+    let answer = eligibility::check(
+        ctx.catalog,
+        snapshot,
+        ctx.caller,
+        ctx.now,
+        request.subscription_id,
+        Some(&request.target_offer_id),
+    )
+    .map_err(|e| match e {
+        EligibilityError::SubscriptionNotFound(id) => Refusal::SubscriptionNotFound(id),
+        EligibilityError::UnknownTargetOffer(_)
+        | EligibilityError::SourceOfferNotInCatalog { .. } => Refusal::UnknownTargetOffer,
+    })?;
+    let eligibility = answer
+        .targets
+        .into_iter()
+        .next()
+        .ok_or(Refusal::UnknownTargetOffer)?;
+    let source = snapshot
+        .subscriptions
+        .iter()
+        .find(|s| s.id == request.subscription_id)
+        .ok_or(Refusal::SubscriptionNotFound(request.subscription_id))?;
+    let source_offer = ctx
+        .catalog
+        .offer(&source.offer_id)
+        .ok_or(Refusal::UnknownTargetOffer)?;
+    let target = ctx
+        .catalog
+        .offer(&request.target_offer_id)
+        .ok_or(Refusal::UnknownTargetOffer)?;
+
+    let billing_cycle = request.billing_cycle.unwrap_or(source.billing_cycle);
+    let moves = request.upgrade_type == UpgradeType::WithLicenseTransfer;
+    let migration_report =
+        migration_report(ctx.catalog, snapshot, source, target, request.upgrade_type);
+    let moved_user_count = if moves {
+        snapshot
+            .users
+            .iter()
+            .filter(|u| u.licenses.iter().any(|l| l.subscription_id == source.id))
+            .count() as i64
+    } else {
+        0
+    };
+    let monthly = monthly_value(target, request.quantity);
+    let credit_check_required = source.payment_method == PaymentMethod::Invoice
+        && monthly.amount >= ctx.credit_check_threshold;
+
+    let (min, max) = (eligibility.min_quantity, eligibility.max_quantity);
+    let refusal = if !eligibility.eligible {
+        Some(Refusal::Ineligible(eligibility.reasons.clone()))
+    } else if request.quantity > max {
+        Some(Refusal::QuantityAboveMaximum { min, max })
+    } else if request.quantity < min {
+        Some(Refusal::QuantityBelowMinimum { min, max })
+    } else if !eligibility.upgrade_types.contains(&request.upgrade_type) {
+        Some(Refusal::UpgradeTypeNotAllowed {
+            asked: request.upgrade_type,
+            allowed: eligibility.upgrade_types.clone(),
+            user_context: ctx.caller.has_user_context(),
+        })
+    } else if !target.billing_cycles.contains(&billing_cycle) {
+        Some(Refusal::BillingCycleUnsupported(billing_cycle))
+    } else {
+        None
+    };
+
+    Ok(Assessment {
+        dropped_add_ons: eligibility.dropped_add_ons.clone(),
+        carried_add_ons: eligibility.carried_add_ons.clone(),
+        eligibility,
+        billing_cycle,
+        migration_report,
+        prorated_credit: prorated_credit(source, source_offer, ctx.now),
+        monthly_value: monthly,
+        credit_check_required,
+        moved_user_count,
+        refusal,
+    })
+}
+
+/// Decides a submission: refused, waiting for a credit check, or executed.
+pub fn plan(
+    ctx: &Context,
+    snapshot: &CustomerSnapshot,
+    request: &UpgradeRequest,
+    request_id: uuid::Uuid,
+    ids: NewIds,
+) -> Result<Plan, Refusal> {
+    let assessment = assess(ctx, snapshot, request)?;
+    if let Some(refusal) = assessment.refusal.clone() {
+        return Err(refusal);
+    }
+    let actor = match &ctx.caller.principal {
+        crate::domain::roles::Principal::User { id, .. } => Actor::User(*id),
+        crate::domain::roles::Principal::App { app_id } => Actor::App(app_id.clone()),
+    };
+    let mut order = UpgradeOrder {
+        id: ids.order,
+        partner_id: ctx.caller.partner_id,
+        customer_id: request.customer_id,
+        request_id: Some(request_id),
+        submitted_by: actor,
+        source_subscription_id: request.subscription_id,
+        target_offer_id: request.target_offer_id.clone(),
+        target_subscription_id: None,
+        quantity: request.quantity,
+        upgrade_type: request.upgrade_type,
+        billing_cycle: Some(assessment.billing_cycle),
+        state: OrderState::InProgress,
+        moved_user_count: assessment.moved_user_count,
+        dropped_add_ons: assessment.dropped_add_ons.clone(),
+        prorated_credit: Some(assessment.prorated_credit.clone()),
+        monthly_value: Some(assessment.monthly_value.clone()),
+        migration_report: assessment.migration_report.clone(),
+        events: Vec::new(),
+        created_at: ctx.now,
+        updated_at: ctx.now,
+    };
+    if assessment.credit_check_required {
+        order.transition(
+            OrderState::PendingCreditCheck,
+            ctx.now,
+            format!(
+                "monthly value {} {} is at or above the credit check threshold; nothing moves until a billing admin approves",
+                assessment.monthly_value.amount, assessment.monthly_value.currency
+            ),
+        );
+        return Ok(Plan {
+            order,
+            effects: None,
+        });
+    }
+    let effects = execute(
+        &mut order,
+        snapshot,
+        &assessment,
+        ids.target_subscription,
+        ctx.now,
+    )?;
+    Ok(Plan {
+        order,
+        effects: Some(effects),
+    })
+}
+
+/// How a pending credit check ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    Approve,
+    Reject,
+}
+
+/// Resolves a credit check. Approval re-checks eligibility against the state
+/// now (ignoring the order's own pending check) and executes, or fails the
+/// order with the reasons; rejection ends it with nothing moved.
+pub fn resolve(
+    ctx: &Context,
+    snapshot: &CustomerSnapshot,
+    order: &UpgradeOrder,
+    decision: Decision,
+    note: &str,
+    target_subscription: SubscriptionId,
+) -> Result<Plan, Refusal> {
+    if order.state != OrderState::PendingCreditCheck {
+        return Err(Refusal::NotPendingCreditCheck(order.state));
+    }
+    let mut order = order.clone();
+    let who = ctx.caller.principal_label();
+    if decision == Decision::Reject {
+        order.transition(
+            OrderState::Rejected,
+            ctx.now,
+            format!("credit check rejected by {who}: {note}"),
+        );
+        return Ok(Plan {
+            order,
+            effects: None,
+        });
+    }
+    let mut snapshot = snapshot.clone();
+    snapshot.open_orders.retain(|o| o.id != order.id);
+    let request = UpgradeRequest {
+        customer_id: order.customer_id,
+        subscription_id: order.source_subscription_id,
+        target_offer_id: order.target_offer_id.clone(),
+        quantity: order.quantity,
+        upgrade_type: order.upgrade_type,
+        billing_cycle: order.billing_cycle,
+    };
+    // The submitter's right to the upgrade type was checked at submission;
+    // the approver (a billing admin) only decides the credit.
+    let assessment = assess(ctx, &snapshot, &request)?;
+    let refusal = assessment
+        .refusal
+        .clone()
+        .filter(|r| !matches!(r, Refusal::UpgradeTypeNotAllowed { .. }));
+    if let Some(refusal) = refusal {
+        order.transition(
+            OrderState::Failed,
+            ctx.now,
+            format!(
+                "credit check approved by {who}, but the upgrade is no longer possible: {}",
+                refusal.summary()
+            ),
+        );
+        return Ok(Plan {
+            order,
+            effects: None,
+        });
+    }
+    order.transition(
+        OrderState::InProgress,
+        ctx.now,
+        format!("credit check approved by {who}: {note}"),
+    );
+    order.migration_report = assessment.migration_report.clone();
+    order.dropped_add_ons = assessment.dropped_add_ons.clone();
+    order.moved_user_count = assessment.moved_user_count;
+    order.prorated_credit = Some(assessment.prorated_credit.clone());
+    let effects = execute(
+        &mut order,
+        &snapshot,
+        &assessment,
+        target_subscription,
+        ctx.now,
+    )?;
+    Ok(Plan {
+        order,
+        effects: Some(effects),
+    })
+}
+
+/// Completes `order` and says what to write.
+fn execute(
+    order: &mut UpgradeOrder,
+    snapshot: &CustomerSnapshot,
+    assessment: &Assessment,
+    target_id: SubscriptionId,
+    now: DateTime<Utc>,
+) -> Result<Effects, Refusal> {
+    let source = snapshot
+        .subscriptions
+        .iter()
+        .find(|s| s.id == order.source_subscription_id)
+        .ok_or(Refusal::SubscriptionNotFound(order.source_subscription_id))?;
+    let moves = order.upgrade_type == UpgradeType::WithLicenseTransfer;
+    let months = match assessment.billing_cycle {
+        BillingCycle::Monthly => 1,
+        BillingCycle::Annual => 12,
+    };
+    let target = Subscription {
+        id: target_id,
+        customer_id: order.customer_id,
+        offer_id: order.target_offer_id.clone(),
+        channel: Channel::ThisPartner,
+        status: SubscriptionStatus::Active,
+        provisioned: true,
+        quantity: order.quantity,
+        assigned_seats: if moves { source.assigned_seats } else { 0 },
+        billing_cycle: assessment.billing_cycle,
+        payment_method: source.payment_method,
+        trial: false,
+        parent_id: None,
+        period_start: now,
+        period_end: now.checked_add_months(Months::new(months)).unwrap_or(now),
+        created_at: now,
+    };
+    if order.events.last().map(|e| e.state) != Some(OrderState::InProgress) {
+        order.transition(OrderState::InProgress, now, "executing");
+    }
+    order.target_subscription_id = Some(target_id);
+    let note = match order.migration_report.len() {
+        0 => "target subscription active, source cancelled".to_owned(),
+        n => format!("target subscription active, source cancelled; {n} account item(s) need work"),
+    };
+    order.transition(OrderState::Completed, now, note);
+    let mut cancel = vec![source.id];
+    cancel.extend(assessment.dropped_add_ons.iter().map(|a| a.id));
+    Ok(Effects {
+        target,
+        source: source.id,
+        move_licenses: moves,
+        cancel,
+        reattach: assessment.carried_add_ons.iter().map(|a| a.id).collect(),
+    })
+}
+
+impl Refusal {
+    /// The stable code of the refusal (the eligibility reason codes, joined,
+    /// for an ineligible request).
+    pub fn summary(&self) -> String {
+        match self {
+            Refusal::Ineligible(reasons) => reasons
+                .iter()
+                .map(|r| r.code.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            Refusal::SubscriptionNotFound(_) => "SUBSCRIPTION_NOT_FOUND".into(),
+            Refusal::UnknownTargetOffer => "UNKNOWN_TARGET_OFFER".into(),
+            Refusal::QuantityBelowMinimum { min, max } => {
+                format!("QUANTITY_BELOW_MINIMUM ({min}..={max})")
+            }
+            Refusal::QuantityAboveMaximum { min, max } => {
+                format!("QUANTITY_ABOVE_MAXIMUM ({min}..={max})")
+            }
+            Refusal::UpgradeTypeNotAllowed { asked, .. } => {
+                format!("UPGRADE_TYPE_NOT_ALLOWED ({asked})")
+            }
+            Refusal::BillingCycleUnsupported(c) => format!("BILLING_CYCLE_UNSUPPORTED ({c})"),
+            Refusal::NotPendingCreditCheck(s) => format!("NOT_PENDING_CREDIT_CHECK ({s})"),
+        }
+    }
+}

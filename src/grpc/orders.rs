@@ -1,0 +1,317 @@
+//! The order RPCs of `csp.v1.UpgradeService` (SPEC §5). The domain decides;
+//! storage runs the decision inside the transaction that writes.
+
+use std::pin::Pin;
+use std::time::Duration;
+
+use futures::Stream;
+use tokio::sync::mpsc;
+use tonic::{Request, Status};
+
+use super::error::ApiError;
+use super::order_convert::{self, refusal_error};
+use super::{pb, require, validate};
+use crate::auth;
+use crate::domain::ids::{OrderId, SubscriptionId};
+use crate::domain::model::{BillingCycle, UpgradeType};
+use crate::domain::orders::{self, Context, Decision, NewIds, UpgradeRequest};
+use crate::domain::roles::{Caller, Permission};
+use crate::state::AppState;
+use crate::storage::PageRequest;
+use crate::storage::orders::{OrderAudit, Submission};
+
+pub type WatchStream = Pin<Box<dyn Stream<Item = Result<pb::UpgradeOrderUpdate, Status>> + Send>>;
+
+/// How often a watcher re-reads the order when no local change was announced
+/// (changes made by another replica).
+const WATCH_POLL: Duration = Duration::from_secs(1);
+
+fn upgrade_type(value: i32) -> Result<UpgradeType, ApiError> {
+    match pb::UpgradeType::try_from(value) {
+        Ok(pb::UpgradeType::WithLicenseTransfer) => Ok(UpgradeType::WithLicenseTransfer),
+        Ok(pb::UpgradeType::UpgradeOnly) => Ok(UpgradeType::UpgradeOnly),
+        _ => Err(ApiError::invalid(
+            "upgrade_type",
+            "must be WITH_LICENSE_TRANSFER or UPGRADE_ONLY",
+        )),
+    }
+}
+
+fn billing_cycle(value: i32) -> Result<Option<BillingCycle>, ApiError> {
+    match pb::BillingCycle::try_from(value) {
+        Ok(pb::BillingCycle::Unspecified) => Ok(None),
+        Ok(pb::BillingCycle::Monthly) => Ok(Some(BillingCycle::Monthly)),
+        Ok(pb::BillingCycle::Annual) => Ok(Some(BillingCycle::Annual)),
+        Err(_) => Err(ApiError::invalid("billing_cycle", "unknown billing cycle")),
+    }
+}
+
+fn quantity(q: i64) -> Result<i64, ApiError> {
+    if q < 1 {
+        return Err(ApiError::invalid("quantity", "must be at least 1"));
+    }
+    Ok(q)
+}
+
+fn order_id(s: &str) -> Result<OrderId, ApiError> {
+    OrderId::parse(s).map_err(|e| ApiError::invalid("order_id", e.to_string()))
+}
+
+fn context<'a>(state: &'a AppState, caller: &'a Caller, request: &UpgradeRequest) -> Context<'a> {
+    let currency = state
+        .catalog()
+        .offer(&request.target_offer_id)
+        .map_or("", |o| o.currency.as_str());
+    Context {
+        catalog: state.catalog(),
+        caller,
+        now: state.clock().now(),
+        credit_check_threshold: state.credit_check_threshold(currency),
+    }
+}
+
+pub async fn preview(
+    state: &AppState,
+    request: Request<pb::PreviewUpgradeRequest>,
+) -> Result<pb::PreviewUpgradeResponse, ApiError> {
+    let caller = auth::caller(&request)?;
+    require(&caller, Permission::ViewCatalogAndCustomers)?;
+    let pb::PreviewUpgradeRequest {
+        customer_id,
+        subscription_id,
+        target_offer_id,
+        quantity: q,
+        upgrade_type: t,
+        billing_cycle: c,
+    } = request.into_inner();
+    let request = UpgradeRequest {
+        customer_id: validate::customer_id(&customer_id)?,
+        subscription_id: validate::subscription_id(&subscription_id)?,
+        target_offer_id: validate::offer_id("target_offer_id", &target_offer_id)?,
+        quantity: quantity(q)?,
+        upgrade_type: upgrade_type(t)?,
+        billing_cycle: billing_cycle(c)?,
+    };
+
+    let snapshot = state
+        .store()?
+        .snapshot(caller.partner_id, request.customer_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("customer", request.customer_id))?;
+    let assessment = orders::assess(&context(state, &caller, &request), &snapshot, &request)
+        .map_err(refusal_error)?;
+    Ok(order_convert::preview(assessment, state.catalog()))
+}
+
+pub async fn submit(
+    state: &AppState,
+    request: Request<pb::SubmitUpgradeRequest>,
+) -> Result<pb::UpgradeOrder, ApiError> {
+    let caller = auth::caller(&request)?;
+    require(&caller, Permission::SubmitUpgradeOrders)?;
+    let pb::SubmitUpgradeRequest {
+        request_id,
+        customer_id,
+        subscription_id,
+        target_offer_id,
+        quantity: q,
+        upgrade_type: t,
+        billing_cycle: c,
+    } = request.into_inner();
+    let request_id = uuid::Uuid::parse_str(&request_id)
+        .map_err(|_| ApiError::invalid("request_id", "must be a UUID chosen by the client"))?;
+    let request = UpgradeRequest {
+        customer_id: validate::customer_id(&customer_id)?,
+        subscription_id: validate::subscription_id(&subscription_id)?,
+        target_offer_id: validate::offer_id("target_offer_id", &target_offer_id)?,
+        quantity: quantity(q)?,
+        upgrade_type: upgrade_type(t)?,
+        billing_cycle: billing_cycle(c)?,
+    };
+
+    let ctx = context(state, &caller, &request);
+    let ids = NewIds {
+        order: OrderId::new_v4(),
+        target_subscription: SubscriptionId::new_v4(),
+    };
+    let decide = |snapshot: &_| orders::plan(&ctx, snapshot, &request, request_id, ids);
+    let audit = OrderAudit {
+        actor: caller.principal_label(),
+        action: "SUBMIT_UPGRADE",
+    };
+    let submission = state
+        .store()?
+        .submit_order(
+            caller.partner_id,
+            request.customer_id,
+            request_id,
+            &request.fingerprint(),
+            &audit,
+            &decide,
+        )
+        .await?;
+    match submission {
+        Submission::Created(order) => {
+            tracing::info!(order = %order.id, state = %order.state, outcome = %order.outcome(), "upgrade order written");
+            state.order_changed(order.id);
+            Ok(order_convert::order(&order))
+        }
+        Submission::Replayed(order) => Ok(order_convert::order(&order)),
+        Submission::KeyReused(_) => Err(ApiError::AlreadyExists {
+            reason: "REQUEST_ID_REUSED".into(),
+            message: "request_id was already used for a different request; use a new request_id"
+                .into(),
+        }),
+        Submission::Refused(refusal) => Err(refusal_error(refusal)),
+        Submission::CustomerNotFound => Err(ApiError::not_found("customer", request.customer_id)),
+    }
+}
+
+pub async fn get(
+    state: &AppState,
+    request: Request<pb::GetUpgradeOrderRequest>,
+) -> Result<pb::UpgradeOrder, ApiError> {
+    let caller = auth::caller(&request)?;
+    require(&caller, Permission::ViewUpgradeOrders)?;
+    let pb::GetUpgradeOrderRequest { order_id: id } = request.into_inner();
+    let id = order_id(&id)?;
+
+    let order = state
+        .store()?
+        .order(caller.partner_id, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("order", id))?;
+    Ok(order_convert::order(&order))
+}
+
+pub async fn list(
+    state: &AppState,
+    request: Request<pb::ListUpgradeOrdersRequest>,
+) -> Result<pb::ListUpgradeOrdersResponse, ApiError> {
+    let caller = auth::caller(&request)?;
+    require(&caller, Permission::ViewUpgradeOrders)?;
+    let pb::ListUpgradeOrdersRequest {
+        customer_id,
+        page_size,
+        page_token,
+    } = request.into_inner();
+    let customer_id = validate::customer_id(&customer_id)?;
+    let page = PageRequest::new(page_size, &page_token)?;
+
+    let page = state
+        .store()?
+        .list_orders(caller.partner_id, customer_id, &page)
+        .await?
+        .ok_or_else(|| ApiError::not_found("customer", customer_id))?;
+    Ok(pb::ListUpgradeOrdersResponse {
+        orders: page.items.iter().map(order_convert::order).collect(),
+        next_page_token: page.next_page_token,
+    })
+}
+
+pub async fn resolve_credit_check(
+    state: &AppState,
+    request: Request<pb::ResolveCreditCheckRequest>,
+) -> Result<pb::UpgradeOrder, ApiError> {
+    let caller = auth::caller(&request)?;
+    require(&caller, Permission::ResolveCreditChecks)?;
+    let pb::ResolveCreditCheckRequest {
+        order_id: id,
+        decision,
+        note,
+    } = request.into_inner();
+    let id = order_id(&id)?;
+    let decision = match pb::CreditDecision::try_from(decision) {
+        Ok(pb::CreditDecision::Approve) => Decision::Approve,
+        Ok(pb::CreditDecision::Reject) => Decision::Reject,
+        _ => return Err(ApiError::invalid("decision", "must be APPROVE or REJECT")),
+    };
+    if note.len() > 1000 {
+        return Err(ApiError::invalid("note", "at most 1000 bytes"));
+    }
+
+    let target_subscription = SubscriptionId::new_v4();
+    let now = state.clock().now();
+    let decide = |snapshot: &_, order: &orders::UpgradeOrder| {
+        let currency = order
+            .monthly_value
+            .as_ref()
+            .map_or("", |m| m.currency.as_str());
+        let ctx = Context {
+            catalog: state.catalog(),
+            caller: &caller,
+            now,
+            credit_check_threshold: state.credit_check_threshold(currency),
+        };
+        orders::resolve(&ctx, snapshot, order, decision, &note, target_subscription)
+    };
+    let audit = OrderAudit {
+        actor: caller.principal_label(),
+        action: match decision {
+            Decision::Approve => "APPROVE_CREDIT_CHECK",
+            Decision::Reject => "REJECT_CREDIT_CHECK",
+        },
+    };
+    let order = state
+        .store()?
+        .resolve_order(caller.partner_id, id, &audit, &decide)
+        .await?
+        .ok_or_else(|| ApiError::not_found("order", id))?
+        .map_err(refusal_error)?;
+    state.order_changed(order.id);
+    Ok(order_convert::order(&order))
+}
+
+/// Streams the order's latest event at once, then every later event, and
+/// ends after the event that puts the order in a final state.
+pub async fn watch(
+    state: &AppState,
+    request: Request<pb::WatchUpgradeOrderRequest>,
+) -> Result<WatchStream, ApiError> {
+    let caller = auth::caller(&request)?;
+    require(&caller, Permission::ViewUpgradeOrders)?;
+    let pb::WatchUpgradeOrderRequest { order_id: id } = request.into_inner();
+    let id = order_id(&id)?;
+
+    let store = state.store()?.clone();
+    // Subscribe before the first read, so no change falls between the two.
+    let mut changes = state.order_changes();
+    let first = store
+        .order(caller.partner_id, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("order", id))?;
+    let (tx, rx) = mpsc::channel(8);
+    tokio::spawn(async move {
+        let mut order = first;
+        let mut sent = order.events.len().saturating_sub(1);
+        loop {
+            for event in &order.events[sent..] {
+                let update = pb::UpgradeOrderUpdate {
+                    event: Some(order_convert::event(event)),
+                    order: Some(order_convert::order(&order)),
+                };
+                if tx.send(Ok(update)).await.is_err() {
+                    return; // the client went away
+                }
+            }
+            sent = order.events.len();
+            if order.state.is_final() {
+                return;
+            }
+            tokio::select! {
+                _ = changes.recv() => {},
+                () = tokio::time::sleep(WATCH_POLL) => {},
+                () = tx.closed() => return,
+            }
+            match store.order(caller.partner_id, id).await {
+                Ok(Some(next)) => order = next,
+                Ok(None) => return,
+                Err(e) => {
+                    let _ = tx.send(Err(Status::from(ApiError::from(e)))).await;
+                    return;
+                }
+            }
+        }
+    });
+    Ok(Box::pin(tokio_stream::wrappers::ReceiverStream::new(rx)))
+}

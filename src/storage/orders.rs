@@ -1,0 +1,433 @@
+//! Upgrade order persistence. Submission and credit-check resolution run the
+//! domain's decision *inside* the writing transaction, after taking the
+//! customer's lock and reading the snapshot on the same connection: no window
+//! between the eligibility check and the write, and all effects commit
+//! together or not at all.
+
+use async_trait::async_trait;
+use uuid::Uuid;
+
+use super::{Page, PageRequest, Result};
+use crate::domain::ids::{CustomerId, OrderId, PartnerId};
+use crate::domain::model::CustomerSnapshot;
+use crate::domain::orders::{Plan, Refusal, UpgradeOrder};
+
+/// The domain's decision on a submission, given the locked snapshot.
+pub type Decide<'a> =
+    dyn Fn(&CustomerSnapshot) -> std::result::Result<Plan, Refusal> + Send + Sync + 'a;
+
+/// The domain's decision on a pending order, given the locked snapshot.
+pub type DecidePending<'a> = dyn Fn(&CustomerSnapshot, &UpgradeOrder) -> std::result::Result<Plan, Refusal>
+    + Send
+    + Sync
+    + 'a;
+
+/// How a submission ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Submission {
+    /// A new order was written (executed, or waiting for a credit check).
+    Created(UpgradeOrder),
+    /// The key was used before for the same request: the original order.
+    Replayed(UpgradeOrder),
+    /// The key was used before for a different request.
+    KeyReused(OrderId),
+    /// The domain refused; nothing was written.
+    Refused(Refusal),
+    CustomerNotFound,
+}
+
+/// An audit record written with an order change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderAudit {
+    pub actor: String,
+    pub action: &'static str,
+}
+
+#[async_trait]
+pub trait OrderStore: Send + Sync {
+    async fn submit_order(
+        &self,
+        partner: PartnerId,
+        customer: CustomerId,
+        request_id: Uuid,
+        fingerprint: &str,
+        audit: &OrderAudit,
+        decide: &Decide<'_>,
+    ) -> Result<Submission>;
+
+    /// Resolves a pending order; `None` when the order is not the partner's.
+    async fn resolve_order(
+        &self,
+        partner: PartnerId,
+        order: OrderId,
+        audit: &OrderAudit,
+        decide: &DecidePending<'_>,
+    ) -> Result<Option<std::result::Result<UpgradeOrder, Refusal>>>;
+
+    async fn order(&self, partner: PartnerId, order: OrderId) -> Result<Option<UpgradeOrder>>;
+
+    /// A customer's orders, newest first; `None` when the customer is not the partner's.
+    async fn list_orders(
+        &self,
+        partner: PartnerId,
+        customer: CustomerId,
+        page: &PageRequest,
+    ) -> Result<Option<Page<UpgradeOrder>>>;
+}
+
+/// Implements [`OrderStore`] for a store made by `sql_store!`.
+macro_rules! order_store {
+    ($store:ident, $db:ty, $conn:ty, begin_write: $begin_write:literal) => {
+        impl $store {
+            async fn write_plan(
+                conn: &mut $conn,
+                plan: &$crate::domain::orders::Plan,
+                previous_events: usize,
+                fingerprint: Option<&str>,
+                audit: &$crate::storage::orders::OrderAudit,
+            ) -> $crate::storage::Result<()> {
+                use $crate::storage::order_sql as sql;
+                use $crate::storage::rows::stored_time;
+                let o = &plan.order;
+                let customer = o.customer_id.0;
+                if let Some(e) = &plan.effects {
+                    let t = &e.target;
+                    sqlx::query($crate::storage::sql::INSERT_SUBSCRIPTION)
+                        .bind(t.id.0)
+                        .bind(t.customer_id.0)
+                        .bind(t.offer_id.as_str())
+                        .bind(t.channel.as_str())
+                        .bind(t.status.as_str())
+                        .bind(t.provisioned)
+                        .bind(t.quantity)
+                        .bind(t.assigned_seats)
+                        .bind(t.billing_cycle.as_str())
+                        .bind(t.payment_method.as_str())
+                        .bind(t.trial)
+                        .bind(t.parent_id.map(|p| p.0))
+                        .bind(stored_time(t.period_start))
+                        .bind(stored_time(t.period_end))
+                        .bind(stored_time(t.created_at))
+                        .execute(&mut *conn)
+                        .await?;
+                    if e.move_licenses {
+                        sqlx::query(sql::MOVE_LICENSES)
+                            .bind(customer)
+                            .bind(e.source.0)
+                            .bind(t.id.0)
+                            .execute(&mut *conn)
+                            .await?;
+                        sqlx::query(sql::CLEAR_SEATS).bind(customer).bind(e.source.0).execute(&mut *conn).await?;
+                    }
+                    for id in &e.cancel {
+                        sqlx::query(sql::CANCEL_SUBSCRIPTION).bind(customer).bind(id.0).execute(&mut *conn).await?;
+                    }
+                    for id in &e.reattach {
+                        sqlx::query(sql::REATTACH_ADD_ON)
+                            .bind(customer)
+                            .bind(id.0)
+                            .bind(t.id.0)
+                            .execute(&mut *conn)
+                            .await?;
+                    }
+                }
+                let report = serde_json::to_string(&o.migration_report).expect("report serializes");
+                let dropped = serde_json::to_string(&o.dropped_add_ons).expect("refs serialize");
+                let credit = o.prorated_credit.as_ref();
+                if previous_events == 0 {
+                    let monthly = o.monthly_value.as_ref();
+                    let (user, app) = match &o.submitted_by {
+                        $crate::domain::orders::Actor::User(u) => (Some(u.0), None),
+                        $crate::domain::orders::Actor::App(a) => (None, Some(a.as_str())),
+                    };
+                    sqlx::query(sql::INSERT_ORDER)
+                        .bind(o.id.0)
+                        .bind(o.partner_id.0)
+                        .bind(customer)
+                        .bind(o.request_id)
+                        .bind(fingerprint)
+                        .bind(user)
+                        .bind(app)
+                        .bind(o.source_subscription_id.0)
+                        .bind(o.target_offer_id.as_str())
+                        .bind(o.target_subscription_id.map(|t| t.0))
+                        .bind(o.billing_cycle.map(|c| c.as_str()))
+                        .bind(o.quantity)
+                        .bind(o.upgrade_type.as_str())
+                        .bind(o.state.as_str())
+                        .bind(o.outcome().as_str())
+                        .bind(credit.map(|c| c.amount.to_string()))
+                        .bind(credit.map(|c| c.currency.as_str()))
+                        .bind(report)
+                        .bind(o.moved_user_count)
+                        .bind(dropped)
+                        .bind(monthly.map(|m| m.amount.to_string()))
+                        .bind(monthly.map(|m| m.currency.as_str()))
+                        .bind(stored_time(o.created_at))
+                        .bind(stored_time(o.updated_at))
+                        .execute(&mut *conn)
+                        .await?;
+                } else {
+                    sqlx::query(sql::UPDATE_ORDER)
+                        .bind(o.id.0)
+                        .bind(o.state.as_str())
+                        .bind(o.outcome().as_str())
+                        .bind(o.target_subscription_id.map(|t| t.0))
+                        .bind(report)
+                        .bind(o.moved_user_count)
+                        .bind(dropped)
+                        .bind(credit.map(|c| c.amount.to_string()))
+                        .bind(credit.map(|c| c.currency.as_str()))
+                        .bind(stored_time(o.updated_at))
+                        .execute(&mut *conn)
+                        .await?;
+                }
+                for e in &o.events[previous_events.min(o.events.len())..] {
+                    sqlx::query($crate::storage::sql::INSERT_ORDER_EVENT)
+                        .bind(o.id.0)
+                        .bind(e.seq)
+                        .bind(e.state.as_str())
+                        .bind(stored_time(e.at))
+                        .bind(e.note.as_str())
+                        .execute(&mut *conn)
+                        .await?;
+                }
+                let details = serde_json::json!({
+                    "customer_id": o.customer_id.to_string(),
+                    "source_subscription_id": o.source_subscription_id.to_string(),
+                    "target_offer_id": o.target_offer_id.as_str(),
+                    "quantity": o.quantity,
+                    "upgrade_type": o.upgrade_type.as_str(),
+                });
+                sqlx::query(sql::INSERT_AUDIT)
+                    .bind(uuid::Uuid::new_v4())
+                    .bind(o.partner_id.0)
+                    .bind(audit.actor.as_str())
+                    .bind(audit.action)
+                    .bind(format!("order:{}", o.id))
+                    .bind(o.state.as_str())
+                    .bind(stored_time(o.updated_at))
+                    .bind(details.to_string())
+                    .execute(&mut *conn)
+                    .await?;
+                Ok(())
+            }
+
+            async fn order_on(
+                conn: &mut $conn,
+                partner: $crate::domain::ids::PartnerId,
+                order: uuid::Uuid,
+            ) -> $crate::storage::Result<Option<$crate::domain::orders::UpgradeOrder>> {
+                use $crate::storage::order_rows::{EventRow, OrderRow};
+                use $crate::storage::order_sql as sql;
+                let Some(row) = sqlx::query_as::<_, OrderRow>(sql::ORDER)
+                    .bind(partner.0)
+                    .bind(order)
+                    .fetch_optional(&mut *conn)
+                    .await?
+                else {
+                    return Ok(None);
+                };
+                let events = sqlx::query_as::<_, EventRow>(sql::EVENTS)
+                    .bind(order)
+                    .fetch_all(&mut *conn)
+                    .await?
+                    .into_iter()
+                    .map(EventRow::into_domain)
+                    .collect::<$crate::storage::Result<Vec<_>>>()?;
+                row.into_domain(events).map(Some)
+            }
+
+            /// The order a key was used for, when it was, and whether the
+            /// request matches.
+            async fn by_key(
+                conn: &mut $conn,
+                partner: $crate::domain::ids::PartnerId,
+                request_id: uuid::Uuid,
+                fingerprint: &str,
+            ) -> $crate::storage::Result<Option<$crate::storage::orders::Submission>> {
+                use $crate::storage::orders::Submission;
+                let found: Option<(uuid::Uuid, Option<String>)> =
+                    sqlx::query_as($crate::storage::order_sql::ORDER_BY_KEY)
+                        .bind(partner.0)
+                        .bind(request_id)
+                        .fetch_optional(&mut *conn)
+                        .await?;
+                let Some((id, hash)) = found else { return Ok(None) };
+                if hash.as_deref() != Some(fingerprint) {
+                    return Ok(Some(Submission::KeyReused($crate::domain::ids::OrderId(id))));
+                }
+                let order = Self::order_on(conn, partner, id)
+                    .await?
+                    .ok_or_else(|| $crate::storage::StorageError::Corrupt(format!("order {id} vanished")))?;
+                Ok(Some(Submission::Replayed(order)))
+            }
+
+            async fn submit_once(
+                &self,
+                partner: $crate::domain::ids::PartnerId,
+                customer: $crate::domain::ids::CustomerId,
+                request_id: uuid::Uuid,
+                fingerprint: &str,
+                audit: &$crate::storage::orders::OrderAudit,
+                decide: &$crate::storage::orders::Decide<'_>,
+            ) -> $crate::storage::Result<$crate::storage::orders::Submission> {
+                use $crate::storage::orders::Submission;
+                let mut tx = self.pool.begin_with($begin_write).await?;
+                let locked = sqlx::query($crate::storage::order_sql::LOCK_CUSTOMER)
+                    .bind(partner.0)
+                    .bind(customer.0)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                if locked == 0 {
+                    return Ok(Submission::CustomerNotFound);
+                }
+                if let Some(seen) = Self::by_key(&mut tx, partner, request_id, fingerprint).await? {
+                    return Ok(seen);
+                }
+                let snapshot = Self::snapshot_on(&mut tx, partner, customer)
+                    .await?
+                    .ok_or_else(|| $crate::storage::StorageError::Corrupt(format!("customer {customer} vanished under its lock")))?;
+                let plan = match decide(&snapshot) {
+                    Ok(plan) => plan,
+                    Err(refusal) => return Ok(Submission::Refused(refusal)),
+                };
+                Self::write_plan(&mut tx, &plan, 0, Some(fingerprint), audit).await?;
+                tx.commit().await?;
+                Ok(Submission::Created(plan.order))
+            }
+        }
+
+        #[async_trait::async_trait]
+        impl $crate::storage::orders::OrderStore for $store {
+            async fn submit_order(
+                &self,
+                partner: $crate::domain::ids::PartnerId,
+                customer: $crate::domain::ids::CustomerId,
+                request_id: uuid::Uuid,
+                fingerprint: &str,
+                audit: &$crate::storage::orders::OrderAudit,
+                decide: &$crate::storage::orders::Decide<'_>,
+            ) -> $crate::storage::Result<$crate::storage::orders::Submission> {
+                match self.submit_once(partner, customer, request_id, fingerprint, audit, decide).await {
+                    // The same key raced in through another customer's lock:
+                    // the unique (partner, key) index refused our insert.
+                    Err($crate::storage::StorageError::Conflict(_)) => {
+                        let mut conn = self.pool.acquire().await?;
+                        Self::by_key(&mut conn, partner, request_id, fingerprint)
+                            .await?
+                            .ok_or_else(|| {
+                                $crate::storage::StorageError::Corrupt("key conflict without an order".into())
+                            })
+                    }
+                    other => other,
+                }
+            }
+
+            async fn resolve_order(
+                &self,
+                partner: $crate::domain::ids::PartnerId,
+                order: $crate::domain::ids::OrderId,
+                audit: &$crate::storage::orders::OrderAudit,
+                decide: &$crate::storage::orders::DecidePending<'_>,
+            ) -> $crate::storage::Result<
+                Option<std::result::Result<$crate::domain::orders::UpgradeOrder, $crate::domain::orders::Refusal>>,
+            > {
+                let mut tx = self.pool.begin_with($begin_write).await?;
+                let Some(before) = Self::order_on(&mut tx, partner, order.0).await? else {
+                    return Ok(None);
+                };
+                sqlx::query($crate::storage::order_sql::LOCK_CUSTOMER)
+                    .bind(partner.0)
+                    .bind(before.customer_id.0)
+                    .execute(&mut *tx)
+                    .await?;
+                // Re-read under the lock: another approver may have been first.
+                let current = Self::order_on(&mut tx, partner, order.0)
+                    .await?
+                    .ok_or_else(|| $crate::storage::StorageError::Corrupt(format!("order {order} vanished")))?;
+                let snapshot = Self::snapshot_on(&mut tx, partner, current.customer_id)
+                    .await?
+                    .ok_or_else(|| $crate::storage::StorageError::Corrupt(format!("order {order}: no customer")))?;
+                let plan = match decide(&snapshot, &current) {
+                    Ok(plan) => plan,
+                    Err(refusal) => return Ok(Some(Err(refusal))),
+                };
+                Self::write_plan(&mut tx, &plan, current.events.len(), None, audit).await?;
+                tx.commit().await?;
+                Ok(Some(Ok(plan.order)))
+            }
+
+            async fn order(
+                &self,
+                partner: $crate::domain::ids::PartnerId,
+                order: $crate::domain::ids::OrderId,
+            ) -> $crate::storage::Result<Option<$crate::domain::orders::UpgradeOrder>> {
+                let mut conn = self.pool.acquire().await?;
+                Self::order_on(&mut conn, partner, order.0).await
+            }
+
+            async fn list_orders(
+                &self,
+                partner: $crate::domain::ids::PartnerId,
+                customer: $crate::domain::ids::CustomerId,
+                page: &$crate::storage::PageRequest,
+            ) -> $crate::storage::Result<Option<$crate::storage::Page<$crate::domain::orders::UpgradeOrder>>> {
+                use $crate::storage::order_rows::{EventRow, OrderRow};
+                use $crate::storage::order_sql as sql;
+                let mut conn = self.pool.acquire().await?;
+                if Self::customer_on(&mut conn, partner, customer).await?.is_none() {
+                    return Ok(None);
+                }
+                let limit = i64::from(page.size) + 1;
+                let rows: Vec<OrderRow> = match &page.after {
+                    None => sqlx::query_as(sql::ORDERS_FIRST)
+                        .bind(partner.0)
+                        .bind(customer.0)
+                        .bind(limit)
+                        .fetch_all(&mut *conn)
+                        .await?,
+                    Some((at, id)) => {
+                        let at = chrono::DateTime::parse_from_rfc3339(at)
+                            .map_err(|_| $crate::storage::StorageError::BadPageToken)?
+                            .with_timezone(&chrono::Utc);
+                        let id = uuid::Uuid::parse_str(id).map_err(|_| $crate::storage::StorageError::BadPageToken)?;
+                        sqlx::query_as(sql::ORDERS_AFTER)
+                            .bind(partner.0)
+                            .bind(customer.0)
+                            .bind(limit)
+                            .bind(at)
+                            .bind(id)
+                            .fetch_all(&mut *conn)
+                            .await?
+                    }
+                };
+                let mut events: std::collections::HashMap<uuid::Uuid, Vec<_>> = Default::default();
+                for e in sqlx::query_as::<_, EventRow>(sql::CUSTOMER_EVENTS)
+                    .bind(partner.0)
+                    .bind(customer.0)
+                    .fetch_all(&mut *conn)
+                    .await?
+                {
+                    events.entry(e.order_id).or_default().push(e.into_domain()?);
+                }
+                let orders = rows
+                    .into_iter()
+                    .map(|r| {
+                        let evs = events.remove(&r.id()).unwrap_or_default();
+                        r.into_domain(evs)
+                    })
+                    .collect::<$crate::storage::Result<Vec<_>>>()?;
+                Ok(Some($crate::storage::Page::from_rows(orders, page.size, |o| {
+                    (
+                        o.created_at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+                        o.id.to_string(),
+                    )
+                })))
+            }
+        }
+    };
+}
+
+pub(crate) use order_store;
