@@ -11,3 +11,6 @@ pub use order::{Actor, OrderEvent, Outcome, UpgradeOrder, UpgradeRequest};
 pub use plan::{
     Assessment, Context, Decision, Effects, NewIds, Plan, Refusal, assess, plan, resolve,
 };
+
+#[cfg(test)]
+mod tests;
