@@ -28,12 +28,7 @@ fn upgrades(
     server: &TestServer,
     token: &str,
 ) -> pb::upgrade_service_client::UpgradeServiceClient<Authed> {
-    pb::upgrade_service_client::UpgradeServiceClient::new(
-        tonic::service::interceptor::InterceptedService::new(
-            server.channel.clone(),
-            Bearer(Some(token.into())),
-        ),
-    )
+    server.upgrades(Some(token.into()))
 }
 
 /// Walks every subscription of every demo customer, against every path and

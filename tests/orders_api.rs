@@ -35,12 +35,7 @@ fn client(
     server: &TestServer,
     token: &str,
 ) -> pb::upgrade_service_client::UpgradeServiceClient<Authed> {
-    pb::upgrade_service_client::UpgradeServiceClient::new(
-        tonic::service::interceptor::InterceptedService::new(
-            server.channel.clone(),
-            Bearer(Some(token.into())),
-        ),
-    )
+    server.upgrades(Some(token.into()))
 }
 
 fn submit(customer: &str, sub: &str, target: &str, quantity: i64) -> pb::SubmitUpgradeRequest {

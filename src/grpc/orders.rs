@@ -26,7 +26,7 @@ pub type WatchStream = Pin<Box<dyn Stream<Item = Result<pb::UpgradeOrderUpdate, 
 /// (changes made by another replica).
 const WATCH_POLL: Duration = Duration::from_secs(1);
 
-fn upgrade_type(value: i32) -> Result<UpgradeType, ApiError> {
+fn parse_upgrade_type(value: i32) -> Result<UpgradeType, ApiError> {
     match pb::UpgradeType::try_from(value) {
         Ok(pb::UpgradeType::WithLicenseTransfer) => Ok(UpgradeType::WithLicenseTransfer),
         Ok(pb::UpgradeType::UpgradeOnly) => Ok(UpgradeType::UpgradeOnly),
@@ -37,7 +37,7 @@ fn upgrade_type(value: i32) -> Result<UpgradeType, ApiError> {
     }
 }
 
-fn billing_cycle(value: i32) -> Result<Option<BillingCycle>, ApiError> {
+fn parse_billing_cycle(value: i32) -> Result<Option<BillingCycle>, ApiError> {
     match pb::BillingCycle::try_from(value) {
         Ok(pb::BillingCycle::Unspecified) => Ok(None),
         Ok(pb::BillingCycle::Monthly) => Ok(Some(BillingCycle::Monthly)),
@@ -46,11 +46,26 @@ fn billing_cycle(value: i32) -> Result<Option<BillingCycle>, ApiError> {
     }
 }
 
-fn quantity(q: i64) -> Result<i64, ApiError> {
-    if q < 1 {
+/// The fields Preview and Submit share, validated at the edge.
+fn upgrade_request(
+    customer_id: &str,
+    subscription_id: &str,
+    target_offer_id: &str,
+    quantity: i64,
+    upgrade_type: i32,
+    billing_cycle: i32,
+) -> Result<UpgradeRequest, ApiError> {
+    if quantity < 1 {
         return Err(ApiError::invalid("quantity", "must be at least 1"));
     }
-    Ok(q)
+    Ok(UpgradeRequest {
+        customer_id: validate::customer_id(customer_id)?,
+        subscription_id: validate::subscription_id(subscription_id)?,
+        target_offer_id: validate::offer_id("target_offer_id", target_offer_id)?,
+        quantity,
+        upgrade_type: parse_upgrade_type(upgrade_type)?,
+        billing_cycle: parse_billing_cycle(billing_cycle)?,
+    })
 }
 
 fn order_id(s: &str) -> Result<OrderId, ApiError> {
@@ -80,18 +95,18 @@ pub async fn preview(
         customer_id,
         subscription_id,
         target_offer_id,
-        quantity: q,
-        upgrade_type: t,
-        billing_cycle: c,
+        quantity,
+        upgrade_type,
+        billing_cycle,
     } = request.into_inner();
-    let request = UpgradeRequest {
-        customer_id: validate::customer_id(&customer_id)?,
-        subscription_id: validate::subscription_id(&subscription_id)?,
-        target_offer_id: validate::offer_id("target_offer_id", &target_offer_id)?,
-        quantity: quantity(q)?,
-        upgrade_type: upgrade_type(t)?,
-        billing_cycle: billing_cycle(c)?,
-    };
+    let request = upgrade_request(
+        &customer_id,
+        &subscription_id,
+        &target_offer_id,
+        quantity,
+        upgrade_type,
+        billing_cycle,
+    )?;
 
     let snapshot = state
         .store()?
@@ -114,20 +129,20 @@ pub async fn submit(
         customer_id,
         subscription_id,
         target_offer_id,
-        quantity: q,
-        upgrade_type: t,
-        billing_cycle: c,
+        quantity,
+        upgrade_type,
+        billing_cycle,
     } = request.into_inner();
     let request_id = uuid::Uuid::parse_str(&request_id)
         .map_err(|_| ApiError::invalid("request_id", "must be a UUID chosen by the client"))?;
-    let request = UpgradeRequest {
-        customer_id: validate::customer_id(&customer_id)?,
-        subscription_id: validate::subscription_id(&subscription_id)?,
-        target_offer_id: validate::offer_id("target_offer_id", &target_offer_id)?,
-        quantity: quantity(q)?,
-        upgrade_type: upgrade_type(t)?,
-        billing_cycle: billing_cycle(c)?,
-    };
+    let request = upgrade_request(
+        &customer_id,
+        &subscription_id,
+        &target_offer_id,
+        quantity,
+        upgrade_type,
+        billing_cycle,
+    )?;
 
     let ctx = context(state, &caller, &request);
     let ids = NewIds {

@@ -196,6 +196,13 @@ impl TestServer {
         pb::offer_service_client::OfferServiceClient::new(self.intercepted(token))
     }
 
+    pub fn upgrades(
+        &self,
+        token: Option<String>,
+    ) -> pb::upgrade_service_client::UpgradeServiceClient<Authed> {
+        pb::upgrade_service_client::UpgradeServiceClient::new(self.intercepted(token))
+    }
+
     pub fn roles(
         &self,
         token: Option<String>,
