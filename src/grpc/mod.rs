@@ -7,6 +7,7 @@ pub mod customer;
 pub mod error;
 pub mod offer;
 pub mod partner_role;
+mod role_convert;
 pub mod upgrade;
 mod validate;
 

@@ -9,6 +9,8 @@
 mod error;
 mod page;
 mod postgres;
+mod role_sql;
+pub mod roles;
 mod rows;
 mod sql;
 mod sql_store;
@@ -21,6 +23,7 @@ use async_trait::async_trait;
 pub use error::StorageError;
 pub use page::{Page, PageRequest};
 pub use postgres::PgStore;
+pub use roles::{RoleChangeOutcome, RoleStore, TimeRange};
 pub use sqlite::SqliteStore;
 
 use crate::domain::dataset::ValidDataset;
@@ -40,7 +43,7 @@ pub struct ImportSummary {
 }
 
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: roles::RoleStore + Send + Sync + 'static {
     /// Which backend this is (`sqlite` or `postgres`), for logs.
     fn backend(&self) -> &'static str;
 

@@ -7,6 +7,7 @@ use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 
 use super::Result;
+use super::roles::role_store;
 use super::sql_store::sql_store;
 
 sql_store!(
@@ -20,6 +21,8 @@ sql_store!(
         begin_write: "BEGIN",
     }
 );
+
+role_store!(PgStore, sqlx::PgConnection, begin_write: "BEGIN");
 
 static MIGRATOR: Migrator = sqlx::migrate!("./migrations/postgres");
 

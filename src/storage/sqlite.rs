@@ -7,6 +7,7 @@ use std::time::Duration;
 use sqlx::migrate::Migrator;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
+use super::roles::role_store;
 use super::sql_store::sql_store;
 use super::{Result, StorageError};
 
@@ -37,6 +38,8 @@ fn is_busy(e: &StorageError) -> bool {
         .and_then(|c| c.parse::<i32>().ok())
         .is_some_and(|c| matches!(c & 0xff, 5 | 6))
 }
+
+role_store!(SqliteStore, sqlx::SqliteConnection, begin_write: "BEGIN IMMEDIATE");
 
 static MIGRATOR: Migrator = sqlx::migrate!("./migrations/sqlite");
 
