@@ -34,7 +34,7 @@ struct Keys {
     jwks: String,
 }
 
-fn keys() -> Keys {
+fn rsa_keys() -> Keys {
     let key = rsa::RsaPrivateKey::new(&mut rand::thread_rng(), 2048).expect("RSA key");
     let b64 = |b: rsa::BigUint| URL_SAFE_NO_PAD.encode(b.to_bytes_be());
     let jwks = serde_json::json!({"keys": [{
@@ -83,7 +83,7 @@ async fn remove_user(url: &str, id: &str) {
 
 #[tokio::test]
 async fn hostile_tokens_are_unauthenticated_on_every_rpc() {
-    let keys = keys();
+    let keys = rsa_keys();
     let verifier = TokenVerifier::from_jwks_json(&keys.jwks, ISSUER, AUDIENCE).unwrap();
     let server = TestServer::start_with_verifier(verifier).await;
     let now = chrono::Utc::now().timestamp();
@@ -136,7 +136,7 @@ async fn hostile_tokens_are_unauthenticated_on_every_rpc() {
     .unwrap();
     hostile.push(("HS256 keyed with the RS256 public key", Some(confused)));
     // A second key of this run, whose public half the server never saw.
-    let other_key = keys();
+    let other_key = rsa_keys();
     hostile.push((
         "signed by a key not in the JWKS",
         Some(rs256(&other_key, &claims(GA_ID, CONTOSO), KID)),
