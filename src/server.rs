@@ -70,7 +70,10 @@ pub struct Tls {
 impl std::fmt::Debug for Tls {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Tls")
-            .field("client_certificates_required", &self.client_ca_pem.is_some())
+            .field(
+                "client_certificates_required",
+                &self.client_ca_pem.is_some(),
+            )
             .finish_non_exhaustive()
     }
 }

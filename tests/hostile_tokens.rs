@@ -152,7 +152,10 @@ async fn hostile_tokens_are_unauthenticated_on_every_rpc() {
     ));
     let mut app = claims("bot", &nowhere);
     app.app_id = Some("bot".into());
-    hostile.push(("app of a partner that does not exist", Some(rs256(&keys, &app, KID))));
+    hostile.push((
+        "app of a partner that does not exist",
+        Some(rs256(&keys, &app, KID)),
+    ));
     hostile.push(("removed user", Some(removed)));
     hostile.push((
         "user claimed for another partner",

@@ -70,7 +70,13 @@ async fn import_zeta(server: &TestServer) -> Zeta {
         .unwrap()
         .validate(server.state.catalog())
         .unwrap();
-    server.state.store().unwrap().import(&dataset).await.unwrap();
+    server
+        .state
+        .store()
+        .unwrap()
+        .import(&dataset)
+        .await
+        .unwrap();
     let names = [
         partner.as_str(),
         &user,
@@ -202,8 +208,15 @@ async fn no_rpc_reaches_another_partners_data() {
     secrets.extend(seen_by(&server, "ga@zeta-resellers.example").await);
     secrets.extend(zeta.names.iter().cloned());
     secrets.retain(|s| !mine.contains(s));
-    for must in ["Fabrikam Partners", "Wide World Importers", &zeta.fill.order_id] {
-        assert!(secrets.contains(must), "the other partners' data include {must}");
+    for must in [
+        "Fabrikam Partners",
+        "Wide World Importers",
+        &zeta.fill.order_id,
+    ] {
+        assert!(
+            secrets.contains(must),
+            "the other partners' data include {must}"
+        );
     }
 
     let fabrikam = Fill {
@@ -235,7 +248,10 @@ async fn no_rpc_reaches_another_partners_data() {
             failures.push(format!("{rpc}: answer carries {leaked:?}"));
         }
     }
-    assert!(without_ids >= 4, "ListCustomers, ListOffers, GetCaller, ...");
+    assert!(
+        without_ids >= 4,
+        "ListCustomers, ListOffers, GetCaller, ..."
+    );
 
     // Then every RPC that names partner data: all of B's ids at once, and
     // each of B's ids alone among A's own.
@@ -288,7 +304,10 @@ async fn no_rpc_reaches_another_partners_data() {
             }
         }
     }
-    assert!(with_ids >= 10, "GetCustomer, ListSubscriptions, GrantRole, ...");
+    assert!(
+        with_ids >= 10,
+        "GetCustomer, ListSubscriptions, GrantRole, ..."
+    );
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 

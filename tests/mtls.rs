@@ -21,12 +21,19 @@ fn authority(name: &str) -> CertifiedIssuer<'static, KeyPair> {
     let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
     params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
     params.distinguished_name.push(DnType::CommonName, name);
-    params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::DigitalSignature];
+    params.key_usages = vec![
+        KeyUsagePurpose::KeyCertSign,
+        KeyUsagePurpose::DigitalSignature,
+    ];
     CertifiedIssuer::self_signed(params, KeyPair::generate().unwrap()).unwrap()
 }
 
 /// A certificate and its key, in PEM, signed by `ca`.
-fn leaf(ca: &CertifiedIssuer<'static, KeyPair>, name: &str, usage: ExtendedKeyUsagePurpose) -> (String, String) {
+fn leaf(
+    ca: &CertifiedIssuer<'static, KeyPair>,
+    name: &str,
+    usage: ExtendedKeyUsagePurpose,
+) -> (String, String) {
     let mut params = CertificateParams::new(vec![name.to_owned()]).unwrap();
     params.distinguished_name.push(DnType::CommonName, name);
     params.extended_key_usages = vec![usage];
@@ -52,7 +59,10 @@ fn pki(require_client_certificates: bool) -> Pki {
 }
 
 /// Trusts `ca` for the server and presents `identity`, if any.
-fn client(ca: &CertifiedIssuer<'static, KeyPair>, identity: Option<(String, String)>) -> ClientTlsConfig {
+fn client(
+    ca: &CertifiedIssuer<'static, KeyPair>,
+    identity: Option<(String, String)>,
+) -> ClientTlsConfig {
     let config = ClientTlsConfig::new()
         .ca_certificate(Certificate::from_pem(ca.pem()))
         .domain_name("localhost");
@@ -82,7 +92,11 @@ fn tls_channel(server: &TestServer, config: ClientTlsConfig) -> Channel {
 #[tokio::test]
 async fn mutual_tls_lets_in_only_clients_with_a_certificate_of_the_client_ca() {
     let Pki { ca, server_tls } = pki(true);
-    let bot = leaf(&ca, "reseller-bot.csp.svc", ExtendedKeyUsagePurpose::ClientAuth);
+    let bot = leaf(
+        &ca,
+        "reseller-bot.csp.svc",
+        ExtendedKeyUsagePurpose::ClientAuth,
+    );
     // The harness's own channel presents the client certificate.
     let server = TestServer::start_with_tls(server_tls, client(&ca, Some(bot))).await;
 
@@ -98,7 +112,10 @@ async fn mutual_tls_lets_in_only_clients_with_a_certificate_of_the_client_ca() {
     let anonymous = tls_channel(&server, client(&ca, None));
     let refused = health(anonymous).await.unwrap_err();
     // The server's TLS alert says why (rustls' wording).
-    assert!(format!("{refused:?}").contains("CertificateRequired"), "{refused:?}");
+    assert!(
+        format!("{refused:?}").contains("CertificateRequired"),
+        "{refused:?}"
+    );
 
     let rogue_ca = authority("someone else's CA");
     let rogue = leaf(&rogue_ca, "intruder", ExtendedKeyUsagePurpose::ClientAuth);

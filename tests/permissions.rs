@@ -20,10 +20,16 @@ const NEEDS: &[(&str, Option<&str>)] = &[
     ("csp.v1.OfferService/ListOffers", Some(VIEW)),
     ("csp.v1.OfferService/GetOffer", Some(VIEW)),
     ("csp.v1.PartnerRoleService/GetCaller", None),
-    ("csp.v1.PartnerRoleService/ListPartnerUsers", Some(MANAGE_ROLES)),
+    (
+        "csp.v1.PartnerRoleService/ListPartnerUsers",
+        Some(MANAGE_ROLES),
+    ),
     ("csp.v1.PartnerRoleService/GrantRole", Some(MANAGE_ROLES)),
     ("csp.v1.PartnerRoleService/RevokeRole", Some(MANAGE_ROLES)),
-    ("csp.v1.PartnerRoleService/ListAuditRecords", Some(VIEW_AUDIT_LOG)),
+    (
+        "csp.v1.PartnerRoleService/ListAuditRecords",
+        Some(VIEW_AUDIT_LOG),
+    ),
     ("csp.v1.UpgradeService/CheckUpgradeEligibility", Some(VIEW)),
     ("csp.v1.UpgradeService/PreviewUpgrade", Some(VIEW)),
     ("csp.v1.UpgradeService/SubmitUpgrade", Some(SUBMIT)),
@@ -59,11 +65,26 @@ const WHO: [&str; 8] = [
 const MATRIX: &[(&str, [bool; 8])] = &[
     (VIEW, [true, true, true, true, true, false, false, true]),
     (SUBMIT, [true, true, true, true, true, false, false, true]),
-    (VIEW_ORDERS, [true, true, true, true, true, true, false, true]),
-    (RESOLVE, [true, false, false, false, false, true, false, false]),
-    (MANAGE_ROLES, [true, true, false, false, false, false, false, false]),
-    (MANAGE_GLOBAL_ADMINS, [true, false, false, false, false, false, false, false]),
-    (VIEW_AUDIT_LOG, [true, false, false, false, false, false, false, false]),
+    (
+        VIEW_ORDERS,
+        [true, true, true, true, true, true, false, true],
+    ),
+    (
+        RESOLVE,
+        [true, false, false, false, false, true, false, false],
+    ),
+    (
+        MANAGE_ROLES,
+        [true, true, false, false, false, false, false, false],
+    ),
+    (
+        MANAGE_GLOBAL_ADMINS,
+        [true, false, false, false, false, false, false, false],
+    ),
+    (
+        VIEW_AUDIT_LOG,
+        [true, false, false, false, false, false, false, false],
+    ),
 ];
 
 const CONTOSO: &str = "10000000-0000-4000-8000-000000000001";
@@ -105,12 +126,7 @@ async fn tokens(server: &TestServer) -> Vec<String> {
 
 /// Checks one answer against the expectation; returns a line for the
 /// failure report, or `None` when it is as expected.
-fn judge(
-    rpc: &str,
-    who: &str,
-    expected: Option<&str>,
-    answer: &dynamic::Answer,
-) -> Option<String> {
+fn judge(rpc: &str, who: &str, expected: Option<&str>, answer: &dynamic::Answer) -> Option<String> {
     match (expected, &answer.status) {
         (None, Ok(())) => None,
         (None, Err(s)) => match s.code() {

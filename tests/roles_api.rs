@@ -3,9 +3,9 @@
 //! audit log, app callers, and roles taking effect on the next call. Runs on
 //! SQLite, or on Postgres with TEST_DATABASE_URL.
 
-mod common;
 #[path = "roles_api/audit.rs"]
 mod audit;
+mod common;
 #[path = "roles_api/concurrency.rs"]
 mod concurrency;
 
@@ -86,7 +86,10 @@ pub fn roles_of(user: &pb::PartnerUser) -> Vec<R> {
 /// The `ErrorInfo` reason and its `permission` entry, if any.
 pub fn error_info(s: &Status) -> (String, Option<String>) {
     let info = s.get_details_error_info().expect("an ErrorInfo detail");
-    (info.reason.clone(), info.metadata.get("permission").cloned())
+    (
+        info.reason.clone(),
+        info.metadata.get("permission").cloned(),
+    )
 }
 
 pub fn assert_denied(r: Result<impl std::fmt::Debug, Status>, permission: &str, what: &str) {
@@ -104,32 +107,61 @@ async fn grant_and_revoke_say_whether_anything_changed() {
     let server = TestServer::start().await;
     let ga = server.token(GLOBAL_ADMIN).await;
 
-    let first = grant(&server, &ga, NO_ROLE_ID, R::SalesAgent).await.unwrap();
+    let first = grant(&server, &ga, NO_ROLE_ID, R::SalesAgent)
+        .await
+        .unwrap();
     assert!(first.changed);
     let user = first.user.unwrap();
     assert_eq!(user.user_id, NO_ROLE_ID);
     assert_eq!(user.user_principal_name, NO_ROLE);
     assert_eq!(roles_of(&user), [R::SalesAgent]);
 
-    let again = grant(&server, &ga, NO_ROLE_ID, R::SalesAgent).await.unwrap();
-    assert!(!again.changed, "granting a held role is harmless and says so");
+    let again = grant(&server, &ga, NO_ROLE_ID, R::SalesAgent)
+        .await
+        .unwrap();
+    assert!(
+        !again.changed,
+        "granting a held role is harmless and says so"
+    );
     assert_eq!(roles_of(&again.user.unwrap()), [R::SalesAgent]);
 
-    let two = grant(&server, &ga, NO_ROLE_ID, R::BillingAdmin).await.unwrap();
+    let two = grant(&server, &ga, NO_ROLE_ID, R::BillingAdmin)
+        .await
+        .unwrap();
     assert!(two.changed);
-    assert_eq!(roles_of(&two.user.unwrap()), [R::SalesAgent, R::BillingAdmin]);
+    assert_eq!(
+        roles_of(&two.user.unwrap()),
+        [R::SalesAgent, R::BillingAdmin]
+    );
 
-    let gone = revoke(&server, &ga, NO_ROLE_ID, R::SalesAgent).await.unwrap();
+    let gone = revoke(&server, &ga, NO_ROLE_ID, R::SalesAgent)
+        .await
+        .unwrap();
     assert!(gone.changed);
     assert_eq!(roles_of(&gone.user.unwrap()), [R::BillingAdmin]);
 
-    let not_held = revoke(&server, &ga, NO_ROLE_ID, R::SalesAgent).await.unwrap();
-    assert!(!not_held.changed, "revoking a role not held is harmless and says so");
+    let not_held = revoke(&server, &ga, NO_ROLE_ID, R::SalesAgent)
+        .await
+        .unwrap();
+    assert!(
+        !not_held.changed,
+        "revoking a role not held is harmless and says so"
+    );
     assert_eq!(roles_of(&not_held.user.unwrap()), [R::BillingAdmin]);
 
     // A global admin manages GLOBAL_ADMIN too.
-    assert!(grant(&server, &ga, NO_ROLE_ID, R::GlobalAdmin).await.unwrap().changed);
-    assert!(revoke(&server, &ga, NO_ROLE_ID, R::GlobalAdmin).await.unwrap().changed);
+    assert!(
+        grant(&server, &ga, NO_ROLE_ID, R::GlobalAdmin)
+            .await
+            .unwrap()
+            .changed
+    );
+    assert!(
+        revoke(&server, &ga, NO_ROLE_ID, R::GlobalAdmin)
+            .await
+            .unwrap()
+            .changed
+    );
 }
 
 #[tokio::test]
@@ -143,18 +175,46 @@ async fn a_user_management_admin_manages_every_role_but_global_admin() {
         R::HelpdeskAgent,
         R::BillingAdmin,
     ] {
-        assert!(grant(&server, &uma, NO_ROLE_ID, role).await.unwrap().changed, "{role:?}");
-        assert!(revoke(&server, &uma, NO_ROLE_ID, role).await.unwrap().changed, "{role:?}");
+        assert!(
+            grant(&server, &uma, NO_ROLE_ID, role)
+                .await
+                .unwrap()
+                .changed,
+            "{role:?}"
+        );
+        assert!(
+            revoke(&server, &uma, NO_ROLE_ID, role)
+                .await
+                .unwrap()
+                .changed,
+            "{role:?}"
+        );
     }
     let what = "UMA grants GLOBAL_ADMIN";
-    assert_denied(grant(&server, &uma, NO_ROLE_ID, R::GlobalAdmin).await, "MANAGE_GLOBAL_ADMINS", what);
+    assert_denied(
+        grant(&server, &uma, NO_ROLE_ID, R::GlobalAdmin).await,
+        "MANAGE_GLOBAL_ADMINS",
+        what,
+    );
     let what = "UMA revokes GLOBAL_ADMIN";
-    assert_denied(revoke(&server, &uma, GA_ID, R::GlobalAdmin).await, "MANAGE_GLOBAL_ADMINS", what);
+    assert_denied(
+        revoke(&server, &uma, GA_ID, R::GlobalAdmin).await,
+        "MANAGE_GLOBAL_ADMINS",
+        what,
+    );
     // Not even a no-op on GLOBAL_ADMIN, nor on themselves.
     let what = "UMA revokes a GLOBAL_ADMIN not held";
-    assert_denied(revoke(&server, &uma, NO_ROLE_ID, R::GlobalAdmin).await, "MANAGE_GLOBAL_ADMINS", what);
+    assert_denied(
+        revoke(&server, &uma, NO_ROLE_ID, R::GlobalAdmin).await,
+        "MANAGE_GLOBAL_ADMINS",
+        what,
+    );
     let what = "UMA makes themselves GLOBAL_ADMIN";
-    assert_denied(grant(&server, &uma, UMA_ID, R::GlobalAdmin).await, "MANAGE_GLOBAL_ADMINS", what);
+    assert_denied(
+        grant(&server, &uma, UMA_ID, R::GlobalAdmin).await,
+        "MANAGE_GLOBAL_ADMINS",
+        what,
+    );
 
     let ga = server.token(GLOBAL_ADMIN).await;
     let ga_roles = staff(&server, &ga, 100).await;
@@ -168,15 +228,29 @@ async fn a_user_management_admin_manages_every_role_but_global_admin() {
 async fn nobody_else_manages_roles_and_apps_only_read() {
     let server = TestServer::start().await;
     let mut callers = Vec::new();
-    for upn in [ADMIN_AGENT, SALES_AGENT, HELPDESK_AGENT, BILLING_ADMIN, NO_ROLE] {
+    for upn in [
+        ADMIN_AGENT,
+        SALES_AGENT,
+        HELPDESK_AGENT,
+        BILLING_ADMIN,
+        NO_ROLE,
+    ] {
         callers.push((upn.to_owned(), server.token(upn).await));
     }
     let app = server.app_token("reseller-bot", CONTOSO);
     callers.push(("app".into(), app.clone()));
     for (who, token) in &callers {
         for role in [R::GlobalAdmin, R::SalesAgent] {
-            assert_denied(grant(&server, token, NO_ROLE_ID, role).await, "MANAGE_ROLES", who);
-            assert_denied(revoke(&server, token, SALES_ID, role).await, "MANAGE_ROLES", who);
+            assert_denied(
+                grant(&server, token, NO_ROLE_ID, role).await,
+                "MANAGE_ROLES",
+                who,
+            );
+            assert_denied(
+                revoke(&server, token, SALES_ID, role).await,
+                "MANAGE_ROLES",
+                who,
+            );
         }
         let list = server
             .roles(Some(token.clone()))
@@ -213,7 +287,9 @@ async fn the_last_global_admin_cannot_be_revoked() {
     let server = TestServer::start().await;
     let ga = server.token(GLOBAL_ADMIN).await;
 
-    let s = revoke(&server, &ga, GA_ID, R::GlobalAdmin).await.unwrap_err();
+    let s = revoke(&server, &ga, GA_ID, R::GlobalAdmin)
+        .await
+        .unwrap_err();
     assert_eq!(s.code(), Code::FailedPrecondition, "{s:?}");
     assert_eq!(error_info(&s).0, "LAST_GLOBAL_ADMIN");
     let violations = s.get_details_precondition_failure().unwrap().violations;
@@ -223,16 +299,28 @@ async fn the_last_global_admin_cannot_be_revoked() {
 
     // With a second global admin the first may step down; then the second
     // is the last one.
-    assert!(grant(&server, &ga, UMA_ID, R::GlobalAdmin).await.unwrap().changed);
+    assert!(
+        grant(&server, &ga, UMA_ID, R::GlobalAdmin)
+            .await
+            .unwrap()
+            .changed
+    );
     let down = revoke(&server, &ga, GA_ID, R::GlobalAdmin).await.unwrap();
     assert!(down.changed);
     assert!(roles_of(&down.user.unwrap()).is_empty());
     let uma = server.token(USER_MANAGEMENT_ADMIN).await;
-    let s = revoke(&server, &uma, UMA_ID, R::GlobalAdmin).await.unwrap_err();
+    let s = revoke(&server, &uma, UMA_ID, R::GlobalAdmin)
+        .await
+        .unwrap_err();
     assert_eq!(s.code(), Code::FailedPrecondition);
     assert_eq!(error_info(&s).0, "LAST_GLOBAL_ADMIN");
     // Other roles of the last global admin come and go freely.
-    assert!(revoke(&server, &uma, UMA_ID, R::UserManagementAdmin).await.unwrap().changed);
+    assert!(
+        revoke(&server, &uma, UMA_ID, R::UserManagementAdmin)
+            .await
+            .unwrap()
+            .changed
+    );
     let left = staff(&server, &uma, 100).await;
     let admins: Vec<_> = left
         .iter()
@@ -251,22 +339,38 @@ async fn unknown_users_and_other_partners_users_are_not_found() {
         let s = grant(&server, &ga, user, R::SalesAgent).await.unwrap_err();
         assert_eq!(s.code(), Code::NotFound, "{s:?}");
         assert_eq!(s.message(), format!("partner user {user} not found"));
-        let s = revoke(&server, &ga, user, R::GlobalAdmin).await.unwrap_err();
+        let s = revoke(&server, &ga, user, R::GlobalAdmin)
+            .await
+            .unwrap_err();
         assert_eq!(s.code(), Code::NotFound, "{s:?}");
     }
     // Fabrikam's admin still is one.
     let b = server.token(B_GLOBAL_ADMIN).await;
     let theirs = staff(&server, &b, 100).await;
     assert_eq!(theirs.len(), 2);
-    assert!(theirs.iter().all(|u| !u.user_principal_name.contains("contoso")));
+    assert!(
+        theirs
+            .iter()
+            .all(|u| !u.user_principal_name.contains("contoso"))
+    );
 
     // Malformed requests are INVALID_ARGUMENT naming the field.
-    let bad = grant(&server, &ga, "not-a-uuid", R::SalesAgent).await.unwrap_err();
+    let bad = grant(&server, &ga, "not-a-uuid", R::SalesAgent)
+        .await
+        .unwrap_err();
     assert_eq!(bad.code(), Code::InvalidArgument);
-    assert_eq!(bad.get_details_bad_request().unwrap().field_violations[0].field, "user_id");
-    let bad = grant(&server, &ga, NO_ROLE_ID, R::Unspecified).await.unwrap_err();
+    assert_eq!(
+        bad.get_details_bad_request().unwrap().field_violations[0].field,
+        "user_id"
+    );
+    let bad = grant(&server, &ga, NO_ROLE_ID, R::Unspecified)
+        .await
+        .unwrap_err();
     assert_eq!(bad.code(), Code::InvalidArgument);
-    assert_eq!(bad.get_details_bad_request().unwrap().field_violations[0].field, "role");
+    assert_eq!(
+        bad.get_details_bad_request().unwrap().field_violations[0].field,
+        "role"
+    );
 }
 
 #[tokio::test]
@@ -284,8 +388,17 @@ async fn a_role_change_takes_effect_on_the_very_next_call() {
     };
     assert!(list(sales.clone()).await.is_ok());
 
-    assert!(revoke(&server, &ga, SALES_ID, R::SalesAgent).await.unwrap().changed);
-    assert_denied(list(sales.clone()).await, "VIEW_CATALOG_AND_CUSTOMERS", "revoked");
+    assert!(
+        revoke(&server, &ga, SALES_ID, R::SalesAgent)
+            .await
+            .unwrap()
+            .changed
+    );
+    assert_denied(
+        list(sales.clone()).await,
+        "VIEW_CATALOG_AND_CUSTOMERS",
+        "revoked",
+    );
     let me = server
         .roles(Some(sales.clone()))
         .get_caller(pb::GetCallerRequest {})
@@ -294,7 +407,12 @@ async fn a_role_change_takes_effect_on_the_very_next_call() {
         .into_inner();
     assert!(me.roles.is_empty() && me.permissions.is_empty());
 
-    assert!(grant(&server, &ga, SALES_ID, R::SalesAgent).await.unwrap().changed);
+    assert!(
+        grant(&server, &ga, SALES_ID, R::SalesAgent)
+            .await
+            .unwrap()
+            .changed
+    );
     assert!(list(sales).await.is_ok(), "granted back");
 }
 

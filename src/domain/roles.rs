@@ -171,7 +171,10 @@ mod tests {
                 [true, false, false, false, false, true],
             ),
             (ManageRoles, [true, true, false, false, false, false]),
-            (ManageGlobalAdmins, [true, false, false, false, false, false]),
+            (
+                ManageGlobalAdmins,
+                [true, false, false, false, false, false],
+            ),
             (ViewAuditLog, [true, false, false, false, false, false]),
         ];
         for (perm, row) in table {

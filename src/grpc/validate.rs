@@ -23,5 +23,6 @@ pub fn offer_id(field: &'static str, s: &str) -> Result<OfferId, ApiError> {
 }
 
 pub fn partner_user_id(s: &str) -> Result<crate::domain::ids::PartnerUserId, ApiError> {
-    crate::domain::ids::PartnerUserId::parse(s).map_err(|e| ApiError::invalid("user_id", describe(e)))
+    crate::domain::ids::PartnerUserId::parse(s)
+        .map_err(|e| ApiError::invalid("user_id", describe(e)))
 }

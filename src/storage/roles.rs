@@ -194,20 +194,24 @@ macro_rules! role_store {
                 partner: $crate::domain::ids::PartnerId,
                 user: $crate::domain::ids::PartnerUserId,
             ) -> $crate::storage::Result<Option<$crate::domain::model::PartnerUser>> {
-                sqlx::query_as::<_, $crate::storage::rows::PartnerUserRow>($crate::storage::sql::PARTNER_USER)
-                    .bind(partner.0)
-                    .bind(user.0)
-                    .fetch_optional(&mut *conn)
-                    .await?
-                    .map($crate::storage::rows::PartnerUserRow::into_domain)
-                    .transpose()
+                sqlx::query_as::<_, $crate::storage::rows::PartnerUserRow>(
+                    $crate::storage::sql::PARTNER_USER,
+                )
+                .bind(partner.0)
+                .bind(user.0)
+                .fetch_optional(&mut *conn)
+                .await?
+                .map($crate::storage::rows::PartnerUserRow::into_domain)
+                .transpose()
             }
 
             async fn insert_audit_on(
                 conn: &mut $conn,
                 record: &$crate::domain::audit::AuditRecord,
             ) -> $crate::storage::Result<()> {
-                use $crate::storage::roles::{actor_label, actor_user_id, details_json, target_label};
+                use $crate::storage::roles::{
+                    actor_label, actor_user_id, details_json, target_label,
+                };
                 sqlx::query($crate::storage::role_sql::INSERT_AUDIT_RECORD)
                     .bind(record.id.0)
                     .bind(record.partner_id.0)
@@ -237,8 +241,12 @@ macro_rules! role_store {
                 use $crate::storage::roles::RoleChangeOutcome;
 
                 let partner = change.caller.partner_id;
-                sqlx::query(sql::LOCK_PARTNER).bind(partner.0).execute(&mut *conn).await?;
-                let Some(target) = Self::partner_user_on(&mut *conn, partner, change.user).await? else {
+                sqlx::query(sql::LOCK_PARTNER)
+                    .bind(partner.0)
+                    .execute(&mut *conn)
+                    .await?;
+                let Some(target) = Self::partner_user_on(&mut *conn, partner, change.user).await?
+                else {
                     return Ok(RoleChangeOutcome::UserNotFound);
                 };
                 let held = target.roles.contains(&change.role);
@@ -266,11 +274,16 @@ macro_rules! role_store {
                             .iter()
                             .map(|t| {
                                 $crate::domain::model::Role::parse(t).ok_or_else(|| {
-                                    $crate::storage::StorageError::Corrupt(format!("unknown role {t:?}"))
+                                    $crate::storage::StorageError::Corrupt(format!(
+                                        "unknown role {t:?}"
+                                    ))
                                 })
                             })
                             .collect::<$crate::storage::Result<_>>()?;
-                        Caller { roles, ..change.caller.clone() }
+                        Caller {
+                            roles,
+                            ..change.caller.clone()
+                        }
                     }
                     Principal::App { .. } => change.caller.clone(),
                 };
@@ -290,7 +303,11 @@ macro_rules! role_store {
                     == 1;
                 let user = Self::partner_user_on(&mut *conn, partner, change.user)
                     .await?
-                    .ok_or_else(|| $crate::storage::StorageError::Corrupt("partner user vanished under lock".into()))?;
+                    .ok_or_else(|| {
+                        $crate::storage::StorageError::Corrupt(
+                            "partner user vanished under lock".into(),
+                        )
+                    })?;
                 let roles_after: Vec<_> = user.roles.iter().copied().collect();
                 Self::insert_audit_on(&mut *conn, &change.applied(changed, &roles_after)).await?;
                 Ok(RoleChangeOutcome::Applied { user, changed })
@@ -303,9 +320,10 @@ macro_rules! role_store {
                 &self,
                 partner: $crate::domain::ids::PartnerId,
                 page: &$crate::storage::PageRequest,
-            ) -> $crate::storage::Result<$crate::storage::Page<$crate::domain::model::PartnerUser>> {
-                use $crate::storage::rows::{self, PartnerUserRow};
+            ) -> $crate::storage::Result<$crate::storage::Page<$crate::domain::model::PartnerUser>>
+            {
                 use $crate::storage::roles::{partner_user_after, partner_user_key};
+                use $crate::storage::rows::{self, PartnerUserRow};
                 let after = page.after.as_ref().map(partner_user_after).transpose()?;
                 let found = self
                     .fetch_page(
@@ -316,7 +334,12 @@ macro_rules! role_store {
                         after,
                     )
                     .await?;
-                rows::page(found, PartnerUserRow::into_domain, page.size, partner_user_key)
+                rows::page(
+                    found,
+                    PartnerUserRow::into_domain,
+                    page.size,
+                    partner_user_key,
+                )
             }
 
             async fn change_role(
@@ -348,9 +371,10 @@ macro_rules! role_store {
                 partner: $crate::domain::ids::PartnerId,
                 range: &$crate::storage::roles::TimeRange,
                 page: &$crate::storage::PageRequest,
-            ) -> $crate::storage::Result<$crate::storage::Page<$crate::domain::audit::AuditRecord>> {
+            ) -> $crate::storage::Result<$crate::storage::Page<$crate::domain::audit::AuditRecord>>
+            {
                 use $crate::storage::role_sql as sql;
-                use $crate::storage::roles::{audit_after, AuditRow};
+                use $crate::storage::roles::{AuditRow, audit_after};
                 use $crate::storage::rows::stored_time;
                 let after = page.after.as_ref().map(audit_after).transpose()?;
                 let limit = i64::from(page.size) + 1;
@@ -374,7 +398,11 @@ macro_rules! role_store {
                     .into_iter()
                     .map(|r| r.into_domain(partner))
                     .collect::<$crate::storage::Result<Vec<_>>>()?;
-                Ok($crate::storage::Page::from_rows(items, page.size, AuditRow::page_key))
+                Ok($crate::storage::Page::from_rows(
+                    items,
+                    page.size,
+                    AuditRow::page_key,
+                ))
             }
         }
     };

@@ -90,44 +90,131 @@ async fn every_attempt_is_audited_and_listed_newest_first_by_time_range() {
     use pb::AuditOutcome::*;
 
     clock.set(at(10));
-    grant(&server, &ga, NO_ROLE_ID, R::SalesAgent).await.unwrap();
+    grant(&server, &ga, NO_ROLE_ID, R::SalesAgent)
+        .await
+        .unwrap();
     clock.set(at(11));
-    grant(&server, &ga, NO_ROLE_ID, R::SalesAgent).await.unwrap();
+    grant(&server, &ga, NO_ROLE_ID, R::SalesAgent)
+        .await
+        .unwrap();
     clock.set(at(12));
-    grant(&server, &uma, NO_ROLE_ID, R::GlobalAdmin).await.unwrap_err();
+    grant(&server, &uma, NO_ROLE_ID, R::GlobalAdmin)
+        .await
+        .unwrap_err();
     clock.set(at(13));
-    revoke(&server, &ga, GA_ID, R::GlobalAdmin).await.unwrap_err();
+    revoke(&server, &ga, GA_ID, R::GlobalAdmin)
+        .await
+        .unwrap_err();
     clock.set(at(14));
-    grant(&server, &ga, FABRIKAM_GA_ID, R::SalesAgent).await.unwrap_err();
+    grant(&server, &ga, FABRIKAM_GA_ID, R::SalesAgent)
+        .await
+        .unwrap_err();
     clock.set(at(15));
-    grant(&server, &app, NO_ROLE_ID, R::SalesAgent).await.unwrap_err();
+    grant(&server, &app, NO_ROLE_ID, R::SalesAgent)
+        .await
+        .unwrap_err();
     clock.set(at(16));
-    revoke(&server, &sales, NO_ROLE_ID, R::SalesAgent).await.unwrap_err();
+    revoke(&server, &sales, NO_ROLE_ID, R::SalesAgent)
+        .await
+        .unwrap_err();
     clock.set(at(17));
-    revoke(&server, &uma, NO_ROLE_ID, R::SalesAgent).await.unwrap();
+    revoke(&server, &uma, NO_ROLE_ID, R::SalesAgent)
+        .await
+        .unwrap();
     // Malformed requests are not attempts on anyone: not audited.
-    grant(&server, &ga, "nobody", R::SalesAgent).await.unwrap_err();
+    grant(&server, &ga, "nobody", R::SalesAgent)
+        .await
+        .unwrap_err();
 
     let expected: [Expected; 8] = [
-        (17, Succeeded, "", USER_MANAGEMENT_ADMIN, NO_ROLE_ID, R::SalesAgent, None),
-        (16, Refused, "PERMISSION_DENIED", SALES_AGENT, NO_ROLE_ID, R::SalesAgent, Some("MANAGE_ROLES")),
-        (15, Refused, "PERMISSION_DENIED", "reseller-bot", NO_ROLE_ID, R::SalesAgent, Some("MANAGE_ROLES")),
-        (14, Refused, "USER_NOT_FOUND", GLOBAL_ADMIN, FABRIKAM_GA_ID, R::SalesAgent, None),
-        (13, Refused, "LAST_GLOBAL_ADMIN", GLOBAL_ADMIN, GA_ID, R::GlobalAdmin, None),
-        (12, Refused, "PERMISSION_DENIED", USER_MANAGEMENT_ADMIN, NO_ROLE_ID, R::GlobalAdmin, Some("MANAGE_GLOBAL_ADMINS")),
-        (11, NoChange, "", GLOBAL_ADMIN, NO_ROLE_ID, R::SalesAgent, None),
-        (10, Succeeded, "", GLOBAL_ADMIN, NO_ROLE_ID, R::SalesAgent, None),
+        (
+            17,
+            Succeeded,
+            "",
+            USER_MANAGEMENT_ADMIN,
+            NO_ROLE_ID,
+            R::SalesAgent,
+            None,
+        ),
+        (
+            16,
+            Refused,
+            "PERMISSION_DENIED",
+            SALES_AGENT,
+            NO_ROLE_ID,
+            R::SalesAgent,
+            Some("MANAGE_ROLES"),
+        ),
+        (
+            15,
+            Refused,
+            "PERMISSION_DENIED",
+            "reseller-bot",
+            NO_ROLE_ID,
+            R::SalesAgent,
+            Some("MANAGE_ROLES"),
+        ),
+        (
+            14,
+            Refused,
+            "USER_NOT_FOUND",
+            GLOBAL_ADMIN,
+            FABRIKAM_GA_ID,
+            R::SalesAgent,
+            None,
+        ),
+        (
+            13,
+            Refused,
+            "LAST_GLOBAL_ADMIN",
+            GLOBAL_ADMIN,
+            GA_ID,
+            R::GlobalAdmin,
+            None,
+        ),
+        (
+            12,
+            Refused,
+            "PERMISSION_DENIED",
+            USER_MANAGEMENT_ADMIN,
+            NO_ROLE_ID,
+            R::GlobalAdmin,
+            Some("MANAGE_GLOBAL_ADMINS"),
+        ),
+        (
+            11,
+            NoChange,
+            "",
+            GLOBAL_ADMIN,
+            NO_ROLE_ID,
+            R::SalesAgent,
+            None,
+        ),
+        (
+            10,
+            Succeeded,
+            "",
+            GLOBAL_ADMIN,
+            NO_ROLE_ID,
+            R::SalesAgent,
+            None,
+        ),
     ];
     let all = list(&server, &ga, 1000, None, None).await.unwrap();
     assert_eq!(all.len(), expected.len(), "{all:#?}");
-    for (record, (hour, outcome, reason, actor, target, role, missing)) in all.iter().zip(expected) {
+    for (record, (hour, outcome, reason, actor, target, role, missing)) in all.iter().zip(expected)
+    {
         let what = format!("record at {hour}h: {record:?}");
         assert_eq!(record.at, ts(at(hour)), "{what}");
         assert_eq!(record.outcome, outcome as i32, "{what}");
         assert_eq!(record.reason, reason, "{what}");
         assert_eq!(record.target_user_id, target, "{what}");
         assert_eq!(record.role, role as i32, "{what}");
-        assert_eq!(record.details.get("missing_permission").map(String::as_str), missing, "{what}");
+        assert_eq!(
+            record.details.get("missing_permission").map(String::as_str),
+            missing,
+            "{what}"
+        );
         let action = if hour == 13 || hour == 16 || hour == 17 {
             pb::AuditAction::RevokeRole
         } else {
@@ -136,22 +223,43 @@ async fn every_attempt_is_audited_and_listed_newest_first_by_time_range() {
         assert_eq!(record.action, action as i32, "{what}");
         let who = record.actor.as_ref().unwrap();
         if actor == "reseller-bot" {
-            assert_eq!((who.app_id.as_str(), who.user_id.as_str()), (actor, ""), "{what}");
+            assert_eq!(
+                (who.app_id.as_str(), who.user_id.as_str()),
+                (actor, ""),
+                "{what}"
+            );
         } else {
             assert_eq!(who.user_principal_name, actor, "{what}");
             assert!(uuid::Uuid::parse_str(&who.user_id).is_ok(), "{what}");
         }
         assert!(uuid::Uuid::parse_str(&record.audit_record_id).is_ok());
     }
-    assert_eq!(all[0].details["roles_after"], "", "nothing left after the revoke");
+    assert_eq!(
+        all[0].details["roles_after"], "",
+        "nothing left after the revoke"
+    );
     assert_eq!(all[7].details["roles_after"], "SALES_AGENT");
 
     // start inclusive, end exclusive
-    let window = list(&server, &ga, 1000, ts(at(11)), ts(at(14))).await.unwrap();
+    let window = list(&server, &ga, 1000, ts(at(11)), ts(at(14)))
+        .await
+        .unwrap();
     let hours: Vec<_> = window.iter().map(|r| r.at.unwrap().seconds).collect();
     assert_eq!(hours, [at(13), at(12), at(11)].map(|t| t.timestamp()));
-    assert_eq!(list(&server, &ga, 1000, ts(at(16)), None).await.unwrap().len(), 2);
-    assert_eq!(list(&server, &ga, 1000, None, ts(at(11))).await.unwrap().len(), 1);
+    assert_eq!(
+        list(&server, &ga, 1000, ts(at(16)), None)
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+    assert_eq!(
+        list(&server, &ga, 1000, None, ts(at(11)))
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
 
     // Pages, including several records of one instant (ordered by id).
     clock.set(at(18));
@@ -161,7 +269,11 @@ async fn every_attempt_is_audited_and_listed_newest_first_by_time_range() {
     let all = list(&server, &ga, 1000, None, None).await.unwrap();
     assert_eq!(all.len(), 11);
     for size in [1, 2, 3] {
-        assert_eq!(list(&server, &ga, size, None, None).await.unwrap(), all, "pages of {size}");
+        assert_eq!(
+            list(&server, &ga, size, None, None).await.unwrap(),
+            all,
+            "pages of {size}"
+        );
     }
     let ids: std::collections::BTreeSet<_> = all.iter().map(|r| &r.audit_record_id).collect();
     assert_eq!(ids.len(), 11);
@@ -175,6 +287,8 @@ async fn every_attempt_is_audited_and_listed_newest_first_by_time_range() {
     assert!(list(&server, &b, 10, None, None).await.unwrap().is_empty());
 
     // A window that ends before it starts is the caller's error.
-    let bad = list(&server, &ga, 10, ts(at(12)), ts(at(11))).await.unwrap_err();
+    let bad = list(&server, &ga, 10, ts(at(12)), ts(at(11)))
+        .await
+        .unwrap_err();
     assert_eq!(bad.code(), Code::InvalidArgument);
 }

@@ -53,9 +53,18 @@ async fn mutual_revokes_through_grpc_leave_one_global_admin() {
             other => panic!("round {round}: loser answered {other:?}: {:?}", loser.0),
         };
         refusals.insert(refusal);
-        assert_eq!(global_admins(&server, winner.0).await, [winner.1], "round {round}");
+        assert_eq!(
+            global_admins(&server, winner.0).await,
+            [winner.1],
+            "round {round}"
+        );
         // Back to two global admins for the next round.
-        assert!(grant(&server, winner.0, loser.1, R::GlobalAdmin).await.unwrap().changed);
+        assert!(
+            grant(&server, winner.0, loser.1, R::GlobalAdmin)
+                .await
+                .unwrap()
+                .changed
+        );
     }
     println!("losers' refusals over {ROUNDS} rounds: {refusals:?}");
 }
@@ -113,16 +122,19 @@ async fn mutual_revokes_on_the_store_are_serialised() {
         let a = run(revoke_global_admin(&ga, UMA_ID));
         let b = run(revoke_global_admin(&uma, GA_ID));
         let (a, b) = (a.await.unwrap(), b.await.unwrap());
-        let applied = |o: &RoleChangeOutcome| {
-            matches!(o, RoleChangeOutcome::Applied { changed: true, .. })
-        };
+        let applied =
+            |o: &RoleChangeOutcome| matches!(o, RoleChangeOutcome::Applied { changed: true, .. });
         assert!(
             applied(&a) ^ applied(&b),
             "round {round}: exactly one revoke applies: {a:?} / {b:?}"
         );
         let loser = if applied(&a) { &b } else { &a };
         assert_eq!(*loser, RoleChangeOutcome::LastGlobalAdmin, "round {round}");
-        restorer = if applied(&a) { (&ga, UMA_ID) } else { (&uma, GA_ID) };
+        restorer = if applied(&a) {
+            (&ga, UMA_ID)
+        } else {
+            (&uma, GA_ID)
+        };
         let contoso = PartnerId::parse(CONTOSO).unwrap();
         let users = store
             .list_partner_users(contoso, &csp_upgrades::storage::PageRequest::first(100))

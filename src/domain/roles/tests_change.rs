@@ -40,7 +40,8 @@ fn who_may_grant_or_revoke_which_role() {
         HelpdeskAgent,
         BillingAdmin,
     ];
-    let table: [(&str, Caller, [Result<(), Permission>; 6]); 10] = [
+    type Row = (&'static str, Caller, [Result<(), Permission>; 6]);
+    let table: [Row; 10] = [
         ("GA", user(&[GlobalAdmin]), [OK, OK, OK, OK, OK, OK]),
         (
             "UMA",
