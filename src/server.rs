@@ -136,7 +136,10 @@ pub async fn run_with_tls(
 ) -> anyhow::Result<()> {
     let mut builder = Server::builder();
     if let Some(tls) = &tls {
-        builder = builder.tls_config(tls.config())?;
+        builder = anyhow::Context::context(
+            builder.tls_config(tls.config()),
+            "--tls-cert, --tls-key or --client-ca is not valid PEM of the right kind",
+        )?;
     }
     let (health, health_service) = tonic_health::server::health_reporter();
     set_all(&health, ServingStatus::NotServing).await;
