@@ -57,7 +57,14 @@ pub async fn serve(common: &Common, args: &ServeArgs) -> anyhow::Result<()> {
         url,
         load_demo: args.demo_data.unwrap_or(is_sqlite),
     };
-    server::run(listener, state, database, shutdown_signal()).await
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => Some(server::Tls::load(cert, key, args.client_ca.as_deref())?),
+        _ => None,
+    };
+    if let Some(tls) = &tls {
+        tracing::info!(?tls, "serving TLS");
+    }
+    server::run_with_tls(listener, state, database, tls, shutdown_signal()).await
 }
 
 /// SIGTERM (Kubernetes) or Ctrl-C.

@@ -106,6 +106,17 @@ pub struct ServeArgs {
     /// embedded SQLite database, no for Postgres.
     #[arg(long, env = "CSP_DEMO_DATA")]
     pub demo_data: Option<bool>,
+    /// PEM certificate (chain) to serve TLS with; needs --tls-key. Unset:
+    /// plaintext (TLS ends at the ingress).
+    #[arg(long, env = "CSP_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key of --tls-cert.
+    #[arg(long, env = "CSP_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// PEM CA certificate(s): when set, every client must present a
+    /// certificate signed by one of them (mutual TLS, for in-cluster calls).
+    #[arg(long, env = "CSP_CLIENT_CA", requires = "tls_cert")]
+    pub client_ca: Option<PathBuf>,
     /// Credit check thresholds per currency, `CUR=amount,...`: invoice-paid
     /// upgrade orders whose monthly value is at or above the amount wait for
     /// a billing admin's approval. A currency not listed always waits.

@@ -38,6 +38,9 @@ const MAX_REQUEST_BYTES: usize = 1024 * 1024;
 /// Largest response sent (a page of 1000 subscriptions fits easily).
 const MAX_RESPONSE_BYTES: usize = 16 * 1024 * 1024;
 
+/// How long a TLS handshake may take.
+const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// Where the data lives and whether to seed it.
 #[derive(Debug, Clone)]
 pub struct Database {
@@ -54,6 +57,60 @@ macro_rules! limited {
     };
 }
 
+/// TLS for the listener: the server's certificate and key, and optionally
+/// the CA that client certificates must chain to (mutual TLS).
+#[derive(Clone)]
+pub struct Tls {
+    pub cert_pem: Vec<u8>,
+    pub key_pem: Vec<u8>,
+    pub client_ca_pem: Option<Vec<u8>>,
+}
+
+/// The key never reaches a log.
+impl std::fmt::Debug for Tls {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Tls")
+            .field(
+                "client_certificates_required",
+                &self.client_ca_pem.is_some(),
+            )
+            .finish_non_exhaustive()
+    }
+}
+
+impl Tls {
+    /// Reads the PEM files named by the flags.
+    pub fn load(
+        cert: &std::path::Path,
+        key: &std::path::Path,
+        client_ca: Option<&std::path::Path>,
+    ) -> anyhow::Result<Self> {
+        use anyhow::Context;
+        let read = |p: &std::path::Path| {
+            std::fs::read(p).with_context(|| format!("cannot read {}", p.display()))
+        };
+        Ok(Tls {
+            cert_pem: read(cert)?,
+            key_pem: read(key)?,
+            client_ca_pem: client_ca.map(read).transpose()?,
+        })
+    }
+
+    fn config(&self) -> tonic::transport::ServerTlsConfig {
+        use tonic::transport::{Certificate, Identity, ServerTlsConfig};
+        let config = ServerTlsConfig::new()
+            .identity(Identity::from_pem(&self.cert_pem, &self.key_pem))
+            // A client that opens a connection and never finishes the
+            // handshake (or speaks plaintext) does not hold it forever.
+            .timeout(TLS_HANDSHAKE_TIMEOUT);
+        match &self.client_ca_pem {
+            // Client certificates are then required (not optional).
+            Some(ca) => config.client_ca_root(Certificate::from_pem(ca)),
+            None => config,
+        }
+    }
+}
+
 /// Serves until `shutdown` resolves, then turns health `NOT_SERVING` and
 /// lets in-flight calls finish. The database is opened in the background:
 /// health says `SERVING` only once it answers, and `csp.v1` calls answer
@@ -64,6 +121,26 @@ pub async fn run(
     database: Database,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
+    run_with_tls(listener, state, database, None, shutdown).await
+}
+
+/// [`run`], with TLS (and mutual TLS when `tls` names a client CA) on the
+/// accepted connections. A bad certificate or key fails here, before any
+/// connection is served.
+pub async fn run_with_tls(
+    listener: TcpListener,
+    state: AppState,
+    database: Database,
+    tls: Option<Tls>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let mut builder = Server::builder();
+    if let Some(tls) = &tls {
+        builder = anyhow::Context::context(
+            builder.tls_config(tls.config()),
+            "--tls-cert, --tls-key or --client-ca is not valid PEM of the right kind",
+        )?;
+    }
     let (health, health_service) = tonic_health::server::health_reporter();
     set_all(&health, ServingStatus::NotServing).await;
     health
@@ -88,7 +165,7 @@ pub async fn run(
         set_all(&drain_health, ServingStatus::NotServing).await;
     };
 
-    let result = Server::builder()
+    let result = builder
         .layer(AuthLayer::new(state.clone()))
         .add_service(health_service)
         .add_service(reflection_v1)

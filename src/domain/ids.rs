@@ -61,6 +61,8 @@ uuid_id!(/// A user account in a customer tenant.
     CustomerUserId);
 uuid_id!(/// An upgrade order.
     OrderId);
+uuid_id!(/// An entry of a partner's audit log.
+    AuditRecordId);
 
 /// A catalog offer id such as `m365-business-basic`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

@@ -1,5 +1,6 @@
 //! The rules, pure: no tonic, no sqlx, no clock or randomness read directly.
 
+pub mod audit;
 pub mod catalog;
 pub mod dataset;
 pub mod eligibility;

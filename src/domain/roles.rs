@@ -14,6 +14,11 @@ Permission {
     ViewUpgradeOrders = "VIEW_UPGRADE_ORDERS",
     ResolveCreditChecks = "RESOLVE_CREDIT_CHECKS",
     ManageRoles = "MANAGE_ROLES",
+    /// Grant and revoke `GLOBAL_ADMIN` itself (SPEC §3: "yes, except
+    /// GLOBAL_ADMIN" for user management admins).
+    ManageGlobalAdmins = "MANAGE_GLOBAL_ADMINS",
+    /// Read the partner's audit log.
+    ViewAuditLog = "VIEW_AUDIT_LOG",
 });
 
 impl Role {
@@ -27,6 +32,8 @@ impl Role {
                 ViewUpgradeOrders,
                 ResolveCreditChecks,
                 ManageRoles,
+                ManageGlobalAdmins,
+                ViewAuditLog,
             ],
             Role::UserManagementAdmin => &[
                 ViewCatalogAndCustomers,
@@ -111,6 +118,30 @@ impl Caller {
     }
 }
 
+/// Whether `caller` may grant or revoke `role` (SPEC §3): a global admin
+/// every role, a user management admin every role but `GLOBAL_ADMIN`, nobody
+/// else. The error is the permission the caller lacks.
+pub fn may_change_role(caller: &Caller, role: Role) -> Result<(), Permission> {
+    if !caller.can(Permission::ManageRoles) {
+        return Err(Permission::ManageRoles);
+    }
+    if role == Role::GlobalAdmin && !caller.can(Permission::ManageGlobalAdmins) {
+        return Err(Permission::ManageGlobalAdmins);
+    }
+    Ok(())
+}
+
+/// Revoking `role` from a user would leave the partner without a global
+/// admin (SPEC §3: "a partner always keeps at least one"). `held`: the user
+/// holds the role; `global_admins`: how many users of the partner hold
+/// `GLOBAL_ADMIN`, counted under the same lock as the revoke.
+pub fn revoke_removes_last_global_admin(role: Role, held: bool, global_admins: i64) -> bool {
+    role == Role::GlobalAdmin && held && global_admins <= 1
+}
+
+#[cfg(test)]
+mod tests_change;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -151,6 +182,11 @@ mod tests {
                 [true, false, false, false, false, true],
             ),
             (ManageRoles, [true, true, false, false, false, false]),
+            (
+                ManageGlobalAdmins,
+                [true, false, false, false, false, false],
+            ),
+            (ViewAuditLog, [true, false, false, false, false, false]),
         ];
         for (perm, row) in table {
             for (role, allowed) in roles.iter().zip(row) {
@@ -173,6 +209,8 @@ mod tests {
         assert!(app.can(Permission::SubmitUpgradeOrders));
         assert!(!app.can(Permission::ResolveCreditChecks));
         assert!(!app.can(Permission::ManageRoles));
+        assert!(!app.can(Permission::ManageGlobalAdmins));
+        assert!(!app.can(Permission::ViewAuditLog));
         assert!(!app.has_user_context());
     }
 }

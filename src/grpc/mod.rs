@@ -9,6 +9,7 @@ pub mod offer;
 mod order_convert;
 mod orders;
 pub mod partner_role;
+mod role_convert;
 pub mod upgrade;
 mod validate;
 

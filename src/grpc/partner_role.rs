@@ -1,13 +1,29 @@
-//! `csp.v1.PartnerRoleService`: who the caller is and what they may do.
+//! `csp.v1.PartnerRoleService`: who the caller is, the partner's staff and
+//! their roles, and the audit log of role changes.
+//!
+//! Grant and revoke validate the request first (the audit record needs a
+//! well-formed target and role; a malformed request is `INVALID_ARGUMENT`
+//! and not audited), then check the caller's permission, then let storage
+//! apply the change under the partner's lock. Every outcome is audited:
+//! a change (or no-op) in the change's own transaction, a refusal in a
+//! small transaction of its own.
 
 use tonic::{Request, Response, Status};
 
-use super::convert;
 use super::pb::partner_role_service_server::PartnerRoleService;
-use super::pb::{Caller, GetCallerRequest};
+use super::pb::{
+    Caller, GetCallerRequest, GrantRoleRequest, GrantRoleResponse, ListAuditRecordsRequest,
+    ListAuditRecordsResponse, ListPartnerUsersRequest, ListPartnerUsersResponse, RevokeRoleRequest,
+    RevokeRoleResponse,
+};
+use super::{convert, pb, require, role_convert, validate};
 use crate::auth;
-use crate::grpc::error::ApiError;
+use crate::domain::audit::{AuditAction, Refusal, RoleChange};
+use crate::domain::ids::AuditRecordId;
+use crate::domain::roles::{self, Permission};
+use crate::grpc::error::{ApiError, Violation};
 use crate::state::AppState;
+use crate::storage::{PageRequest, RoleChangeOutcome, Store};
 
 pub struct PartnerRoleApi {
     state: AppState,
@@ -16,6 +32,109 @@ pub struct PartnerRoleApi {
 impl PartnerRoleApi {
     pub fn new(state: AppState) -> Self {
         PartnerRoleApi { state }
+    }
+
+    /// Grant or revoke: returns whether anything changed and the user after.
+    async fn change_role(
+        &self,
+        caller: roles::Caller,
+        action: AuditAction,
+        user_id: &str,
+        role: i32,
+    ) -> Result<(bool, pb::PartnerUser), ApiError> {
+        let user = validate::partner_user_id(user_id)?;
+        let role = role_convert::requested_role("role", role)?;
+        let store = self.state.store()?;
+        let change = RoleChange {
+            caller,
+            action,
+            user,
+            role,
+            audit_id: AuditRecordId::new_v4(),
+            at: self.state.clock().now(),
+        };
+
+        if let Err(missing) = roles::may_change_role(&change.caller, role) {
+            let refusal = Refusal::PermissionDenied;
+            return Err(refuse(store.as_ref(), &change, refusal, Some(missing)).await);
+        }
+        match store.change_role(&change).await? {
+            RoleChangeOutcome::Applied { user, changed } => {
+                tracing::info!(
+                    action = %action,
+                    user = %user.id,
+                    role = %role,
+                    changed,
+                    by = ?change.caller.principal,
+                    "partner role change"
+                );
+                Ok((changed, role_convert::partner_user(&user)))
+            }
+            RoleChangeOutcome::Denied(missing) => {
+                let refusal = Refusal::PermissionDenied;
+                Err(refuse(store.as_ref(), &change, refusal, Some(missing)).await)
+            }
+            RoleChangeOutcome::UserNotFound => {
+                Err(refuse(store.as_ref(), &change, Refusal::UserNotFound, None).await)
+            }
+            RoleChangeOutcome::LastGlobalAdmin => {
+                Err(refuse(store.as_ref(), &change, Refusal::LastGlobalAdmin, None).await)
+            }
+        }
+    }
+}
+
+/// The `FAILED_PRECONDITION` of a revoke that would leave no global admin.
+fn last_global_admin(change: &RoleChange) -> ApiError {
+    let reason = Refusal::LastGlobalAdmin.as_str();
+    let description = "the partner must keep at least one GLOBAL_ADMIN: \
+                       grant GLOBAL_ADMIN to another user first";
+    ApiError::FailedPrecondition {
+        reason: reason.to_owned(),
+        message: format!(
+            "user {} is the partner's last GLOBAL_ADMIN; {description}",
+            change.user
+        ),
+        violations: vec![Violation {
+            kind: reason.to_owned(),
+            subject: format!("partner_users/{}", change.user),
+            description: description.to_owned(),
+        }],
+        metadata: Vec::new(),
+    }
+}
+
+/// Audits a refused attempt in its own transaction and returns the error to
+/// answer (`missing`: the permission a `PERMISSION_DENIED` names). When the
+/// audit cannot be written the call fails with that error instead: a
+/// refusal is never answered unrecorded.
+async fn refuse(
+    store: &dyn Store,
+    change: &RoleChange,
+    refusal: Refusal,
+    missing: Option<Permission>,
+) -> ApiError {
+    tracing::info!(
+        action = %change.action,
+        user = %change.user,
+        role = %change.role,
+        refusal = %refusal,
+        by = ?change.caller.principal,
+        "partner role change refused"
+    );
+    let details = missing
+        .map(|p| ("missing_permission".to_owned(), p.as_str().to_owned()))
+        .into_iter()
+        .collect();
+    if let Err(e) = store.record_audit(&change.refused(refusal, details)).await {
+        return e.into();
+    }
+    match refusal {
+        Refusal::PermissionDenied => {
+            ApiError::PermissionDenied(missing.unwrap_or(Permission::ManageRoles))
+        }
+        Refusal::UserNotFound => ApiError::not_found("partner user", change.user),
+        Refusal::LastGlobalAdmin => last_global_admin(change),
     }
 }
 
@@ -37,5 +156,86 @@ impl PartnerRoleService for PartnerRoleApi {
             .await?
             .ok_or_else(|| ApiError::Unauthenticated("unknown partner".into()))?;
         Ok(Response::new(convert::caller(&caller, partner.name)))
+    }
+
+    /// The staff list is part of managing roles: it needs `MANAGE_ROLES`
+    /// (agents have no use for the partner's directory).
+    async fn list_partner_users(
+        &self,
+        request: Request<ListPartnerUsersRequest>,
+    ) -> Result<Response<ListPartnerUsersResponse>, Status> {
+        let caller = auth::caller(&request)?;
+        require(&caller, Permission::ManageRoles)?;
+        let ListPartnerUsersRequest {
+            page_size,
+            page_token,
+        } = request.into_inner();
+        let page = PageRequest::new(page_size, &page_token)?;
+
+        let page = self
+            .state
+            .store()?
+            .list_partner_users(caller.partner_id, &page)
+            .await?;
+        Ok(Response::new(ListPartnerUsersResponse {
+            users: page.items.iter().map(role_convert::partner_user).collect(),
+            next_page_token: page.next_page_token,
+        }))
+    }
+
+    async fn grant_role(
+        &self,
+        request: Request<GrantRoleRequest>,
+    ) -> Result<Response<GrantRoleResponse>, Status> {
+        let caller = auth::caller(&request)?;
+        let GrantRoleRequest { user_id, role } = request.into_inner();
+        let (changed, user) = self
+            .change_role(caller, AuditAction::GrantRole, &user_id, role)
+            .await?;
+        Ok(Response::new(GrantRoleResponse {
+            changed,
+            user: Some(user),
+        }))
+    }
+
+    async fn revoke_role(
+        &self,
+        request: Request<RevokeRoleRequest>,
+    ) -> Result<Response<RevokeRoleResponse>, Status> {
+        let caller = auth::caller(&request)?;
+        let RevokeRoleRequest { user_id, role } = request.into_inner();
+        let (changed, user) = self
+            .change_role(caller, AuditAction::RevokeRole, &user_id, role)
+            .await?;
+        Ok(Response::new(RevokeRoleResponse {
+            changed,
+            user: Some(user),
+        }))
+    }
+
+    async fn list_audit_records(
+        &self,
+        request: Request<ListAuditRecordsRequest>,
+    ) -> Result<Response<ListAuditRecordsResponse>, Status> {
+        let caller = auth::caller(&request)?;
+        require(&caller, Permission::ViewAuditLog)?;
+        let ListAuditRecordsRequest {
+            page_size,
+            page_token,
+            start_time,
+            end_time,
+        } = request.into_inner();
+        let range = role_convert::time_range(start_time, end_time)?;
+        let page = PageRequest::new(page_size, &page_token)?;
+
+        let page = self
+            .state
+            .store()?
+            .list_audit_records(caller.partner_id, &range, &page)
+            .await?;
+        Ok(Response::new(ListAuditRecordsResponse {
+            records: page.items.iter().map(role_convert::audit_record).collect(),
+            next_page_token: page.next_page_token,
+        }))
     }
 }

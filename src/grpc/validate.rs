@@ -21,3 +21,8 @@ pub fn subscription_id(s: &str) -> Result<SubscriptionId, ApiError> {
 pub fn offer_id(field: &'static str, s: &str) -> Result<OfferId, ApiError> {
     OfferId::parse(s).map_err(|e| ApiError::invalid(field, describe(e)))
 }
+
+pub fn partner_user_id(s: &str) -> Result<crate::domain::ids::PartnerUserId, ApiError> {
+    crate::domain::ids::PartnerUserId::parse(s)
+        .map_err(|e| ApiError::invalid("user_id", describe(e)))
+}

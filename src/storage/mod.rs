@@ -12,6 +12,8 @@ mod order_sql;
 pub mod orders;
 mod page;
 mod postgres;
+mod role_sql;
+pub mod roles;
 mod rows;
 mod sql;
 mod sql_store;
@@ -24,6 +26,7 @@ use async_trait::async_trait;
 pub use error::StorageError;
 pub use page::{Page, PageRequest};
 pub use postgres::PgStore;
+pub use roles::{RoleChangeOutcome, RoleStore, TimeRange};
 pub use sqlite::SqliteStore;
 
 use crate::domain::dataset::ValidDataset;
@@ -43,7 +46,7 @@ pub struct ImportSummary {
 }
 
 #[async_trait]
-pub trait Store: orders::OrderStore + Send + Sync + 'static {
+pub trait Store: orders::OrderStore + roles::RoleStore + Send + Sync + 'static {
     /// Which backend this is (`sqlite` or `postgres`), for logs.
     fn backend(&self) -> &'static str;
 

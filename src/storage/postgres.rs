@@ -8,6 +8,7 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 
 use super::Result;
 use super::orders::order_store;
+use super::roles::role_store;
 use super::sql_store::sql_store;
 
 sql_store!(
@@ -23,6 +24,7 @@ sql_store!(
 );
 
 order_store!(PgStore, sqlx::Postgres, sqlx::PgConnection, begin_write: "BEGIN");
+role_store!(PgStore, sqlx::PgConnection, begin_write: "BEGIN");
 
 static MIGRATOR: Migrator = sqlx::migrate!("./migrations/postgres");
 

@@ -8,6 +8,7 @@ use sqlx::migrate::Migrator;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
 use super::orders::order_store;
+use super::roles::role_store;
 use super::sql_store::sql_store;
 use super::{Result, StorageError};
 
@@ -40,6 +41,7 @@ fn is_busy(e: &StorageError) -> bool {
 }
 
 order_store!(SqliteStore, sqlx::Sqlite, sqlx::SqliteConnection, begin_write: "BEGIN IMMEDIATE");
+role_store!(SqliteStore, sqlx::SqliteConnection, begin_write: "BEGIN IMMEDIATE");
 
 static MIGRATOR: Migrator = sqlx::migrate!("./migrations/sqlite");
 

@@ -3,4 +3,6 @@
 // Each test binary compiles all of `common` and uses only part of it.
 #[allow(dead_code, reason = "each test binary uses a different part")]
 pub mod db;
+#[allow(dead_code, reason = "each test binary uses a different part")]
+pub mod dynamic;
 pub mod server;

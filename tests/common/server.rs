@@ -21,7 +21,7 @@ use tokio::sync::oneshot;
 use tonic::metadata::MetadataValue;
 use tonic::service::Interceptor;
 use tonic::service::interceptor::InterceptedService;
-use tonic::transport::Channel;
+use tonic::transport::{Channel, ClientTlsConfig};
 use tonic_health::pb::HealthCheckRequest;
 use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::health_client::HealthClient;
@@ -91,8 +91,45 @@ impl TestServer {
         load_demo: bool,
         clock: Arc<dyn Clock>,
     ) -> Self {
+        let verifier = TokenVerifier::dev(KEY, ISSUER, AUDIENCE);
+        Self::spawn_custom(url, db, load_demo, clock, verifier, None).await
+    }
+
+    /// A server with the demo dataset whose tokens are checked by `verifier`
+    /// (say a JWKS one) instead of the harness's dev key.
+    pub async fn start_with_verifier(verifier: TokenVerifier) -> Self {
+        let db = db::fresh().await;
+        let url = db.url.clone();
+        let server =
+            Self::spawn_custom(url, Some(db), true, Arc::new(SystemClock), verifier, None).await;
+        server.wait_serving().await;
+        server
+    }
+
+    /// A server with the demo dataset behind TLS; the harness's channel
+    /// connects to 127.0.0.1 with `client` (which names the server, e.g.
+    /// `.domain_name("localhost")`).
+    pub async fn start_with_tls(tls: server::Tls, client: ClientTlsConfig) -> Self {
+        let db = db::fresh().await;
+        let url = db.url.clone();
+        let verifier = TokenVerifier::dev(KEY, ISSUER, AUDIENCE);
+        let clock = Arc::new(SystemClock);
+        let server =
+            Self::spawn_custom(url, Some(db), true, clock, verifier, Some((tls, client))).await;
+        server.wait_serving().await;
+        server
+    }
+
+    async fn spawn_custom(
+        url: String,
+        db: Option<TestDb>,
+        load_demo: bool,
+        clock: Arc<dyn Clock>,
+        verifier: TokenVerifier,
+        tls: Option<(server::Tls, ClientTlsConfig)>,
+    ) -> Self {
         let catalog = Arc::new(Catalog::builtin().expect("builtin catalog"));
-        let state = AppState::new(catalog, TokenVerifier::dev(KEY, ISSUER, AUDIENCE), clock);
+        let state = AppState::new(catalog, verifier, clock);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (tx, rx) = oneshot::channel::<()>();
@@ -100,12 +137,26 @@ impl TestServer {
             url: url.clone(),
             load_demo,
         };
-        let task = tokio::spawn(server::run(listener, state.clone(), database, async {
-            let _ = rx.await;
-        }));
-        let channel = Channel::from_shared(format!("http://{addr}"))
-            .unwrap()
-            .connect_lazy();
+        let (server_tls, client_tls) = tls.unzip();
+        let task = tokio::spawn(server::run_with_tls(
+            listener,
+            state.clone(),
+            database,
+            server_tls,
+            async {
+                let _ = rx.await;
+            },
+        ));
+        let channel = match client_tls {
+            None => Channel::from_shared(format!("http://{addr}"))
+                .unwrap()
+                .connect_lazy(),
+            Some(client) => Channel::from_shared(format!("https://{addr}"))
+                .unwrap()
+                .tls_config(client)
+                .unwrap()
+                .connect_lazy(),
+        };
         TestServer {
             addr,
             channel,
@@ -178,7 +229,7 @@ impl TestServer {
         self.sign(&claims)
     }
 
-    fn intercepted(&self, token: Option<String>) -> Authed {
+    pub fn intercepted(&self, token: Option<String>) -> Authed {
         InterceptedService::new(self.channel.clone(), Bearer(token))
     }
 
