@@ -104,6 +104,55 @@ pub struct ServeArgs {
     /// embedded SQLite database, no for Postgres.
     #[arg(long, env = "CSP_DEMO_DATA")]
     pub demo_data: Option<bool>,
+    /// Address of the Prometheus endpoint (`GET /metrics`), on a port of its
+    /// own so it is never exposed with the API. Default: off (the container
+    /// image sets 0.0.0.0:9090).
+    #[arg(long, env = "CSP_METRICS_LISTEN")]
+    pub metrics_listen: Option<SocketAddr>,
+    /// Seconds a call may take to produce its response before it fails with
+    /// DEADLINE_EXCEEDED (a server stream's messages are not bounded once it
+    /// started). A shorter `grpc-timeout` from the client wins. 0 = no limit.
+    #[arg(long, env = "CSP_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
+    pub request_timeout_secs: u64,
+    /// Calls served at once on one connection; more wait in line. 0 = no
+    /// limit.
+    #[arg(long, env = "CSP_CONCURRENCY_LIMIT", default_value_t = 256)]
+    pub concurrency_limit: usize,
+    /// Seconds between HTTP/2 PINGs the server sends to check that a client
+    /// is still there. 0 = no pings.
+    #[arg(long, env = "CSP_HTTP2_KEEPALIVE_INTERVAL_SECS", default_value_t = 30)]
+    pub http2_keepalive_interval_secs: u64,
+    /// Seconds to wait for a PING's answer before closing the connection.
+    #[arg(long, env = "CSP_HTTP2_KEEPALIVE_TIMEOUT_SECS", default_value_t = 10)]
+    pub http2_keepalive_timeout_secs: u64,
+    /// Seconds after which a connection is told to go away (HTTP/2 GOAWAY):
+    /// calls under way finish, new calls come on a new connection, so
+    /// long-lived clients spread over replicas added since. 0 = never.
+    #[arg(long, env = "CSP_MAX_CONNECTION_AGE_SECS", default_value_t = 300)]
+    pub max_connection_age_secs: u64,
+    /// Browser origins allowed to call through gRPC-web, comma-separated
+    /// (e.g. `https://partner.example,http://localhost:5173`). Empty: no
+    /// browser origin may call.
+    #[arg(long, env = "CSP_CORS_ALLOWED_ORIGINS", value_delimiter = ',', value_parser = parse_origin)]
+    pub cors_allowed_origins: Vec<String>,
+    /// OTLP/gRPC collector to send traces to (e.g. http://otel-collector:4317).
+    /// Default: no export; trace ids are still read from `traceparent` and
+    /// logged.
+    #[arg(long, env = "OTEL_EXPORTER_OTLP_ENDPOINT")]
+    pub otlp_endpoint: Option<String>,
+}
+
+/// An origin as browsers send it: `scheme://host[:port]`, nothing more.
+fn parse_origin(text: &str) -> Result<String, String> {
+    let text = text.trim();
+    let url = url::Url::parse(text).map_err(|e| format!("{text:?} is not an origin: {e}"))?;
+    let origin = url.origin().ascii_serialization();
+    if !matches!(url.scheme(), "http" | "https") || origin != text.trim_end_matches('/') {
+        return Err(format!(
+            "{text:?} is not an origin: give scheme://host[:port] only, e.g. https://partner.example"
+        ));
+    }
+    Ok(origin)
 }
 
 #[derive(Debug, Args, Clone)]

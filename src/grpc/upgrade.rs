@@ -13,6 +13,7 @@ use crate::domain::eligibility::{
 use crate::domain::roles::Permission;
 use crate::grpc::error::ApiError;
 use crate::state::AppState;
+use crate::telemetry::metrics;
 
 pub struct UpgradeApi {
     state: AppState,
@@ -74,11 +75,20 @@ impl UpgradeService for UpgradeApi {
             target.as_ref(),
         )
         .map_err(ApiError::from)?;
+        count_reasons(&answer);
         Ok(Response::new(response(
             customer_id.to_string(),
             answer,
             &self.state,
         )))
+    }
+}
+
+/// One count per reason the answer gives, on the source and on each target.
+fn count_reasons(answer: &Eligibility) {
+    let target_reasons = answer.targets.iter().flat_map(|t| &t.reasons);
+    for reason in answer.source_reasons.iter().chain(target_reasons) {
+        metrics::eligibility_reason(reason.code.as_str());
     }
 }
 
