@@ -84,11 +84,19 @@ impl UpgradeService for UpgradeApi {
     }
 }
 
-/// One count per reason the answer gives, on the source and on each target.
+/// One count per reason code in the answer: a check counts once for a code
+/// however many targets it blocks (source reasons are repeated in every
+/// target's reasons), so the metric reads "checks that met this reason".
 fn count_reasons(answer: &Eligibility) {
     let target_reasons = answer.targets.iter().flat_map(|t| &t.reasons);
-    for reason in answer.source_reasons.iter().chain(target_reasons) {
-        metrics::eligibility_reason(reason.code.as_str());
+    let codes: std::collections::BTreeSet<&'static str> = answer
+        .source_reasons
+        .iter()
+        .chain(target_reasons)
+        .map(|r| r.code.as_str())
+        .collect();
+    for code in codes {
+        metrics::eligibility_reason(code);
     }
 }
 

@@ -28,7 +28,7 @@ pub const IN_FLIGHT: &str = "grpc_server_in_flight";
 pub const DB_POOL: &str = "csp_db_pool_connections";
 /// Upgrade orders by `outcome` (recorded by the order code).
 pub const UPGRADE_ORDERS: &str = "csp_upgrade_orders_total";
-/// Reasons given by eligibility checks, by `code` (one per reason returned).
+/// Eligibility checks that gave a reason, by `code` (once per check and code).
 pub const ELIGIBILITY_REASONS: &str = "csp_eligibility_reasons_total";
 
 /// Latency buckets (seconds): calls are database reads, a few ms to a few
@@ -78,7 +78,7 @@ fn describe() {
     describe_counter!(UPGRADE_ORDERS, "Upgrade orders by outcome.");
     describe_counter!(
         ELIGIBILITY_REASONS,
-        "Reasons returned by eligibility checks, by reason code."
+        "Eligibility checks that gave a reason, by reason code (once per check)."
     );
 }
 
@@ -153,7 +153,7 @@ pub fn call_finished(route: Route, code: Code, elapsed: Duration) {
         .record(elapsed.as_secs_f64());
 }
 
-/// One eligibility reason returned, by its SPEC §4 code.
+/// A check answered with a reason of this SPEC §4 code.
 pub fn eligibility_reason(code: &'static str) {
     metrics::counter!(ELIGIBILITY_REASONS, "code" => code).increment(1);
 }
