@@ -20,6 +20,7 @@ use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::trace::SdkTracerProvider;
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::Layer as _;
+use tracing_subscriber::filter::{LevelFilter, Targets};
 use tracing_subscriber::layer::SubscriberExt as _;
 use tracing_subscriber::util::SubscriberInitExt as _;
 
@@ -51,7 +52,23 @@ pub fn init(format: LogFormat, otlp_endpoint: Option<&str>) -> anyhow::Result<Te
         provider = provider.with_batch_exporter(exporter);
     }
     let provider = provider.build();
-    let otel = tracing_opentelemetry::layer().with_tracer(provider.tracer(SERVICE_NAME));
+    // The exporter's own transport logs must not become spans to export.
+    let transport = Targets::new()
+        .with_default(LevelFilter::TRACE)
+        .with_targets(
+            [
+                "h2",
+                "hyper",
+                "hyper_util",
+                "tonic",
+                "tower",
+                "opentelemetry",
+            ]
+            .map(|t| (t, LevelFilter::OFF)),
+        );
+    let otel = tracing_opentelemetry::layer()
+        .with_tracer(provider.tracer(SERVICE_NAME))
+        .with_filter(transport);
 
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     let fmt = tracing_subscriber::fmt::layer().with_writer(std::io::stderr);

@@ -153,6 +153,12 @@ pub fn call_finished(route: Route, code: Code, elapsed: Duration) {
         .record(elapsed.as_secs_f64());
 }
 
+/// An upgrade order reached `outcome` (e.g. `submitted`, `completed`,
+/// `rejected`); for the order code.
+pub fn upgrade_order(outcome: &'static str) {
+    metrics::counter!(UPGRADE_ORDERS, "outcome" => outcome).increment(1);
+}
+
 /// A check answered with a reason of this SPEC §4 code.
 pub fn eligibility_reason(code: &'static str) {
     metrics::counter!(ELIGIBILITY_REASONS, "code" => code).increment(1);
