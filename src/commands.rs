@@ -57,7 +57,7 @@ pub async fn serve(common: &Common, args: &ServeArgs) -> anyhow::Result<()> {
     };
     // One signal, seen by both servers.
     let (stop, stopped) = tokio::sync::watch::channel(false);
-    let metrics = match args.metrics_listen {
+    let metrics = match args.metrics_addr() {
         Some(addr) => Some(serve_metrics(addr, state.clone(), stopped.clone()).await?),
         None => None,
     };

@@ -105,10 +105,10 @@ pub struct ServeArgs {
     #[arg(long, env = "CSP_DEMO_DATA")]
     pub demo_data: Option<bool>,
     /// Address of the Prometheus endpoint (`GET /metrics`), on a port of its
-    /// own so it is never exposed with the API. Default: off (the container
-    /// image sets 0.0.0.0:9090).
-    #[arg(long, env = "CSP_METRICS_LISTEN")]
-    pub metrics_listen: Option<SocketAddr>,
+    /// own so it is never exposed with the API. Default, or empty: off (the
+    /// container image sets 0.0.0.0:9090).
+    #[arg(long, env = "CSP_METRICS_LISTEN", value_parser = parse_optional_addr)]
+    pub metrics_listen: Option<OptionalAddr>,
     /// Seconds a call may take to produce its response before it fails with
     /// DEADLINE_EXCEEDED (a server stream's messages are not bounded once it
     /// started). A shorter `grpc-timeout` from the client wins. 0 = no limit.
@@ -136,15 +136,48 @@ pub struct ServeArgs {
     #[arg(long, env = "CSP_CORS_ALLOWED_ORIGINS", value_delimiter = ',', value_parser = parse_origin)]
     pub cors_allowed_origins: Vec<String>,
     /// OTLP/gRPC collector to send traces to (e.g. http://otel-collector:4317).
-    /// Default: no export; trace ids are still read from `traceparent` and
-    /// logged.
+    /// Default, or empty: no export; trace ids are still read from
+    /// `traceparent` and logged.
     #[arg(long, env = "OTEL_EXPORTER_OTLP_ENDPOINT")]
     pub otlp_endpoint: Option<String>,
 }
 
-/// An origin as browsers send it: `scheme://host[:port]`, nothing more.
+impl ServeArgs {
+    /// Where to serve metrics, if anywhere.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics_listen.and_then(|a| a.0)
+    }
+
+    /// The OTLP collector, if any.
+    pub fn otlp(&self) -> Option<&str> {
+        self.otlp_endpoint
+            .as_deref()
+            .filter(|e| !e.trim().is_empty())
+    }
+}
+
+/// A listen address, or none when the value is empty: an empty variable
+/// switches off what an image or chart turned on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OptionalAddr(pub Option<SocketAddr>);
+
+fn parse_optional_addr(text: &str) -> Result<OptionalAddr, String> {
+    match text.trim() {
+        "" => Ok(OptionalAddr(None)),
+        addr => addr
+            .parse()
+            .map(|a| OptionalAddr(Some(a)))
+            .map_err(|e| format!("{addr:?} is not host:port: {e}")),
+    }
+}
+
+/// An origin as browsers send it: `scheme://host[:port]`, nothing more. An
+/// empty item (an empty variable, a trailing comma) is dropped later.
 fn parse_origin(text: &str) -> Result<String, String> {
     let text = text.trim();
+    if text.is_empty() {
+        return Ok(String::new());
+    }
     let url = url::Url::parse(text).map_err(|e| format!("{text:?} is not an origin: {e}"))?;
     let origin = url.origin().ascii_serialization();
     if !matches!(url.scheme(), "http" | "https") || origin != text.trim_end_matches('/') {

@@ -8,7 +8,7 @@ async fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     // Only the server exports traces; the one-shot commands just log.
     let otlp = match &cli.command {
-        None | Some(Command::Serve) => cli.serve.otlp_endpoint.as_deref(),
+        None | Some(Command::Serve) => cli.serve.otlp(),
         Some(_) => None,
     };
     let telemetry = match csp_upgrades::telemetry::init(cli.common.log_format, otlp) {

@@ -44,7 +44,12 @@ impl From<&ServeArgs> for ServerOptions {
             http2_keepalive_interval: secs(args.http2_keepalive_interval_secs),
             http2_keepalive_timeout: Duration::from_secs(args.http2_keepalive_timeout_secs),
             max_connection_age: secs(args.max_connection_age_secs),
-            cors_allowed_origins: args.cors_allowed_origins.clone(),
+            cors_allowed_origins: args
+                .cors_allowed_origins
+                .iter()
+                .filter(|o| !o.is_empty())
+                .cloned()
+                .collect(),
         }
     }
 }
@@ -106,6 +111,37 @@ mod tests {
                 off.max_connection_age
             ),
             (None, None, None, None)
+        );
+    }
+
+    #[test]
+    fn empty_values_turn_things_off() {
+        let cli = Cli::try_parse_from([
+            "csp-upgrades",
+            "--metrics-listen=",
+            "--otlp-endpoint=",
+            "--cors-allowed-origins=",
+        ])
+        .unwrap();
+        assert_eq!(cli.serve.metrics_addr(), None);
+        assert_eq!(cli.serve.otlp(), None);
+        assert_eq!(
+            ServerOptions::from(&cli.serve).cors_allowed_origins,
+            Vec::<String>::new()
+        );
+        let cli = Cli::try_parse_from([
+            "csp-upgrades",
+            "--metrics-listen=0.0.0.0:9090",
+            "--cors-allowed-origins=https://a.example,",
+        ])
+        .unwrap();
+        assert_eq!(
+            cli.serve.metrics_addr(),
+            Some("0.0.0.0:9090".parse().unwrap())
+        );
+        assert_eq!(
+            ServerOptions::from(&cli.serve).cors_allowed_origins,
+            ["https://a.example"]
         );
     }
 
