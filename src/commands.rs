@@ -10,9 +10,10 @@ use crate::config::{Common, ImportArgs, ServeArgs, TokenArgs};
 use crate::domain::catalog::Catalog;
 use crate::domain::dataset::Dataset;
 use crate::domain::ids::PartnerId;
-use crate::server::{self, Database};
+use crate::server::{self, Database, ServerOptions};
 use crate::startup;
 use crate::state::AppState;
+use crate::telemetry;
 
 pub fn load_catalog(common: &Common) -> anyhow::Result<Catalog> {
     match &common.catalog_file {
@@ -64,7 +65,45 @@ pub async fn serve(common: &Common, args: &ServeArgs) -> anyhow::Result<()> {
     if let Some(tls) = &tls {
         tracing::info!(?tls, "serving TLS");
     }
-    server::run_with_tls(listener, state, database, tls, shutdown_signal()).await
+    // One signal, seen by both servers.
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let metrics = match args.metrics_addr() {
+        Some(addr) => Some(serve_metrics(addr, state.clone(), stopped.clone()).await?),
+        None => None,
+    };
+    let options = ServerOptions::from(args);
+    tracing::info!(?options, "server limits");
+    let served = server::run_with(listener, state, database, options, tls, async move {
+        shutdown_signal().await;
+        let _ = stop.send(true);
+    })
+    .await;
+    if let Some(metrics) = metrics {
+        let _ = metrics.await;
+    }
+    served
+}
+
+/// Binds the Prometheus endpoint and serves it in the background until the
+/// signal flips.
+async fn serve_metrics(
+    addr: std::net::SocketAddr,
+    state: AppState,
+    mut stopped: tokio::sync::watch::Receiver<bool>,
+) -> anyhow::Result<tokio::task::JoinHandle<()>> {
+    let handle = telemetry::metrics::install()?;
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr} for metrics"))?;
+    tracing::info!(metrics_listen = %listener.local_addr()?, "serving Prometheus metrics at /metrics");
+    Ok(tokio::spawn(async move {
+        let shutdown = async move {
+            let _ = stopped.wait_for(|stop| *stop).await;
+        };
+        if let Err(e) = telemetry::metrics::serve(listener, handle, state, shutdown).await {
+            tracing::error!(error = %format!("{e:#}"), "metrics endpoint failed");
+        }
+    }))
 }
 
 /// SIGTERM (Kubernetes) or Ctrl-C.

@@ -123,6 +123,42 @@ pub struct ServeArgs {
     #[arg(long, env = "CSP_CREDIT_CHECK_THRESHOLDS", value_parser = parse_thresholds,
           default_value = DEFAULT_CREDIT_CHECK_THRESHOLDS)]
     pub credit_check_thresholds: BTreeMap<String, Decimal>,
+    /// Address of the Prometheus endpoint (`GET /metrics`), on a port of its
+    /// own so it is never exposed with the API. Default, or empty: off (the
+    /// container image sets 0.0.0.0:9090).
+    #[arg(long, env = "CSP_METRICS_LISTEN", value_parser = parse_optional_addr)]
+    pub metrics_listen: Option<OptionalAddr>,
+    /// Seconds a call may take to produce its response before it fails with
+    /// DEADLINE_EXCEEDED (a server stream's messages are not bounded once it
+    /// started). A shorter `grpc-timeout` from the client wins. 0 = no limit.
+    #[arg(long, env = "CSP_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
+    pub request_timeout_secs: u64,
+    /// Calls served at once on one connection; more wait in line. 0 = no
+    /// limit.
+    #[arg(long, env = "CSP_CONCURRENCY_LIMIT", default_value_t = 256)]
+    pub concurrency_limit: usize,
+    /// Seconds between HTTP/2 PINGs the server sends to check that a client
+    /// is still there. 0 = no pings.
+    #[arg(long, env = "CSP_HTTP2_KEEPALIVE_INTERVAL_SECS", default_value_t = 30)]
+    pub http2_keepalive_interval_secs: u64,
+    /// Seconds to wait for a PING's answer before closing the connection.
+    #[arg(long, env = "CSP_HTTP2_KEEPALIVE_TIMEOUT_SECS", default_value_t = 10)]
+    pub http2_keepalive_timeout_secs: u64,
+    /// Seconds after which a connection is told to go away (HTTP/2 GOAWAY):
+    /// calls under way finish, new calls come on a new connection, so
+    /// long-lived clients spread over replicas added since. 0 = never.
+    #[arg(long, env = "CSP_MAX_CONNECTION_AGE_SECS", default_value_t = 300)]
+    pub max_connection_age_secs: u64,
+    /// Browser origins allowed to call through gRPC-web, comma-separated
+    /// (e.g. `https://partner.example,http://localhost:5173`). Empty: no
+    /// browser origin may call.
+    #[arg(long, env = "CSP_CORS_ALLOWED_ORIGINS", value_delimiter = ',', value_parser = parse_origin)]
+    pub cors_allowed_origins: Vec<String>,
+    /// OTLP/gRPC collector to send traces to (e.g. http://otel-collector:4317).
+    /// Default, or empty: no export; trace ids are still read from
+    /// `traceparent` and logged.
+    #[arg(long, env = "OTEL_EXPORTER_OTLP_ENDPOINT")]
+    pub otlp_endpoint: Option<String>,
 }
 
 pub const DEFAULT_CREDIT_CHECK_THRESHOLDS: &str = "USD=5000,EUR=4600,GBP=4000,INR=415000";
@@ -152,6 +188,52 @@ fn parse_thresholds(s: &str) -> Result<BTreeMap<String, Decimal>, String> {
             Ok((cur.to_owned(), amount))
         })
         .collect()
+}
+
+impl ServeArgs {
+    /// Where to serve metrics, if anywhere.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics_listen.and_then(|a| a.0)
+    }
+
+    /// The OTLP collector, if any.
+    pub fn otlp(&self) -> Option<&str> {
+        self.otlp_endpoint
+            .as_deref()
+            .filter(|e| !e.trim().is_empty())
+    }
+}
+
+/// A listen address, or none when the value is empty: an empty variable
+/// switches off what an image or chart turned on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OptionalAddr(pub Option<SocketAddr>);
+
+fn parse_optional_addr(text: &str) -> Result<OptionalAddr, String> {
+    match text.trim() {
+        "" => Ok(OptionalAddr(None)),
+        addr => addr
+            .parse()
+            .map(|a| OptionalAddr(Some(a)))
+            .map_err(|e| format!("{addr:?} is not host:port: {e}")),
+    }
+}
+
+/// An origin as browsers send it: `scheme://host[:port]`, nothing more. An
+/// empty item (an empty variable, a trailing comma) is dropped later.
+fn parse_origin(text: &str) -> Result<String, String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(String::new());
+    }
+    let url = url::Url::parse(text).map_err(|e| format!("{text:?} is not an origin: {e}"))?;
+    let origin = url.origin().ascii_serialization();
+    if !matches!(url.scheme(), "http" | "https") || origin != text.trim_end_matches('/') {
+        return Err(format!(
+            "{text:?} is not an origin: give scheme://host[:port] only, e.g. https://partner.example"
+        ));
+    }
+    Ok(origin)
 }
 
 #[derive(Debug, Args, Clone)]

@@ -1,5 +1,16 @@
 //! The server: `run(listener, ...)` serves every service on a listener the
 //! caller bound (tests bind port 0), reports health, and drains on shutdown.
+//!
+//! Every call passes, outermost first: CORS and gRPC-web translation
+//! ([`web`]), the observing layer (ids, span, metrics, access log:
+//! [`crate::telemetry::layer`]), the request timeout ([`deadline`]), then
+//! authentication. Connection limits are in [`ServerOptions`].
+
+mod deadline;
+mod options;
+mod web;
+
+pub use options::ServerOptions;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -20,6 +31,7 @@ use crate::grpc::pb;
 use crate::grpc::upgrade::UpgradeApi;
 use crate::startup;
 use crate::state::AppState;
+use crate::telemetry::layer::ObserveLayer;
 
 /// Health service name that answers `SERVING` whenever the process can answer
 /// at all: the liveness probe, which must not depend on the database.
@@ -121,12 +133,18 @@ pub async fn run(
     database: Database,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    run_with_tls(listener, state, database, None, shutdown).await
+    run_with(
+        listener,
+        state,
+        database,
+        ServerOptions::default(),
+        None,
+        shutdown,
+    )
+    .await
 }
 
-/// [`run`], with TLS (and mutual TLS when `tls` names a client CA) on the
-/// accepted connections. A bad certificate or key fails here, before any
-/// connection is served.
+/// [`run`] with TLS (and mutual TLS when `tls` names a client CA).
 pub async fn run_with_tls(
     listener: TcpListener,
     state: AppState,
@@ -134,10 +152,31 @@ pub async fn run_with_tls(
     tls: Option<Tls>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let mut builder = Server::builder();
+    run_with(
+        listener,
+        state,
+        database,
+        ServerOptions::default(),
+        tls,
+        shutdown,
+    )
+    .await
+}
+
+/// [`run`] with the given limits, gRPC-web origins and TLS. A bad
+/// certificate or key fails here, before any connection is served.
+pub async fn run_with(
+    listener: TcpListener,
+    state: AppState,
+    database: Database,
+    options: ServerOptions,
+    tls: Option<Tls>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let mut server = builder(&options);
     if let Some(tls) = &tls {
-        builder = anyhow::Context::context(
-            builder.tls_config(tls.config()),
+        server = anyhow::Context::context(
+            server.tls_config(tls.config()),
             "--tls-cert, --tls-key or --client-ca is not valid PEM of the right kind",
         )?;
     }
@@ -165,7 +204,11 @@ pub async fn run_with_tls(
         set_all(&drain_health, ServingStatus::NotServing).await;
     };
 
-    let result = builder
+    let result = server
+        .layer(web::cors(&options.cors_allowed_origins))
+        .layer(tonic_web::GrpcWebLayer::new())
+        .layer(ObserveLayer)
+        .layer(deadline::DeadlineLayer::new(options.request_timeout))
         .layer(AuthLayer::new(state.clone()))
         .add_service(health_service)
         .add_service(reflection_v1)
@@ -190,6 +233,25 @@ pub async fn run_with_tls(
         .await;
     opener.abort();
     Ok(result?)
+}
+
+/// The server with its connection limits. HTTP/1.1 is accepted for
+/// gRPC-web: browsers without TLS cannot speak HTTP/2 to it.
+fn builder(options: &ServerOptions) -> Server {
+    let mut builder = Server::builder()
+        .accept_http1(true)
+        .http2_keepalive_interval(options.http2_keepalive_interval)
+        .http2_keepalive_timeout(Some(options.http2_keepalive_timeout));
+    if let Some(limit) = options.concurrency_limit {
+        builder = builder.concurrency_limit_per_connection(limit);
+    }
+    // tonic sends GOAWAY at this age and lets the calls under way finish (no
+    // forced close after a grace period: a long watch stream keeps its
+    // connection, but every new call goes to a fresh one).
+    if let Some(age) = options.max_connection_age {
+        builder = builder.max_connection_age(age);
+    }
+    builder
 }
 
 /// Accepted connections with `TCP_NODELAY`: tonic only sets it on listeners

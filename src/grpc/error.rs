@@ -60,6 +60,10 @@ pub enum ApiError {
     /// `INTERNAL`: logged in full, answered with a generic message.
     #[error("internal error: {0}")]
     Internal(String),
+    /// `DEADLINE_EXCEEDED`: the call did not answer within the server's
+    /// request timeout.
+    #[error("the call took longer than the server's request timeout of {0:?}")]
+    DeadlineExceeded(std::time::Duration),
 }
 
 impl ApiError {
@@ -150,6 +154,7 @@ impl From<ApiError> for Status {
                 tracing::error!(error = %detail, "internal error");
                 Status::internal("internal error; it has been logged")
             }
+            ApiError::DeadlineExceeded(_) => Status::deadline_exceeded(message),
         }
     }
 }

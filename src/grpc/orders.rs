@@ -168,6 +168,7 @@ pub async fn submit(
     match submission {
         Submission::Created(order) => {
             tracing::info!(order = %order.id, state = %order.state, outcome = %order.outcome(), "upgrade order written");
+            crate::telemetry::metrics::upgrade_order(order.outcome().as_str());
             state.order_changed(order.id);
             Ok(order_convert::order(&order))
         }
@@ -177,7 +178,10 @@ pub async fn submit(
             message: "request_id was already used for a different request; use a new request_id"
                 .into(),
         }),
-        Submission::Refused(refusal) => Err(refusal_error(refusal)),
+        Submission::Refused(refusal) => {
+            crate::telemetry::metrics::upgrade_order("REFUSED");
+            Err(refusal_error(refusal))
+        }
         Submission::CustomerNotFound => Err(ApiError::not_found("customer", request.customer_id)),
     }
 }
@@ -273,6 +277,7 @@ pub async fn resolve_credit_check(
         .await?
         .ok_or_else(|| ApiError::not_found("order", id))?
         .map_err(refusal_error)?;
+    crate::telemetry::metrics::upgrade_order(order.outcome().as_str());
     state.order_changed(order.id);
     Ok(order_convert::order(&order))
 }

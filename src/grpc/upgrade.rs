@@ -15,6 +15,7 @@ use crate::domain::eligibility::{
 use crate::domain::roles::Permission;
 use crate::grpc::error::ApiError;
 use crate::state::AppState;
+use crate::telemetry::metrics;
 
 pub struct UpgradeApi {
     state: AppState,
@@ -122,11 +123,28 @@ impl UpgradeService for UpgradeApi {
             target.as_ref(),
         )
         .map_err(ApiError::from)?;
+        count_reasons(&answer);
         Ok(Response::new(response(
             customer_id.to_string(),
             answer,
             &self.state,
         )))
+    }
+}
+
+/// One count per reason code in the answer: a check counts once for a code
+/// however many targets it blocks (source reasons are repeated in every
+/// target's reasons), so the metric reads "checks that met this reason".
+fn count_reasons(answer: &Eligibility) {
+    let target_reasons = answer.targets.iter().flat_map(|t| &t.reasons);
+    let codes: std::collections::BTreeSet<&'static str> = answer
+        .source_reasons
+        .iter()
+        .chain(target_reasons)
+        .map(|r| r.code.as_str())
+        .collect();
+    for code in codes {
+        metrics::eligibility_reason(code);
     }
 }
 

@@ -35,6 +35,15 @@ use crate::domain::model::{Customer, CustomerSnapshot, Partner, PartnerUser, Sub
 
 pub type Result<T, E = StorageError> = std::result::Result<T, E>;
 
+/// Connections of the database pool, for the metrics.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PoolStats {
+    /// Open connections in use.
+    pub active: u32,
+    /// Open connections waiting for work.
+    pub idle: u32,
+}
+
 /// What was written by an import.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ImportSummary {
@@ -52,6 +61,9 @@ pub trait Store: orders::OrderStore + roles::RoleStore + Send + Sync + 'static {
 
     /// Cheap round trip to the database, for health.
     async fn ping(&self) -> Result<()>;
+
+    /// The pool's connections right now (no database round trip).
+    fn pool_stats(&self) -> PoolStats;
 
     /// True when no partner exists yet (first start: load the demo data).
     async fn is_empty(&self) -> Result<bool>;

@@ -288,6 +288,15 @@ macro_rules! sql_store {
                 $backend
             }
 
+            fn pool_stats(&self) -> $crate::storage::PoolStats {
+                let size = self.pool.size();
+                let idle = u32::try_from(self.pool.num_idle()).unwrap_or(u32::MAX).min(size);
+                $crate::storage::PoolStats {
+                    active: size - idle,
+                    idle,
+                }
+            }
+
             async fn ping(&self) -> $crate::storage::Result<()> {
                 sqlx::query($crate::storage::sql::PING).execute(&self.pool).await?;
                 Ok(())
