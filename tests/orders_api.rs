@@ -206,6 +206,25 @@ async fn end_to_end_check_preview_submit_get_list_watch() {
     );
     assert!(watch.message().await.unwrap().is_none());
 
+    // The order is in the partner's audit log, with who submitted it.
+    let audit = server
+        .roles(Some(server.token(GLOBAL_ADMIN).await))
+        .list_audit_records(pb::ListAuditRecordsRequest::default())
+        .await
+        .unwrap()
+        .into_inner();
+    let record = audit
+        .records
+        .iter()
+        .find(|r| r.target_order_id == order.order_id)
+        .expect("an audit record of the order");
+    assert_eq!(record.action, pb::AuditAction::SubmitUpgrade as i32);
+    assert_eq!(
+        record.actor.as_ref().unwrap().user_principal_name,
+        ADMIN_AGENT
+    );
+    assert_eq!(record.details["state"], "COMPLETED");
+
     let after = subscriptions(&server, &token, NORTHWIND).await;
     let source = after
         .iter()

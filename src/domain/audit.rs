@@ -1,5 +1,6 @@
 //! The audit log: every role change and every refused attempt at one (who,
-//! what, target user, role, when, outcome). Records are built here from a
+//! what, target user, role, when, outcome), and every upgrade order written
+//! (submitted, credit check approved or rejected). Records are built here from a
 //! [`RoleChange`]; storage writes them, a success in the same transaction as
 //! the change, a refusal in a small transaction of its own.
 
@@ -7,7 +8,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 
-use super::ids::{AuditRecordId, PartnerId, PartnerUserId};
+use super::ids::{AuditRecordId, OrderId, PartnerId, PartnerUserId};
 use super::model::{Role, text_enum};
 use super::roles::{Caller, Principal};
 
@@ -15,7 +16,59 @@ text_enum!(/// What was attempted.
 AuditAction {
     GrantRole = "GRANT_ROLE",
     RevokeRole = "REVOKE_ROLE",
+    SubmitUpgrade = "SUBMIT_UPGRADE",
+    ApproveCreditCheck = "APPROVE_CREDIT_CHECK",
+    RejectCreditCheck = "REJECT_CREDIT_CHECK",
 });
+
+/// A role change: the subset of [`AuditAction`] a `RoleChange` can be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RoleAction {
+    Grant,
+    Revoke,
+}
+
+impl RoleAction {
+    pub fn audit_action(self) -> AuditAction {
+        match self {
+            RoleAction::Grant => AuditAction::GrantRole,
+            RoleAction::Revoke => AuditAction::RevokeRole,
+        }
+    }
+}
+
+impl std::fmt::Display for RoleAction {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.audit_action().fmt(f)
+    }
+}
+
+/// What an audited action was about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuditTarget {
+    /// A partner user (role changes), as the request named it.
+    User(PartnerUserId),
+    /// An upgrade order.
+    Order(OrderId),
+}
+
+impl AuditTarget {
+    /// The stored form: `user:<id>` or `order:<id>`.
+    pub fn label(self) -> String {
+        match self {
+            AuditTarget::User(id) => format!("user:{id}"),
+            AuditTarget::Order(id) => format!("order:{id}"),
+        }
+    }
+
+    pub fn parse(label: &str) -> Option<Self> {
+        match label.split_once(':')? {
+            ("user", id) => PartnerUserId::parse(id).ok().map(AuditTarget::User),
+            ("order", id) => OrderId::parse(id).ok().map(AuditTarget::Order),
+            _ => None,
+        }
+    }
+}
 
 text_enum!(/// How an attempt ended.
 AuditOutcome {
@@ -71,9 +124,11 @@ pub struct AuditRecord {
     pub at: DateTime<Utc>,
     pub actor: Actor,
     pub action: AuditAction,
-    /// The user the request named (it may not exist: `USER_NOT_FOUND`).
-    pub target_user: PartnerUserId,
-    pub role: Role,
+    /// The user the request named (it may not exist: `USER_NOT_FOUND`), or
+    /// the order.
+    pub target: AuditTarget,
+    /// The role granted or revoked; `None` for order actions.
+    pub role: Option<Role>,
     pub outcome: AuditOutcome,
     /// Set exactly when `outcome` is `REFUSED`.
     pub refusal: Option<Refusal>,
@@ -85,7 +140,7 @@ pub struct AuditRecord {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RoleChange {
     pub caller: Caller,
-    pub action: AuditAction,
+    pub action: RoleAction,
     pub user: PartnerUserId,
     pub role: Role,
     pub audit_id: AuditRecordId,
@@ -125,13 +180,49 @@ impl RoleChange {
             partner_id: self.caller.partner_id,
             at: self.at,
             actor: Actor::of(&self.caller),
-            action: self.action,
-            target_user: self.user,
-            role: self.role,
+            action: self.action.audit_action(),
+            target: AuditTarget::User(self.user),
+            role: Some(self.role),
             outcome,
             refusal,
             details,
         }
+    }
+}
+
+/// The record of an order written by `caller`: which order, and in its
+/// details the state and outcome it was left in.
+pub fn order_record(
+    caller: &Caller,
+    action: AuditAction,
+    order: &super::orders::UpgradeOrder,
+    id: AuditRecordId,
+) -> AuditRecord {
+    AuditRecord {
+        id,
+        partner_id: order.partner_id,
+        at: order.updated_at,
+        actor: Actor::of(caller),
+        action,
+        target: AuditTarget::Order(order.id),
+        role: None,
+        outcome: AuditOutcome::Succeeded,
+        refusal: None,
+        details: BTreeMap::from([
+            ("customer_id".to_owned(), order.customer_id.to_string()),
+            (
+                "source_subscription_id".to_owned(),
+                order.source_subscription_id.to_string(),
+            ),
+            (
+                "target_offer_id".to_owned(),
+                order.target_offer_id.to_string(),
+            ),
+            ("quantity".to_owned(), order.quantity.to_string()),
+            ("upgrade_type".to_owned(), order.upgrade_type.to_string()),
+            ("state".to_owned(), order.state.to_string()),
+            ("outcome".to_owned(), order.outcome().to_string()),
+        ]),
     }
 }
 
@@ -144,7 +235,7 @@ mod tests {
     fn change(caller: Caller) -> RoleChange {
         RoleChange {
             caller,
-            action: AuditAction::RevokeRole,
+            action: RoleAction::Revoke,
             user: PartnerUserId::new_v4(),
             role: Role::GlobalAdmin,
             audit_id: AuditRecordId::new_v4(),
@@ -173,8 +264,8 @@ mod tests {
         assert_eq!(done.id, c.audit_id);
         assert_eq!(done.at, c.at);
         assert_eq!(done.partner_id, c.caller.partner_id);
-        assert_eq!(done.target_user, c.user);
-        assert_eq!(done.role, Role::GlobalAdmin);
+        assert_eq!(done.target, AuditTarget::User(c.user));
+        assert_eq!(done.role, Some(Role::GlobalAdmin));
         assert_eq!(done.action, AuditAction::RevokeRole);
         assert!(matches!(&done.actor, Actor::User { upn, .. } if upn == "ga@x.example"));
         assert_eq!(done.details["roles_after"], "SALES_AGENT,BILLING_ADMIN");

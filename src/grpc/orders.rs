@@ -12,7 +12,8 @@ use super::error::ApiError;
 use super::order_convert::{self, refusal_error};
 use super::{pb, require, validate};
 use crate::auth;
-use crate::domain::ids::{OrderId, SubscriptionId};
+use crate::domain::audit::AuditAction;
+use crate::domain::ids::{AuditRecordId, OrderId, SubscriptionId};
 use crate::domain::model::{BillingCycle, UpgradeType};
 use crate::domain::orders::{self, Context, Decision, NewIds, UpgradeRequest};
 use crate::domain::roles::{Caller, Permission};
@@ -151,8 +152,9 @@ pub async fn submit(
     };
     let decide = |snapshot: &_| orders::plan(&ctx, snapshot, &request, request_id, ids);
     let audit = OrderAudit {
-        actor: caller.principal_label(),
-        action: "SUBMIT_UPGRADE",
+        caller: &caller,
+        action: AuditAction::SubmitUpgrade,
+        id: AuditRecordId::new_v4(),
     };
     let submission = state
         .store()?
@@ -265,11 +267,12 @@ pub async fn resolve_credit_check(
         orders::resolve(&ctx, snapshot, order, decision, &note, target_subscription)
     };
     let audit = OrderAudit {
-        actor: caller.principal_label(),
+        caller: &caller,
         action: match decision {
-            Decision::Approve => "APPROVE_CREDIT_CHECK",
-            Decision::Reject => "REJECT_CREDIT_CHECK",
+            Decision::Approve => AuditAction::ApproveCreditCheck,
+            Decision::Reject => AuditAction::RejectCreditCheck,
         },
+        id: AuditRecordId::new_v4(),
     };
     let order = state
         .store()?

@@ -18,7 +18,7 @@ use super::pb::{
 };
 use super::{convert, pb, require, role_convert, validate};
 use crate::auth;
-use crate::domain::audit::{AuditAction, Refusal, RoleChange};
+use crate::domain::audit::{Refusal, RoleAction, RoleChange};
 use crate::domain::ids::AuditRecordId;
 use crate::domain::roles::{self, Permission};
 use crate::grpc::error::{ApiError, Violation};
@@ -38,7 +38,7 @@ impl PartnerRoleApi {
     async fn change_role(
         &self,
         caller: roles::Caller,
-        action: AuditAction,
+        action: RoleAction,
         user_id: &str,
         role: i32,
     ) -> Result<(bool, pb::PartnerUser), ApiError> {
@@ -190,7 +190,7 @@ impl PartnerRoleService for PartnerRoleApi {
         let caller = auth::caller(&request)?;
         let GrantRoleRequest { user_id, role } = request.into_inner();
         let (changed, user) = self
-            .change_role(caller, AuditAction::GrantRole, &user_id, role)
+            .change_role(caller, RoleAction::Grant, &user_id, role)
             .await?;
         Ok(Response::new(GrantRoleResponse {
             changed,
@@ -205,7 +205,7 @@ impl PartnerRoleService for PartnerRoleApi {
         let caller = auth::caller(&request)?;
         let RevokeRoleRequest { user_id, role } = request.into_inner();
         let (changed, user) = self
-            .change_role(caller, AuditAction::RevokeRole, &user_id, role)
+            .change_role(caller, RoleAction::Revoke, &user_id, role)
             .await?;
         Ok(Response::new(RevokeRoleResponse {
             changed,

@@ -8,7 +8,7 @@ use prost_types::Timestamp;
 use super::convert::{role, timestamp};
 use super::error::ApiError;
 use super::pb;
-use crate::domain::audit::{Actor, AuditAction, AuditOutcome, AuditRecord};
+use crate::domain::audit::{Actor, AuditAction, AuditOutcome, AuditRecord, AuditTarget};
 use crate::domain::model::{PartnerUser, Role};
 use crate::storage::TimeRange;
 
@@ -78,13 +78,18 @@ pub fn audit_record(r: &AuditRecord) -> pb::AuditRecord {
             app_id: app_id.clone(),
         },
     };
+    let (target_user_id, target_order_id) = match r.target {
+        AuditTarget::User(id) => (id.to_string(), String::new()),
+        AuditTarget::Order(id) => (String::new(), id.to_string()),
+    };
     pb::AuditRecord {
         audit_record_id: r.id.to_string(),
+        target_order_id,
         at: Some(timestamp(r.at)),
         actor: Some(actor),
         action: audit_action(r.action),
-        target_user_id: r.target_user.to_string(),
-        role: role(r.role),
+        target_user_id,
+        role: r.role.map_or(0, role),
         outcome: audit_outcome(r.outcome),
         reason: r.refusal.map(|x| x.as_str().to_owned()).unwrap_or_default(),
         details: r

@@ -64,7 +64,3 @@ pub const CANCEL_SUBSCRIPTION: &str =
 
 pub const REATTACH_ADD_ON: &str =
     "UPDATE subscriptions SET parent_id = $3 WHERE customer_id = $1 AND id = $2";
-
-pub const INSERT_AUDIT: &str = "INSERT INTO audit_records \
-     (id, partner_id, actor, action, target, outcome, at, details) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";

@@ -36,11 +36,12 @@ pub enum Submission {
     CustomerNotFound,
 }
 
-/// An audit record written with an order change.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OrderAudit {
-    pub actor: String,
-    pub action: &'static str,
+/// Who writes an order and why, for the audit record written with it.
+#[derive(Debug, Clone)]
+pub struct OrderAudit<'a> {
+    pub caller: &'a crate::domain::roles::Caller,
+    pub action: crate::domain::audit::AuditAction,
+    pub id: crate::domain::ids::AuditRecordId,
 }
 
 #[async_trait]
@@ -51,7 +52,7 @@ pub trait OrderStore: Send + Sync {
         customer: CustomerId,
         request_id: Uuid,
         fingerprint: &str,
-        audit: &OrderAudit,
+        audit: &OrderAudit<'_>,
         decide: &Decide<'_>,
     ) -> Result<Submission>;
 
@@ -60,7 +61,7 @@ pub trait OrderStore: Send + Sync {
         &self,
         partner: PartnerId,
         order: OrderId,
-        audit: &OrderAudit,
+        audit: &OrderAudit<'_>,
         decide: &DecidePending<'_>,
     ) -> Result<Option<std::result::Result<UpgradeOrder, Refusal>>>;
 
@@ -84,7 +85,7 @@ macro_rules! order_store {
                 plan: &$crate::domain::orders::Plan,
                 previous_events: usize,
                 fingerprint: Option<&str>,
-                audit: &$crate::storage::orders::OrderAudit,
+                audit: &$crate::storage::orders::OrderAudit<'_>,
             ) -> $crate::storage::Result<()> {
                 use $crate::storage::order_sql as sql;
                 use $crate::storage::rows::stored_time;
@@ -117,10 +118,18 @@ macro_rules! order_store {
                             .bind(t.id.0)
                             .execute(&mut *conn)
                             .await?;
-                        sqlx::query(sql::CLEAR_SEATS).bind(customer).bind(e.source.0).execute(&mut *conn).await?;
+                        sqlx::query(sql::CLEAR_SEATS)
+                            .bind(customer)
+                            .bind(e.source.0)
+                            .execute(&mut *conn)
+                            .await?;
                     }
                     for id in &e.cancel {
-                        sqlx::query(sql::CANCEL_SUBSCRIPTION).bind(customer).bind(id.0).execute(&mut *conn).await?;
+                        sqlx::query(sql::CANCEL_SUBSCRIPTION)
+                            .bind(customer)
+                            .bind(id.0)
+                            .execute(&mut *conn)
+                            .await?;
                     }
                     for id in &e.reattach {
                         sqlx::query(sql::REATTACH_ADD_ON)
@@ -192,24 +201,9 @@ macro_rules! order_store {
                         .execute(&mut *conn)
                         .await?;
                 }
-                let details = serde_json::json!({
-                    "customer_id": o.customer_id.to_string(),
-                    "source_subscription_id": o.source_subscription_id.to_string(),
-                    "target_offer_id": o.target_offer_id.as_str(),
-                    "quantity": o.quantity,
-                    "upgrade_type": o.upgrade_type.as_str(),
-                });
-                sqlx::query(sql::INSERT_AUDIT)
-                    .bind(uuid::Uuid::new_v4())
-                    .bind(o.partner_id.0)
-                    .bind(audit.actor.as_str())
-                    .bind(audit.action)
-                    .bind(format!("order:{}", o.id))
-                    .bind(o.state.as_str())
-                    .bind(stored_time(o.updated_at))
-                    .bind(details.to_string())
-                    .execute(&mut *conn)
-                    .await?;
+                let record =
+                    $crate::domain::audit::order_record(audit.caller, audit.action, o, audit.id);
+                Self::insert_audit_on(&mut *conn, &record).await?;
                 Ok(())
             }
 
@@ -253,13 +247,17 @@ macro_rules! order_store {
                         .bind(request_id)
                         .fetch_optional(&mut *conn)
                         .await?;
-                let Some((id, hash)) = found else { return Ok(None) };
+                let Some((id, hash)) = found else {
+                    return Ok(None);
+                };
                 if hash.as_deref() != Some(fingerprint) {
-                    return Ok(Some(Submission::KeyReused($crate::domain::ids::OrderId(id))));
+                    return Ok(Some(Submission::KeyReused($crate::domain::ids::OrderId(
+                        id,
+                    ))));
                 }
-                let order = Self::order_on(conn, partner, id)
-                    .await?
-                    .ok_or_else(|| $crate::storage::StorageError::Corrupt(format!("order {id} vanished")))?;
+                let order = Self::order_on(conn, partner, id).await?.ok_or_else(|| {
+                    $crate::storage::StorageError::Corrupt(format!("order {id} vanished"))
+                })?;
                 Ok(Some(Submission::Replayed(order)))
             }
 
@@ -269,7 +267,7 @@ macro_rules! order_store {
                 customer: $crate::domain::ids::CustomerId,
                 request_id: uuid::Uuid,
                 fingerprint: &str,
-                audit: &$crate::storage::orders::OrderAudit,
+                audit: &$crate::storage::orders::OrderAudit<'_>,
                 decide: &$crate::storage::orders::Decide<'_>,
             ) -> $crate::storage::Result<$crate::storage::orders::Submission> {
                 use $crate::storage::orders::Submission;
@@ -288,7 +286,11 @@ macro_rules! order_store {
                 }
                 let snapshot = Self::snapshot_on(&mut tx, partner, customer)
                     .await?
-                    .ok_or_else(|| $crate::storage::StorageError::Corrupt(format!("customer {customer} vanished under its lock")))?;
+                    .ok_or_else(|| {
+                        $crate::storage::StorageError::Corrupt(format!(
+                            "customer {customer} vanished under its lock"
+                        ))
+                    })?;
                 let plan = match decide(&snapshot) {
                     Ok(plan) => plan,
                     Err(refusal) => return Ok(Submission::Refused(refusal)),
@@ -307,10 +309,13 @@ macro_rules! order_store {
                 customer: $crate::domain::ids::CustomerId,
                 request_id: uuid::Uuid,
                 fingerprint: &str,
-                audit: &$crate::storage::orders::OrderAudit,
+                audit: &$crate::storage::orders::OrderAudit<'_>,
                 decide: &$crate::storage::orders::Decide<'_>,
             ) -> $crate::storage::Result<$crate::storage::orders::Submission> {
-                match self.submit_once(partner, customer, request_id, fingerprint, audit, decide).await {
+                match self
+                    .submit_once(partner, customer, request_id, fingerprint, audit, decide)
+                    .await
+                {
                     // The same key raced in through another customer's lock:
                     // the unique (partner, key) index refused our insert.
                     Err($crate::storage::StorageError::Conflict(_)) => {
@@ -318,7 +323,9 @@ macro_rules! order_store {
                         Self::by_key(&mut conn, partner, request_id, fingerprint)
                             .await?
                             .ok_or_else(|| {
-                                $crate::storage::StorageError::Corrupt("key conflict without an order".into())
+                                $crate::storage::StorageError::Corrupt(
+                                    "key conflict without an order".into(),
+                                )
                             })
                     }
                     other => other,
@@ -329,10 +336,15 @@ macro_rules! order_store {
                 &self,
                 partner: $crate::domain::ids::PartnerId,
                 order: $crate::domain::ids::OrderId,
-                audit: &$crate::storage::orders::OrderAudit,
+                audit: &$crate::storage::orders::OrderAudit<'_>,
                 decide: &$crate::storage::orders::DecidePending<'_>,
             ) -> $crate::storage::Result<
-                Option<std::result::Result<$crate::domain::orders::UpgradeOrder, $crate::domain::orders::Refusal>>,
+                Option<
+                    std::result::Result<
+                        $crate::domain::orders::UpgradeOrder,
+                        $crate::domain::orders::Refusal,
+                    >,
+                >,
             > {
                 let mut tx = self.pool.begin_with($begin_write).await?;
                 let Some(before) = Self::order_on(&mut tx, partner, order.0).await? else {
@@ -346,10 +358,16 @@ macro_rules! order_store {
                 // Re-read under the lock: another approver may have been first.
                 let current = Self::order_on(&mut tx, partner, order.0)
                     .await?
-                    .ok_or_else(|| $crate::storage::StorageError::Corrupt(format!("order {order} vanished")))?;
+                    .ok_or_else(|| {
+                        $crate::storage::StorageError::Corrupt(format!("order {order} vanished"))
+                    })?;
                 let snapshot = Self::snapshot_on(&mut tx, partner, current.customer_id)
                     .await?
-                    .ok_or_else(|| $crate::storage::StorageError::Corrupt(format!("order {order}: no customer")))?;
+                    .ok_or_else(|| {
+                        $crate::storage::StorageError::Corrupt(format!(
+                            "order {order}: no customer"
+                        ))
+                    })?;
                 let plan = match decide(&snapshot, &current) {
                     Ok(plan) => plan,
                     Err(refusal) => return Ok(Some(Err(refusal))),
@@ -373,26 +391,34 @@ macro_rules! order_store {
                 partner: $crate::domain::ids::PartnerId,
                 customer: $crate::domain::ids::CustomerId,
                 page: &$crate::storage::PageRequest,
-            ) -> $crate::storage::Result<Option<$crate::storage::Page<$crate::domain::orders::UpgradeOrder>>> {
+            ) -> $crate::storage::Result<
+                Option<$crate::storage::Page<$crate::domain::orders::UpgradeOrder>>,
+            > {
                 use $crate::storage::order_rows::{EventRow, OrderRow};
                 use $crate::storage::order_sql as sql;
                 let mut conn = self.pool.acquire().await?;
-                if Self::customer_on(&mut conn, partner, customer).await?.is_none() {
+                if Self::customer_on(&mut conn, partner, customer)
+                    .await?
+                    .is_none()
+                {
                     return Ok(None);
                 }
                 let limit = i64::from(page.size) + 1;
                 let rows: Vec<OrderRow> = match &page.after {
-                    None => sqlx::query_as(sql::ORDERS_FIRST)
-                        .bind(partner.0)
-                        .bind(customer.0)
-                        .bind(limit)
-                        .fetch_all(&mut *conn)
-                        .await?,
+                    None => {
+                        sqlx::query_as(sql::ORDERS_FIRST)
+                            .bind(partner.0)
+                            .bind(customer.0)
+                            .bind(limit)
+                            .fetch_all(&mut *conn)
+                            .await?
+                    }
                     Some((at, id)) => {
                         let at = chrono::DateTime::parse_from_rfc3339(at)
                             .map_err(|_| $crate::storage::StorageError::BadPageToken)?
                             .with_timezone(&chrono::Utc);
-                        let id = uuid::Uuid::parse_str(id).map_err(|_| $crate::storage::StorageError::BadPageToken)?;
+                        let id = uuid::Uuid::parse_str(id)
+                            .map_err(|_| $crate::storage::StorageError::BadPageToken)?;
                         sqlx::query_as(sql::ORDERS_AFTER)
                             .bind(partner.0)
                             .bind(customer.0)
@@ -419,12 +445,17 @@ macro_rules! order_store {
                         r.into_domain(evs)
                     })
                     .collect::<$crate::storage::Result<Vec<_>>>()?;
-                Ok(Some($crate::storage::Page::from_rows(orders, page.size, |o| {
-                    (
-                        o.created_at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
-                        o.id.to_string(),
-                    )
-                })))
+                Ok(Some($crate::storage::Page::from_rows(
+                    orders,
+                    page.size,
+                    |o| {
+                        (
+                            o.created_at
+                                .to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+                            o.id.to_string(),
+                        )
+                    },
+                )))
             }
         }
     };

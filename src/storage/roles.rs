@@ -17,7 +17,9 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::{Page, PageRequest, Result, StorageError};
-use crate::domain::audit::{Actor, AuditAction, AuditOutcome, AuditRecord, Refusal, RoleChange};
+use crate::domain::audit::{
+    Actor, AuditAction, AuditOutcome, AuditRecord, AuditTarget, Refusal, RoleChange,
+};
 use crate::domain::ids::{AuditRecordId, PartnerId, PartnerUserId};
 use crate::domain::model::{PartnerUser, Role};
 use crate::domain::roles::Permission;
@@ -103,10 +105,6 @@ pub(super) fn actor_user_id(actor: &Actor) -> Option<Uuid> {
     }
 }
 
-pub(super) fn target_label(user: PartnerUserId) -> String {
-    format!("user:{user}")
-}
-
 /// Details are a JSON object; values that are not strings are kept in their
 /// JSON text.
 pub(super) fn details_json(details: &BTreeMap<String, String>) -> String {
@@ -125,12 +123,9 @@ impl AuditRow {
             },
             _ => return Err(corrupt("actor", &self.actor)),
         };
-        let target_user = self
-            .target
-            .strip_prefix("user:")
-            .and_then(|id| PartnerUserId::parse(id).ok())
-            .ok_or_else(|| corrupt("target", &self.target))?;
-        let role = self.role.unwrap_or_default();
+        let target =
+            AuditTarget::parse(&self.target).ok_or_else(|| corrupt("target", &self.target))?;
+        let role = self.role;
         let refusal = self
             .reason
             .map(|r| Refusal::parse(&r).ok_or_else(|| corrupt("reason", &r)))
@@ -144,8 +139,10 @@ impl AuditRow {
             actor,
             action: AuditAction::parse(&self.action)
                 .ok_or_else(|| corrupt("action", &self.action))?,
-            target_user,
-            role: Role::parse(&role).ok_or_else(|| corrupt("role", &role))?,
+            target,
+            role: role
+                .map(|r| Role::parse(&r).ok_or_else(|| corrupt("role", &r)))
+                .transpose()?,
             outcome: AuditOutcome::parse(&self.outcome)
                 .ok_or_else(|| corrupt("outcome", &self.outcome))?,
             refusal,
@@ -209,17 +206,15 @@ macro_rules! role_store {
                 conn: &mut $conn,
                 record: &$crate::domain::audit::AuditRecord,
             ) -> $crate::storage::Result<()> {
-                use $crate::storage::roles::{
-                    actor_label, actor_user_id, details_json, target_label,
-                };
+                use $crate::storage::roles::{actor_label, actor_user_id, details_json};
                 sqlx::query($crate::storage::role_sql::INSERT_AUDIT_RECORD)
                     .bind(record.id.0)
                     .bind(record.partner_id.0)
                     .bind(actor_label(&record.actor))
                     .bind(actor_user_id(&record.actor))
                     .bind(record.action.as_str())
-                    .bind(target_label(record.target_user))
-                    .bind(record.role.as_str())
+                    .bind(record.target.label())
+                    .bind(record.role.map(|r| r.as_str()))
                     .bind(record.outcome.as_str())
                     .bind(record.refusal.map(|r| r.as_str()))
                     .bind($crate::storage::rows::stored_time(record.at))
@@ -235,7 +230,7 @@ macro_rules! role_store {
                 conn: &mut $conn,
                 change: &$crate::domain::audit::RoleChange,
             ) -> $crate::storage::Result<$crate::storage::roles::RoleChangeOutcome> {
-                use $crate::domain::audit::AuditAction;
+                use $crate::domain::audit::RoleAction;
                 use $crate::domain::roles::{self, Caller, Principal};
                 use $crate::storage::role_sql as sql;
                 use $crate::storage::roles::RoleChangeOutcome;
@@ -250,7 +245,7 @@ macro_rules! role_store {
                     return Ok(RoleChangeOutcome::UserNotFound);
                 };
                 let held = target.roles.contains(&change.role);
-                if change.action == AuditAction::RevokeRole
+                if change.action == RoleAction::Revoke
                     && change.role == $crate::domain::model::Role::GlobalAdmin
                     && held
                 {
@@ -291,8 +286,8 @@ macro_rules! role_store {
                     return Ok(RoleChangeOutcome::Denied(missing));
                 }
                 let statement = match change.action {
-                    AuditAction::GrantRole => sql::GRANT_ROLE,
-                    AuditAction::RevokeRole => sql::REVOKE_ROLE,
+                    RoleAction::Grant => sql::GRANT_ROLE,
+                    RoleAction::Revoke => sql::REVOKE_ROLE,
                 };
                 let changed = sqlx::query(statement)
                     .bind(change.user.0)

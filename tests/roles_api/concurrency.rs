@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use csp_upgrades::domain::audit::{AuditAction, RoleChange};
+use csp_upgrades::domain::audit::{RoleAction, RoleChange};
 use csp_upgrades::domain::ids::{AuditRecordId, PartnerId, PartnerUserId};
 use csp_upgrades::domain::model::Role;
 use csp_upgrades::domain::roles::{Caller, Principal};
@@ -84,7 +84,7 @@ fn global_admin(id: &str, upn: &str) -> Caller {
 fn revoke_global_admin(caller: &Caller, of: &str) -> RoleChange {
     RoleChange {
         caller: caller.clone(),
-        action: AuditAction::RevokeRole,
+        action: RoleAction::Revoke,
         user: PartnerUserId::parse(of).unwrap(),
         role: Role::GlobalAdmin,
         audit_id: AuditRecordId::new_v4(),
@@ -105,7 +105,7 @@ async fn mutual_revokes_on_the_store_are_serialised() {
     let mut restorer = (&ga, UMA_ID);
     for round in 0..ROUNDS {
         let mut restore = revoke_global_admin(restorer.0, restorer.1);
-        restore.action = AuditAction::GrantRole;
+        restore.action = RoleAction::Grant;
         let restored = store.change_role(&restore).await.unwrap();
         assert!(
             matches!(restored, RoleChangeOutcome::Applied { changed: true, .. }),
