@@ -11,6 +11,7 @@ async fn main() -> std::process::ExitCode {
         None | Some(Command::Serve) => commands::serve(&cli.common, &cli.serve).await,
         Some(Command::Token(args)) => commands::token(&cli.common, args).await,
         Some(Command::Import(args)) => commands::import(&cli.common, args).await,
+        Some(Command::Generate(args)) => commands::generate(&cli.common, args),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
