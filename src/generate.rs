@@ -218,8 +218,13 @@ impl Generator<'_> {
                 // Not live, so it conflicts with nothing: an earlier plan.
                 let offer = pick(&mut self.rng, offers::BASES);
                 let status = pick(&mut self.rng, offers::ENDED);
-                let old =
-                    self.subscription(&snapshot.customer, offer, Channel::ThisPartner, status, None);
+                let old = self.subscription(
+                    &snapshot.customer,
+                    offer,
+                    Channel::ThisPartner,
+                    status,
+                    None,
+                );
                 snapshot.subscriptions.push(old);
             }
         }
@@ -238,9 +243,9 @@ impl Generator<'_> {
             None,
         )
         .is_ok_and(|e| {
-            e.targets.iter().any(|t| {
-                t.eligible && t.upgrade_types.contains(&UpgradeType::WithLicenseTransfer)
-            })
+            e.targets
+                .iter()
+                .any(|t| t.eligible && t.upgrade_types.contains(&UpgradeType::WithLicenseTransfer))
         })
     }
 
@@ -432,9 +437,11 @@ impl Generator<'_> {
         let k = self.spec.users_per_subscription;
         let mut users: Vec<CustomerUser> = Vec::new();
         // Base subscription id -> indexes of the users licensed for it.
-        let mut holders: std::collections::HashMap<SubscriptionId, Vec<usize>> =
-            Default::default();
-        let domain = format!("c{}.bench.example", &customer.id.0.simple().to_string()[..12]);
+        let mut holders: std::collections::HashMap<SubscriptionId, Vec<usize>> = Default::default();
+        let domain = format!(
+            "c{}.bench.example",
+            &customer.id.0.simple().to_string()[..12]
+        );
         for s in subscriptions.iter().filter(|s| s.parent_id.is_none()) {
             if matches!(
                 s.status,

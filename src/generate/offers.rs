@@ -38,8 +38,10 @@ pub(super) const PRIMARY: &[(&str, u32)] = &[
     ("o365-e3", 15),
 ];
 
-pub(super) const PRIMARY_IN: &[(&str, u32)] =
-    &[("m365-business-basic-in", 60), ("m365-apps-business-in", 40)];
+pub(super) const PRIMARY_IN: &[(&str, u32)] = &[
+    ("m365-business-basic-in", 60),
+    ("m365-apps-business-in", 40),
+];
 
 /// Base offers a customer may hold besides, through any channel.
 pub(super) const BASES: &[(&str, u32)] = &[

@@ -96,8 +96,10 @@ fn every_regular_customer_has_an_upgrade_with_license_transfer() {
         let answer =
             eligibility::check(&catalog, snapshot, &caller, s.anchor, first, None).unwrap();
         assert!(
-            answer.targets.iter().any(|t| t.eligible
-                && t.upgrade_types.contains(&UpgradeType::WithLicenseTransfer)),
+            answer
+                .targets
+                .iter()
+                .any(|t| t.eligible && t.upgrade_types.contains(&UpgradeType::WithLicenseTransfer)),
             "{}: {answer:#?}",
             snapshot.customer.name
         );
@@ -116,8 +118,14 @@ fn the_data_is_varied() {
         .iter()
         .filter(|s| s.channel == Channel::ThisPartner)
         .count();
-    assert!(this_partner * 2 > data.subscriptions.len(), "mostly this partner");
-    assert!(data.subscriptions.iter().any(|s| s.parent_id.is_some()), "add-ons");
+    assert!(
+        this_partner * 2 > data.subscriptions.len(),
+        "mostly this partner"
+    );
+    assert!(
+        data.subscriptions.iter().any(|s| s.parent_id.is_some()),
+        "add-ons"
+    );
     let statuses: BTreeSet<SubscriptionStatus> =
         data.subscriptions.iter().map(|s| s.status).collect();
     assert!(statuses.len() >= 3, "{statuses:?}");
