@@ -9,6 +9,9 @@
 //! - `upgrade_available/1000_subscriptions`: the "Upgrade now" hint of a
 //!   generated 1,000-subscription customer, as `ListSubscriptions` computes it.
 //!
+//! - `token/verify_hs256`: verifying a dev (HS256) bearer token, the
+//!   per-call cost a verified-token cache would save.
+//!
 //! After criterion, the allocations of one call of each are counted with a
 //! counting global allocator and printed.
 //!
@@ -21,6 +24,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use chrono::{TimeZone, Utc};
 use criterion::{Criterion, criterion_group};
+use csp_upgrades::auth::jwt::{Claims, TokenVerifier};
 use csp_upgrades::domain::catalog::Catalog;
 use csp_upgrades::domain::eligibility;
 use csp_upgrades::domain::ids::*;
@@ -230,6 +234,23 @@ fn benches(c: &mut Criterion) {
     });
     c.bench_function("upgrade_available/1000_subscriptions", |b| {
         b.iter(|| eligibility::upgrade_available(&catalog, black_box(&big), &caller, now))
+    });
+
+    let verifier = TokenVerifier::dev(b"bench-key-0123456789abcdef012345", "iss", "aud");
+    let token = verifier
+        .mint_dev(&Claims {
+            iss: "iss".into(),
+            aud: "aud".into(),
+            sub: PartnerUserId::new_v4().to_string(),
+            exp: now.timestamp() + 3600,
+            nbf: None,
+            iat: now.timestamp(),
+            partner_id: PartnerId::new_v4().to_string(),
+            app_id: None,
+        })
+        .unwrap();
+    c.bench_function("token/verify_hs256", |b| {
+        b.iter(|| verifier.verify(black_box(&token)).unwrap())
     });
 }
 

@@ -3,6 +3,12 @@ use clap::Parser;
 use csp_upgrades::commands;
 use csp_upgrades::config::{Cli, Command};
 
+/// mimalloc instead of glibc's malloc: rows are allocated on sqlx's SQLite
+/// worker threads and freed on tokio's, a pattern glibc's per-thread arenas
+/// handle slowly (see BENCHMARKS.md).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
