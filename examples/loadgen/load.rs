@@ -87,9 +87,7 @@ pub async fn run_phase<C: Call>(
 ) -> anyhow::Result<PhaseResult> {
     let measuring = Arc::new(AtomicBool::new(false));
     let stop = Arc::new(AtomicBool::new(false));
-    let rss = settings
-        .server_pid
-        .map(|pid| crate::process::RssSampler::start(pid));
+    let rss = settings.server_pid.map(crate::process::RssSampler::start);
     let mut tasks = Vec::with_capacity(settings.concurrency);
     for task in 0..settings.concurrency {
         let channel = channels[task % channels.len()].clone();
