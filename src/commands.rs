@@ -6,7 +6,7 @@ use anyhow::{Context, bail};
 
 use crate::auth::jwt::{self, Claims, TokenVerifier};
 use crate::clock::SystemClock;
-use crate::config::{Common, ImportArgs, ServeArgs, TokenArgs};
+use crate::config::{Common, GenerateArgs, ImportArgs, ServeArgs, TokenArgs};
 use crate::domain::catalog::Catalog;
 use crate::domain::dataset::Dataset;
 use crate::domain::ids::PartnerId;
@@ -189,5 +189,38 @@ pub async fn import(common: &Common, args: &ImportArgs) -> anyhow::Result<()> {
         .await
         .context("import failed; nothing was imported")?;
     println!("imported {summary:?}");
+    Ok(())
+}
+
+/// Writes a synthetic dataset; see [`crate::generate`].
+pub fn generate(common: &Common, args: &GenerateArgs) -> anyhow::Result<()> {
+    let catalog = load_catalog(common)?;
+    let anchor = args.anchor.unwrap_or_else(|| {
+        chrono::Utc::now()
+            .date_naive()
+            .and_time(chrono::NaiveTime::MIN)
+            .and_utc()
+    });
+    let spec = crate::generate::Spec {
+        customers: args.customers,
+        subscriptions_per_customer: args.subscriptions,
+        users_per_subscription: args.users_per_subscription,
+        big_customer_subscriptions: args.big_customer_subscriptions,
+        seed: args.seed,
+        anchor,
+    };
+    let data = crate::generate::generate(&catalog, &spec);
+    let file = std::fs::File::create(&args.out)
+        .with_context(|| format!("cannot create {}", args.out.display()))?;
+    let mut out = std::io::BufWriter::new(file);
+    serde_json::to_writer(&mut out, &crate::generate::to_raw(&data))?;
+    std::io::Write::flush(&mut out)?;
+    println!(
+        "wrote {}: {} customers, {} subscriptions, {} users",
+        args.out.display(),
+        data.customers.len(),
+        data.subscriptions.len(),
+        data.customer_users.len()
+    );
     Ok(())
 }

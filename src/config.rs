@@ -31,6 +31,8 @@ pub enum Command {
     Token(TokenArgs),
     /// Load a JSON dataset (docs/dataset.md) into the database: all or nothing.
     Import(ImportArgs),
+    /// Write a synthetic dataset (for benchmarks) that `import` loads.
+    Generate(GenerateArgs),
 }
 
 /// Settings every command uses.
@@ -256,6 +258,31 @@ pub struct TokenArgs {
 pub struct ImportArgs {
     /// The dataset file (JSON).
     pub file: PathBuf,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct GenerateArgs {
+    /// Regular customers, each with an upgradable first subscription.
+    #[arg(long, default_value_t = 100)]
+    pub customers: usize,
+    /// Subscriptions of each regular customer.
+    #[arg(long, default_value_t = 10)]
+    pub subscriptions: usize,
+    /// Users licensed for each live base subscription.
+    #[arg(long, default_value_t = 2)]
+    pub users_per_subscription: usize,
+    /// Subscriptions of one extra big customer (0: none).
+    #[arg(long, default_value_t = 1000)]
+    pub big_customer_subscriptions: usize,
+    /// Random seed: the same seed and anchor give the same file.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// The instant billing periods run at (RFC 3339). Default: today, 00:00 UTC.
+    #[arg(long)]
+    pub anchor: Option<chrono::DateTime<chrono::Utc>>,
+    /// Where to write the dataset (JSON).
+    #[arg(long)]
+    pub out: PathBuf,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -14,6 +14,7 @@
 //!   resolves the caller of every `csp.v1` call.
 //! - [`server`]: `run(listener, ...)`, health, reflection, graceful shutdown.
 //! - [`startup`]: opening the database and loading the demo dataset.
+//! - [`generate`]: a synthetic dataset of any size, for benchmarks.
 //! - [`config`], [`telemetry`], [`commands`]: flags, logs, and what each
 //!   subcommand of the `csp-upgrades` binary does.
 
@@ -22,6 +23,7 @@ pub mod clock;
 pub mod commands;
 pub mod config;
 pub mod domain;
+pub mod generate;
 pub mod grpc;
 pub mod server;
 pub mod startup;

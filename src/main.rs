@@ -3,6 +3,12 @@ use clap::Parser;
 use csp_upgrades::commands;
 use csp_upgrades::config::{Cli, Command};
 
+/// mimalloc instead of glibc's malloc: rows are allocated on sqlx's SQLite
+/// worker threads and freed on tokio's, a pattern glibc's per-thread arenas
+/// handle slowly (see BENCHMARKS.md).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
@@ -22,6 +28,7 @@ async fn main() -> std::process::ExitCode {
         None | Some(Command::Serve) => commands::serve(&cli.common, &cli.serve).await,
         Some(Command::Token(args)) => commands::token(&cli.common, args).await,
         Some(Command::Import(args)) => commands::import(&cli.common, args).await,
+        Some(Command::Generate(args)) => commands::generate(&cli.common, args),
     };
     telemetry.shutdown().await;
     match result {

@@ -42,6 +42,9 @@ macro_rules! keyset_page {
 
 pub const PING: &str = "SELECT 1";
 
+/// Refreshes the planner's statistics after a bulk import.
+pub const ANALYZE: &str = "ANALYZE";
+
 pub const IS_EMPTY: &str = "SELECT NOT EXISTS (SELECT 1 FROM partners)";
 
 pub const PARTNER: &str = "SELECT id, name FROM partners WHERE id = $1";

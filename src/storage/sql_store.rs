@@ -315,6 +315,11 @@ macro_rules! sql_store {
                 let mut tx = self.pool.begin_with($begin_write).await?;
                 let summary = Self::import_on(&mut *tx, dataset).await?;
                 tx.commit().await?;
+                // A bulk load leaves the planner's statistics describing the
+                // tables as they were (Postgres until autovacuum comes by):
+                // measured, the first minute after an import ran snapshot
+                // queries 8x slower (BENCHMARKS.md).
+                sqlx::query($crate::storage::sql::ANALYZE).execute(&self.pool).await?;
                 Ok(summary)
             }
 

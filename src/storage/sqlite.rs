@@ -45,6 +45,9 @@ role_store!(SqliteStore, sqlx::SqliteConnection, begin_write: "BEGIN IMMEDIATE")
 
 static MIGRATOR: Migrator = sqlx::migrate!("./migrations/sqlite");
 
+/// Rows a connection's worker thread may send ahead of the reader.
+const ROW_BUFFER_SIZE: usize = 1024;
+
 /// How long a connection waits for another's write lock before failing.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -74,7 +77,11 @@ impl SqliteStore {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(BUSY_TIMEOUT)
-            .foreign_keys(true);
+            .foreign_keys(true)
+            // Rows travel from the connection's worker thread in a bounded
+            // channel; at sqlx's 50 a snapshot of 1,000 subscriptions and
+            // their users stalls the worker dozens of times (BENCHMARKS.md).
+            .row_buffer_size(ROW_BUFFER_SIZE);
         // An in-memory database lives only as long as a connection to it, and
         // connections would not share it through WAL: one connection, kept.
         let in_memory = url.contains(":memory:") || url.contains("mode=memory");

@@ -91,10 +91,9 @@ pub fn upgrade_available(
                 return false;
             };
             // Source reasons block every target: no need to look further.
-            source::source_reasons(&ix, sub, offer).is_empty()
-                && path_targets(catalog, offer).any(|t| {
-                    target::target_reasons(&ix, &TargetCtx::new(&ix, sub, offer, t)).is_empty()
-                })
+            source::no_source_reason(&ix, sub, offer)
+                && path_targets(catalog, offer)
+                    .any(|t| target::no_target_reason(&ix, &TargetCtx::new(&ix, sub, offer, t)))
         })
         .map(|sub| sub.id)
         .collect()

@@ -43,6 +43,18 @@ pub(super) fn source_reasons(
         .collect()
 }
 
+/// True when no source rule applies. Stops at the first rule that does:
+/// the "Upgrade now" hint needs no reasons, only whether there is one.
+pub(super) fn no_source_reason(
+    ix: &SnapshotIndex<'_>,
+    source: &Subscription,
+    offer: &Offer,
+) -> bool {
+    // Duplicates first: their reason lists every duplicate, and a customer
+    // with many plans has many (one rule, two ways in; same answer).
+    !has_duplicates(ix, offer) && RULES.iter().all(|rule| rule(ix, source, offer).is_none())
+}
+
 fn not_active(_: &SnapshotIndex<'_>, s: &Subscription, offer: &Offer) -> Option<Reason> {
     if s.status == SubscriptionStatus::Active {
         return None;
@@ -202,19 +214,31 @@ fn credit_check_pending(ix: &SnapshotIndex<'_>, _: &Subscription, _: &Offer) -> 
     )
 }
 
-/// Seed 000: the Upgrade tab only works when all users are on one plan.
-fn duplicate_plans(ix: &SnapshotIndex<'_>, _: &Subscription, offer: &Offer) -> Option<Reason> {
-    if offer.add_on {
-        // Several add-ons of one offer on different bases are normal.
-        return None;
-    }
-    let dups: Vec<&Subscription> = ix
-        .live_of_offer(&offer.id)
+/// Active subscriptions of `offer` bought through this partner.
+fn active_here<'a, 'i>(
+    ix: &'i SnapshotIndex<'a>,
+    offer: &Offer,
+) -> impl Iterator<Item = &'a Subscription> + use<'a, 'i> {
+    ix.live_of_offer(&offer.id)
         .iter()
         .copied()
         .filter(|s| s.status == SubscriptionStatus::Active && s.channel == Channel::ThisPartner)
-        .collect();
-    (dups.len() >= 2).then(|| {
+}
+
+/// The condition of [`duplicate_plans`], without building its reason (which
+/// names every duplicate): the hint tests it first.
+fn has_duplicates(ix: &SnapshotIndex<'_>, offer: &Offer) -> bool {
+    // Several add-ons of one offer on different bases are normal.
+    !offer.add_on && active_here(ix, offer).nth(1).is_some()
+}
+
+/// Seed 000: the Upgrade tab only works when all users are on one plan.
+fn duplicate_plans(ix: &SnapshotIndex<'_>, _: &Subscription, offer: &Offer) -> Option<Reason> {
+    if !has_duplicates(ix, offer) {
+        return None;
+    }
+    let dups: Vec<&Subscription> = active_here(ix, offer).collect();
+    Some(
         Reason::new(
             Code::DuplicatePlans,
             Remedy::ConsolidatePlans,
@@ -225,8 +249,8 @@ fn duplicate_plans(ix: &SnapshotIndex<'_>, _: &Subscription, offer: &Offer) -> O
             ),
         )
         .detail("count", dups.len())
-        .about(dups)
-    })
+        .about(dups),
+    )
 }
 
 fn prepaid(_: &SnapshotIndex<'_>, s: &Subscription, offer: &Offer) -> Option<Reason> {

@@ -127,6 +127,11 @@ pub(super) fn target_reasons(ix: &SnapshotIndex<'_>, ctx: &TargetCtx<'_>) -> Vec
     RULES.iter().filter_map(|rule| rule(ix, ctx)).collect()
 }
 
+/// True when no target rule applies; stops at the first that does.
+pub(super) fn no_target_reason(ix: &SnapshotIndex<'_>, ctx: &TargetCtx<'_>) -> bool {
+    RULES.iter().all(|rule| rule(ix, ctx).is_none())
+}
+
 fn not_in_matrix(_: &SnapshotIndex<'_>, c: &TargetCtx<'_>) -> Option<Reason> {
     c.path.is_none().then(|| {
         Reason::new(

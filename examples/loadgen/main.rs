@@ -1,0 +1,377 @@
+//! Load generator for csp-upgrades (issue 6). `scripts/bench.sh` drives it;
+//! on its own:
+//!
+//! ```sh
+//! cargo run --release --example loadgen -- run --addr http://127.0.0.1:50051 \
+//!     --dataset bench.json --data-dir data
+//! cargo run --release --example loadgen -- startup --bin target/release/csp-upgrades
+//! ```
+//!
+//! `run` measures, against one server process and with the same
+//! concurrency and duration, `grpc.health.v1.Health/Check` (the floor) and
+//! then each measured RPC, and prints requests/s, p50/p99/p99.9, the non-OK
+//! answers by code and the ratio to the floor.
+
+mod load;
+mod plan;
+mod process;
+mod report;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use csp_upgrades::auth::jwt::{Claims, TokenVerifier};
+use csp_upgrades::domain::catalog::Catalog;
+use csp_upgrades::grpc::pb;
+use tonic::metadata::{Ascii, MetadataValue};
+use tonic::transport::Channel;
+use tonic_health::pb::HealthCheckRequest;
+use tonic_health::pb::health_client::HealthClient;
+
+use load::{Call, Settings};
+
+#[derive(Parser)]
+#[command(about = "csp-upgrades load generator")]
+struct Cli {
+    #[command(subcommand)]
+    command: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Load one running server: health (the floor), then each measured RPC.
+    Run(RunArgs),
+    /// Time spawn-to-SERVING on the embedded database and the idle RSS.
+    Startup {
+        /// The release binary.
+        #[arg(long, default_value = "target/release/csp-upgrades")]
+        bin: PathBuf,
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+        /// Where to put the throw-away data directories.
+        #[arg(long, default_value = "target/bench")]
+        scratch: PathBuf,
+        #[arg(long)]
+        json_out: Option<PathBuf>,
+    },
+    /// One table from the JSON results of `run` (per backend) and `startup`.
+    Report(report::ReportArgs),
+}
+
+#[derive(clap::Args)]
+struct RunArgs {
+    #[arg(long, default_value = "http://127.0.0.1:50051")]
+    addr: String,
+    /// The dataset file the server was loaded with (`csp-upgrades generate`).
+    #[arg(long)]
+    dataset: PathBuf,
+    /// The server's data directory, for its dev signing key (dev-jwt.key).
+    #[arg(long, default_value = "data")]
+    data_dir: PathBuf,
+    #[arg(long, default_value = "bench-ga@bench.example")]
+    upn: String,
+    #[arg(long, default_value = "csp-upgrades-dev")]
+    issuer: String,
+    #[arg(long, default_value = "csp-upgrades")]
+    audience: String,
+    /// HTTP/2 connections; the tasks share them.
+    #[arg(long, default_value_t = 4)]
+    connections: usize,
+    /// Concurrent requests in flight.
+    #[arg(long, default_value_t = 64)]
+    concurrency: usize,
+    /// Concurrent SubmitUpgrade clients, each on its own customers.
+    #[arg(long, default_value_t = 32)]
+    submit_clients: usize,
+    /// Seconds measured per RPC.
+    #[arg(long, default_value_t = 10)]
+    duration: u64,
+    /// Seconds of unmeasured load before each measurement.
+    #[arg(long, default_value_t = 2)]
+    warmup: u64,
+    /// Customers whose subscriptions CheckUpgradeEligibility cycles through.
+    #[arg(long, default_value_t = 500)]
+    check_customers: usize,
+    /// Which RPCs to load, of health,check,list,submit (health is the floor
+    /// the ratios need).
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "health,check,list,submit"
+    )]
+    rpcs: Vec<String>,
+    /// Seconds of each RPC again at concurrency 1 (unloaded latency; 0: skip).
+    #[arg(long, default_value_t = 3)]
+    single_duration: u64,
+    /// The server's pid: samples its VmRSS during the load.
+    #[arg(long)]
+    server_pid: Option<u32>,
+    /// A name for this run in the tables (e.g. the backend).
+    #[arg(long, default_value = "run")]
+    label: String,
+    #[arg(long)]
+    json_out: Option<PathBuf>,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    match Cli::parse().command {
+        Cmd::Run(args) => run(args).await,
+        Cmd::Startup {
+            bin,
+            runs,
+            scratch,
+            json_out,
+        } => {
+            std::fs::create_dir_all(&scratch)?;
+            let result = process::startup(&bin, runs, &scratch).await?;
+            report::print_startup(&result);
+            if let Some(path) = json_out {
+                std::fs::write(path, serde_json::to_string_pretty(&result)?)?;
+            }
+            Ok(())
+        }
+        Cmd::Report(args) => report::report(&args),
+    }
+}
+
+fn token(args: &RunArgs, plan: &plan::Plan) -> anyhow::Result<MetadataValue<Ascii>> {
+    let path = args.data_dir.join("dev-jwt.key");
+    anyhow::ensure!(path.exists(), "no dev key at {}", path.display());
+    let key = csp_upgrades::auth::jwt::load_or_create_dev_key(&args.data_dir)?;
+    let verifier = TokenVerifier::dev(&key, &args.issuer, &args.audience);
+    let now = chrono::Utc::now().timestamp();
+    let token = verifier.mint_dev(&Claims {
+        iss: args.issuer.clone(),
+        aud: args.audience.clone(),
+        sub: plan.user.to_string(),
+        exp: now + 3600,
+        nbf: None,
+        iat: now,
+        partner_id: plan.partner.to_string(),
+        app_id: None,
+    })?;
+    Ok(format!("Bearer {token}").parse()?)
+}
+
+fn authed<T>(message: T, auth: &MetadataValue<Ascii>) -> tonic::Request<T> {
+    let mut request = tonic::Request::new(message);
+    request.metadata_mut().insert("authorization", auth.clone());
+    request
+}
+
+#[derive(Clone)]
+struct Health;
+
+impl Call for Health {
+    async fn call(&self, channel: Channel, _: usize) -> Option<Result<(), tonic::Status>> {
+        let request = HealthCheckRequest {
+            service: String::new(),
+        };
+        Some(HealthClient::new(channel).check(request).await.map(drop))
+    }
+}
+
+#[derive(Clone)]
+struct Check {
+    auth: MetadataValue<Ascii>,
+    targets: Arc<Vec<(String, String)>>,
+    next: Arc<AtomicUsize>,
+}
+
+impl Call for Check {
+    async fn call(&self, channel: Channel, _: usize) -> Option<Result<(), tonic::Status>> {
+        let i = self.next.fetch_add(1, Ordering::Relaxed) % self.targets.len();
+        let (customer_id, subscription_id) = self.targets[i].clone();
+        let request = pb::CheckUpgradeEligibilityRequest {
+            customer_id,
+            subscription_id,
+            target_offer_id: String::new(),
+        };
+        let mut client = pb::upgrade_service_client::UpgradeServiceClient::new(channel);
+        Some(
+            client
+                .check_upgrade_eligibility(authed(request, &self.auth))
+                .await
+                .map(drop),
+        )
+    }
+}
+
+#[derive(Clone)]
+struct List {
+    auth: MetadataValue<Ascii>,
+    customer_id: String,
+    page_size: u32,
+}
+
+impl Call for List {
+    async fn call(&self, channel: Channel, _: usize) -> Option<Result<(), tonic::Status>> {
+        let request = pb::ListSubscriptionsRequest {
+            customer_id: self.customer_id.clone(),
+            page_size: self.page_size,
+            page_token: String::new(),
+        };
+        let mut client = pb::customer_service_client::CustomerServiceClient::new(channel)
+            .max_decoding_message_size(64 * 1024 * 1024);
+        Some(
+            client
+                .list_subscriptions(authed(request, &self.auth))
+                .await
+                .map(drop),
+        )
+    }
+}
+
+#[derive(Clone)]
+struct Submit {
+    auth: MetadataValue<Ascii>,
+    work: Arc<Vec<plan::Submit>>,
+    next: Arc<AtomicUsize>,
+}
+
+impl Call for Submit {
+    async fn call(&self, channel: Channel, _: usize) -> Option<Result<(), tonic::Status>> {
+        // Each customer once across all clients: no two clients share one.
+        let s = self.work.get(self.next.fetch_add(1, Ordering::Relaxed))?;
+        let request = pb::SubmitUpgradeRequest {
+            request_id: uuid::Uuid::new_v4().to_string(),
+            customer_id: s.customer.to_string(),
+            subscription_id: s.subscription.to_string(),
+            target_offer_id: s.target.to_string(),
+            quantity: s.quantity,
+            upgrade_type: pb::UpgradeType::WithLicenseTransfer as i32,
+            billing_cycle: pb::BillingCycle::Unspecified as i32,
+        };
+        let mut client = pb::upgrade_service_client::UpgradeServiceClient::new(channel);
+        Some(
+            client
+                .submit_upgrade(authed(request, &self.auth))
+                .await
+                .map(drop),
+        )
+    }
+}
+
+async fn run(args: RunArgs) -> anyhow::Result<()> {
+    let catalog = Catalog::builtin()?;
+    let plan = plan::plan(&args.dataset, &catalog, &args.upn, args.check_customers)?;
+    // The caller may have just started the server: wait for it.
+    process::wait_serving(
+        &args.addr,
+        std::time::Instant::now(),
+        Duration::from_secs(120),
+    )
+    .await?;
+    let auth = token(&args, &plan)?;
+    let channels = load::connect(&args.addr, args.connections)
+        .await
+        .with_context(|| format!("cannot connect to {}", args.addr))?;
+    let settings = |concurrency| Settings {
+        concurrency,
+        warmup: Duration::from_secs(args.warmup),
+        duration: Duration::from_secs(args.duration),
+        server_pid: args.server_pid,
+    };
+    let page_size = plan.big.1.min(1000) as u32;
+    eprintln!(
+        "{}: checking {} subscriptions of {}-subscription customers; listing {} of {} subscriptions; {} upgrades planned",
+        args.label,
+        plan.checks.len(),
+        plan.check_subs,
+        page_size,
+        plan.big.1,
+        plan.submits.len()
+    );
+
+    let check = Check {
+        auth: auth.clone(),
+        targets: Arc::new(
+            plan.checks
+                .iter()
+                .map(|(c, s)| (c.to_string(), s.to_string()))
+                .collect(),
+        ),
+        next: Arc::default(),
+    };
+    let list = List {
+        auth: auth.clone(),
+        customer_id: plan.big.0.to_string(),
+        page_size,
+    };
+    let submit = Submit {
+        auth,
+        work: Arc::new(plan.submits.clone()),
+        next: Arc::default(),
+    };
+    let names = [
+        "Health/Check (floor)".to_owned(),
+        format!(
+            "CheckUpgradeEligibility ({} subs, all targets)",
+            plan.check_subs
+        ),
+        format!("ListSubscriptions ({} subs, page {page_size})", plan.big.1),
+        format!(
+            "SubmitUpgrade ({} clients, distinct customers)",
+            args.submit_clients
+        ),
+    ];
+    let wanted = |rpc: &str| args.rpcs.iter().any(|r| r == rpc);
+    let mut phases = Vec::new();
+    let mut single = Vec::new();
+    for (pass, out) in [(false, &mut phases), (true, &mut single)] {
+        if pass && args.single_duration == 0 {
+            break;
+        }
+        let s = |concurrency| {
+            let mut s = settings(concurrency);
+            if pass {
+                s.concurrency = 1;
+                s.warmup = Duration::from_millis(500);
+                s.duration = Duration::from_secs(args.single_duration);
+            }
+            s
+        };
+        let c = args.concurrency;
+        if wanted("health") {
+            out.push(load::run_phase(&names[0], &channels, &s(c), Health).await?);
+        }
+        if wanted("check") {
+            out.push(load::run_phase(&names[1], &channels, &s(c), check.clone()).await?);
+        }
+        if wanted("list") {
+            out.push(load::run_phase(&names[2], &channels, &s(c), list.clone()).await?);
+        }
+        if wanted("submit") {
+            let n = args.submit_clients;
+            out.push(load::run_phase(&names[3], &channels, &s(n), submit.clone()).await?);
+        }
+    }
+
+    if let Some(floor) = phases.iter().find(|p| p.name == names[0]).map(|p| p.rps) {
+        for p in phases.iter_mut().filter(|p| p.name != names[0]) {
+            p.ratio_to_floor = Some(p.rps / floor);
+        }
+    }
+    let result = report::RunResult {
+        label: args.label.clone(),
+        connections: args.connections,
+        phases,
+        single,
+        server_vmhwm_kib: args
+            .server_pid
+            .and_then(|pid| process::status_kib(pid, "VmHWM:")),
+        server_rss_after_kib: args
+            .server_pid
+            .and_then(|pid| process::status_kib(pid, "VmRSS:")),
+    };
+    report::print_run(&result);
+    if let Some(path) = &args.json_out {
+        std::fs::write(path, serde_json::to_string_pretty(&result)?)?;
+    }
+    Ok(())
+}
