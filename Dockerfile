@@ -26,12 +26,14 @@ WORKDIR /build
 ENV CARGO_TERM_COLOR=never \
     CARGO_INCREMENTAL=0
 COPY Cargo.toml Cargo.lock ./
-# Stub targets: cargo refuses a manifest without one, and the real sources
+# Stub targets: cargo refuses a manifest without one (or without a target it
+# declares, like the [[bench]]), and the real sources
 # must not be in this layer or every source edit would refetch and rebuild
 # all dependencies.
-RUN mkdir src \
+RUN mkdir src benches \
  && printf 'fn main() {}\n' > src/main.rs \
  && printf 'fn main() {}\n' > build.rs \
+ && printf 'fn main() {}\n' > benches/eligibility.rs \
  && touch src/lib.rs
 
 FROM toolchain AS deps-registry
@@ -57,7 +59,7 @@ WORKDIR /build
 # compiled here once; this layer is reused until Cargo.toml or Cargo.lock change.
 RUN cargo build --release --locked \
  && cargo clean --release --package csp-upgrades \
- && rm -rf src build.rs
+ && rm -rf src build.rs benches
 COPY . .
 RUN cargo build --release --locked \
  && ./target/release/csp-upgrades --version \
