@@ -1,6 +1,6 @@
 //! `csp.v1.CustomerService`: the partner's customers and their subscriptions.
 
-use chrono::SecondsFormat;
+use chrono::{DateTime, SecondsFormat, Utc};
 use tonic::{Request, Response, Status};
 
 use super::pb::customer_service_server::CustomerService;
@@ -33,6 +33,11 @@ fn subscription_key(s: &Subscription) -> (String, String) {
         s.created_at.to_rfc3339_opts(SecondsFormat::Micros, true),
         s.id.to_string(),
     )
+}
+
+fn parse_subscription_key((at, id): &(String, String)) -> Option<(DateTime<Utc>, uuid::Uuid)> {
+    let at = DateTime::parse_from_rfc3339(at).ok()?.with_timezone(&Utc);
+    Some((at, uuid::Uuid::parse_str(id).ok()?))
 }
 
 #[tonic::async_trait]
@@ -106,11 +111,21 @@ impl CustomerService for CustomerApi {
         let available =
             eligibility::upgrade_available(catalog, &snapshot, &caller, self.state.clock().now());
 
-        let mut rows: Vec<&Subscription> = snapshot.subscriptions.iter().collect();
-        rows.sort_by_cached_key(|s| subscription_key(s));
-        if let Some(after) = &page.after {
-            rows.retain(|s| subscription_key(s) > *after);
-        }
+        // Sort and filter on the native key; strings are made only for the
+        // next page's token.
+        let after = match &page.after {
+            None => None,
+            Some(key) => Some(parse_subscription_key(key).ok_or(ApiError::invalid(
+                "page_token",
+                "not a page token issued by this service for this list",
+            ))?),
+        };
+        let mut rows: Vec<&Subscription> = snapshot
+            .subscriptions
+            .iter()
+            .filter(|s| after.is_none_or(|a| (s.created_at, s.id.0) > a))
+            .collect();
+        rows.sort_unstable_by_key(|s| (s.created_at, s.id.0));
         rows.truncate(page.size as usize + 1);
         let page = Page::from_rows(rows, page.size, |s| subscription_key(s));
         Ok(Response::new(ListSubscriptionsResponse {
