@@ -43,6 +43,11 @@ pub async fn serve(common: &Common, args: &ServeArgs) -> anyhow::Result<()> {
     let is_sqlite = url.starts_with("sqlite:");
     let options = crate::state::Options {
         credit_check_thresholds: args.credit_check_thresholds.clone(),
+        cache: crate::cache::CacheOptions {
+            roles_ttl: std::time::Duration::from_millis(args.role_cache_ttl_ms),
+            snapshots_ttl: std::time::Duration::from_millis(args.snapshot_cache_ttl_ms),
+            snapshot_rows: args.snapshot_cache_rows,
+        },
     };
     let state = AppState::with_options(catalog, verifier, Arc::new(SystemClock), options);
     let listener = tokio::net::TcpListener::bind(args.listen)

@@ -156,6 +156,21 @@ pub struct ServeArgs {
     /// browser origin may call.
     #[arg(long, env = "CSP_CORS_ALLOWED_ORIGINS", value_delimiter = ',', value_parser = parse_origin)]
     pub cors_allowed_origins: Vec<String>,
+    /// Milliseconds a caller's roles (and an app's partner) may be served
+    /// from memory. A grant or revoke drops the entry at once on this
+    /// replica and, on Postgres, on every replica as its notification
+    /// arrives; with the notification feed down nothing is served from
+    /// memory. 0 = read them on every call.
+    #[arg(long, env = "CSP_ROLE_CACHE_TTL_MS", default_value_t = 1000)]
+    pub role_cache_ttl_ms: u64,
+    /// Milliseconds a customer's snapshot (what eligibility reads) may be
+    /// served from memory, under the same invalidation as the roles. 0 = off.
+    #[arg(long, env = "CSP_SNAPSHOT_CACHE_TTL_MS", default_value_t = 5000)]
+    pub snapshot_cache_ttl_ms: u64,
+    /// Snapshot rows held in memory at most (one per customer, subscription
+    /// and user; about 250 bytes each).
+    #[arg(long, env = "CSP_SNAPSHOT_CACHE_ROWS", default_value_t = 100_000)]
+    pub snapshot_cache_rows: u64,
     /// OTLP/gRPC collector to send traces to (e.g. http://otel-collector:4317).
     /// Default, or empty: no export; trace ids are still read from
     /// `traceparent` and logged.

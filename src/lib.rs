@@ -19,6 +19,7 @@
 //!   subcommand of the `csp-upgrades` binary does.
 
 pub mod auth;
+pub mod cache;
 pub mod clock;
 pub mod commands;
 pub mod config;

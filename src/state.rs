@@ -9,6 +9,7 @@ use rust_decimal::Decimal;
 use tokio::sync::{OnceCell, broadcast};
 
 use crate::auth::jwt::TokenVerifier;
+use crate::cache::store::CachedStore;
 use crate::clock::Clock;
 use crate::domain::catalog::Catalog;
 use crate::domain::ids::OrderId;
@@ -37,12 +38,15 @@ pub struct Options {
     /// Per currency: invoice-paid orders whose monthly value is at or above
     /// the amount wait for a credit check. A currency not listed always does.
     pub credit_check_thresholds: BTreeMap<String, Decimal>,
+    /// What the store may serve from memory.
+    pub cache: crate::cache::CacheOptions,
 }
 
 impl Default for Options {
     fn default() -> Self {
         Options {
             credit_check_thresholds: crate::config::default_credit_check_thresholds(),
+            cache: crate::cache::CacheOptions::default(),
         }
     }
 }
@@ -109,9 +113,11 @@ impl AppState {
             .ok_or_else(|| ApiError::Unavailable("starting up: the database is not ready".into()))
     }
 
-    /// Called once, when the database is migrated and answers.
+    /// Called once, when the database is migrated and answers. Handlers get
+    /// the store behind the cache.
     pub fn set_store(&self, store: Arc<dyn Store>) {
+        let cached = CachedStore::new(store, self.inner.options.cache);
         // A second call would be a bug in start-up; keep the first store.
-        let _ = self.inner.store.set(store);
+        let _ = self.inner.store.set(Arc::new(cached));
     }
 }

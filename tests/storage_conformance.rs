@@ -163,7 +163,8 @@ async fn times_are_kept_to_the_microsecond() {
         .await
         .unwrap()
         .unwrap()
-        .subscriptions;
+        .subscriptions
+        .clone();
     assert_eq!(read[0].created_at, at(5, 123_456));
     assert_eq!(read[0].period_end, at(6, 0));
 }

@@ -1,6 +1,6 @@
 //! Authentication: who is calling. The layer in [`layer`] verifies the bearer
-//! token of every `csp.v1` call, reads the caller's roles fresh from the
-//! database, and puts the [`Caller`] in the request extensions, where the
+//! token of every `csp.v1` call, reads the caller's roles (through the
+//! role cache, which a grant or revoke empties: `crate::cache`), and puts the [`Caller`] in the request extensions, where the
 //! handlers take it. Health and reflection need no token.
 
 pub mod jwt;

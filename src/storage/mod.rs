@@ -6,6 +6,7 @@
 //!
 //! Timestamps are kept to the microsecond on both backends.
 
+pub mod changes;
 mod error;
 mod order_rows;
 mod order_sql;
@@ -112,12 +113,17 @@ pub trait Store: orders::OrderStore + roles::RoleStore + Send + Sync + 'static {
 
     /// Everything the eligibility rules need about one customer, in a fixed
     /// number of queries whatever the number of subscriptions. `None` when
-    /// the customer is not the partner's.
+    /// the customer is not the partner's. Shared: a cache may hand the same
+    /// snapshot to many callers.
     async fn snapshot(
         &self,
         partner: PartnerId,
         customer: CustomerId,
-    ) -> Result<Option<CustomerSnapshot>>;
+    ) -> Result<Option<Arc<CustomerSnapshot>>>;
+
+    /// Writes by other processes, as they commit; `None` when this backend
+    /// has no other writers to hear from (the embedded database).
+    fn change_feed(&self) -> Option<tokio::sync::mpsc::UnboundedReceiver<changes::FeedEvent>>;
 }
 
 /// Opens the database the URL names (`sqlite:`, `postgres:` or

@@ -43,4 +43,11 @@ impl PgStore {
         MIGRATOR.run(&pool).await?;
         Ok(PgStore { pool })
     }
+
+    /// Other replicas' (and imports') writes, heard through LISTEN.
+    fn feed(
+        pool: &sqlx::PgPool,
+    ) -> Option<tokio::sync::mpsc::UnboundedReceiver<super::changes::FeedEvent>> {
+        Some(super::changes::listen(pool))
+    }
 }

@@ -418,11 +418,17 @@ macro_rules! sql_store {
                 &self,
                 partner: $crate::domain::ids::PartnerId,
                 customer: $crate::domain::ids::CustomerId,
-            ) -> $crate::storage::Result<Option<$crate::domain::model::CustomerSnapshot>> {
+            ) -> $crate::storage::Result<Option<std::sync::Arc<$crate::domain::model::CustomerSnapshot>>> {
                 let mut tx = self.pool.begin_with($begin_read).await?;
                 let snapshot = Self::snapshot_on(&mut *tx, partner, customer).await?;
                 tx.commit().await?;
-                Ok(snapshot)
+                Ok(snapshot.map(std::sync::Arc::new))
+            }
+
+            fn change_feed(
+                &self,
+            ) -> Option<tokio::sync::mpsc::UnboundedReceiver<$crate::storage::changes::FeedEvent>> {
+                Self::feed(&self.pool)
             }
         }
     };

@@ -52,6 +52,14 @@ const ROW_BUFFER_SIZE: usize = 1024;
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 impl SqliteStore {
+    /// The embedded database has one serving process: its own writes are all
+    /// there is to hear, and the cache sees those directly.
+    fn feed(
+        _pool: &sqlx::SqlitePool,
+    ) -> Option<tokio::sync::mpsc::UnboundedReceiver<super::changes::FeedEvent>> {
+        None
+    }
+
     /// Opens (creating it and its folder if need be) and migrates the database.
     pub async fn connect(url: &str) -> Result<Self> {
         use backon::{ExponentialBuilder, Retryable};

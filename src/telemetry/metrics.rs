@@ -31,6 +31,10 @@ pub const UPGRADE_ORDERS: &str = "csp_upgrade_orders_total";
 /// Eligibility checks that gave a reason, by `code` (once per check and code).
 pub const ELIGIBILITY_REASONS: &str = "csp_eligibility_reasons_total";
 
+/// Cache lookups by `cache` (`roles`, `partners`, `snapshots`) and `result`
+/// (`hit`, `miss`; `bypass` while the cache cannot hear other replicas).
+pub const CACHE_LOOKUPS: &str = "csp_cache_lookups_total";
+
 /// Latency buckets (seconds): calls are database reads, a few ms to a few
 /// hundred; the tail up to the default request timeout.
 const LATENCY_BUCKETS: &[f64] = &[
@@ -79,6 +83,10 @@ fn describe() {
     describe_counter!(
         ELIGIBILITY_REASONS,
         "Eligibility checks that gave a reason, by reason code (once per check)."
+    );
+    describe_counter!(
+        CACHE_LOOKUPS,
+        "Cache lookups by cache and result (hit, miss, bypass)."
     );
 }
 
@@ -162,6 +170,10 @@ pub fn upgrade_order(outcome: &'static str) {
 /// A check answered with a reason of this SPEC §4 code.
 pub fn eligibility_reason(code: &'static str) {
     metrics::counter!(ELIGIBILITY_REASONS, "code" => code).increment(1);
+}
+
+pub fn cache_lookup(cache: &'static str, result: &'static str) {
+    metrics::counter!(CACHE_LOOKUPS, "cache" => cache, "result" => result).increment(1);
 }
 
 /// Status codes as grpc-go spells them (`OK`, `NotFound`, ...), the values

@@ -16,7 +16,7 @@ use csp_upgrades::clock::{Clock, SystemClock};
 use csp_upgrades::domain::catalog::Catalog;
 use csp_upgrades::grpc::pb;
 use csp_upgrades::server::{self, Database};
-use csp_upgrades::state::AppState;
+use csp_upgrades::state::{AppState, Options};
 use tokio::sync::oneshot;
 use tonic::metadata::MetadataValue;
 use tonic::service::Interceptor;
@@ -128,8 +128,39 @@ impl TestServer {
         verifier: TokenVerifier,
         tls: Option<(server::Tls, ClientTlsConfig)>,
     ) -> Self {
+        Self::spawn_state(url, db, load_demo, clock, verifier, tls, Options::default()).await
+    }
+
+    /// A second server on this one's database (another replica), with its
+    /// own options; it shares the harness's dev key.
+    pub async fn replica(&self, options: Options) -> Self {
+        let verifier = TokenVerifier::dev(KEY, ISSUER, AUDIENCE);
+        let clock = Arc::new(SystemClock);
+        let server = Self::spawn_state(
+            self.url.clone(),
+            None,
+            false,
+            clock,
+            verifier,
+            None,
+            options,
+        )
+        .await;
+        server.wait_serving().await;
+        server
+    }
+
+    async fn spawn_state(
+        url: String,
+        db: Option<TestDb>,
+        load_demo: bool,
+        clock: Arc<dyn Clock>,
+        verifier: TokenVerifier,
+        tls: Option<(server::Tls, ClientTlsConfig)>,
+        options: Options,
+    ) -> Self {
         let catalog = Arc::new(Catalog::builtin().expect("builtin catalog"));
-        let state = AppState::new(catalog, verifier, clock);
+        let state = AppState::with_options(catalog, verifier, clock, options);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (tx, rx) = oneshot::channel::<()>();
