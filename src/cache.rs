@@ -49,7 +49,7 @@ impl Default for CacheOptions {
     fn default() -> Self {
         CacheOptions {
             roles_ttl: Duration::from_secs(1),
-            snapshots_ttl: Duration::from_secs(5),
+            snapshots_ttl: Duration::from_secs(10),
             snapshot_rows: 100_000,
         }
     }
@@ -265,27 +265,38 @@ impl Cache {
         // Read before the load starts: a write that lands during the load
         // bumps it, and the entry is then never served.
         let stamp = self.generations.stamp(stripe_key);
-        if let Some(entry) = cache.get(&key)
-            && entry.stamp == stamp
-            && entry.loaded.elapsed() < ttl
-        {
-            metrics::cache_lookup(name, Lookup::Hit.label());
-            return Ok(Some(entry.value));
+        let valid = |e: &Entry<V>| e.stamp == stamp && e.loaded.elapsed() < ttl;
+        if let Some(entry) = cache.get(&key) {
+            if valid(&entry) {
+                metrics::cache_lookup(name, Lookup::Hit.label());
+                return Ok(Some(entry.value));
+            }
+            // Stale: make way for one fresh load.
+            cache.remove_if(&key, |e| !valid(e));
         }
+        // One load per key at a time: concurrent callers wait for it rather
+        // than all going to the database.
+        let guard = match cache.get_value_or_guard_async(&key).await {
+            Ok(entry) if valid(&entry) => {
+                metrics::cache_lookup(name, Lookup::Hit.label());
+                return Ok(Some(entry.value));
+            }
+            // Loaded under an older generation than ours: read it ourselves.
+            Ok(_) => None,
+            Err(guard) => Some(guard),
+        };
         metrics::cache_lookup(name, Lookup::Miss.label());
         let found = load.await?;
-        match &found {
-            Some(value) if self.live.load(Ordering::SeqCst) => cache.insert(
-                key,
-                Entry {
-                    value: value.clone(),
-                    loaded: Instant::now(),
-                    stamp,
-                },
-            ),
-            _ => {
-                cache.remove(&key);
-            }
+        if let (Some(guard), Some(value)) = (guard, &found)
+            && self.live.load(Ordering::SeqCst)
+        {
+            let entry = Entry {
+                value: value.clone(),
+                loaded: Instant::now(),
+                stamp,
+            };
+            // Fails only if the placeholder was replaced meanwhile: fine.
+            let _ = guard.insert(entry);
         }
         Ok(found)
     }

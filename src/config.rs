@@ -165,7 +165,7 @@ pub struct ServeArgs {
     pub role_cache_ttl_ms: u64,
     /// Milliseconds a customer's snapshot (what eligibility reads) may be
     /// served from memory, under the same invalidation as the roles. 0 = off.
-    #[arg(long, env = "CSP_SNAPSHOT_CACHE_TTL_MS", default_value_t = 5000)]
+    #[arg(long, env = "CSP_SNAPSHOT_CACHE_TTL_MS", default_value_t = 10_000)]
     pub snapshot_cache_ttl_ms: u64,
     /// Snapshot rows held in memory at most (one per customer, subscription
     /// and user; about 250 bytes each).

@@ -11,8 +11,11 @@ use jsonwebtoken::jwk::JwkSet;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 
-/// The claims a token carries. Roles are not in the token: they are read from
-/// the database on every call, so a revoke takes effect at once.
+use super::verified::VerifiedTokens;
+
+/// The claims a token carries. Roles are not in the token: they are read on
+/// every call (through the role cache a revoke empties), so a revoke takes
+/// effect at once.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Claims {
     pub iss: String,
@@ -60,6 +63,7 @@ pub struct TokenVerifier {
     keys: Keys,
     issuer: String,
     audience: String,
+    verified: VerifiedTokens,
 }
 
 impl std::fmt::Debug for TokenVerifier {
@@ -88,6 +92,7 @@ impl TokenVerifier {
             },
             issuer: issuer.to_owned(),
             audience: audience.to_owned(),
+            verified: VerifiedTokens::new(LEEWAY_SECS),
         }
     }
 
@@ -122,12 +127,24 @@ impl TokenVerifier {
             keys: Keys::Jwks(keys),
             issuer: issuer.to_owned(),
             audience: audience.to_owned(),
+            verified: VerifiedTokens::new(LEEWAY_SECS),
         })
     }
 
-    /// Checks signature, algorithm, expiry, not-before, issuer and audience.
-    /// The error is a short reason safe to send to the client.
+    /// Checks signature, algorithm, expiry, not-before, issuer and audience
+    /// (the signature of a token seen in the last minute is not checked again:
+    /// [`VerifiedTokens`]). The error is a short reason safe to send to the
+    /// client.
     pub fn verify(&self, token: &str) -> Result<Claims, &'static str> {
+        if let Some(claims) = self.verified.get(token) {
+            return Ok(claims);
+        }
+        let claims = self.verify_signed(token)?;
+        self.verified.put(token, &claims);
+        Ok(claims)
+    }
+
+    fn verify_signed(&self, token: &str) -> Result<Claims, &'static str> {
         let header = jsonwebtoken::decode_header(token).map_err(|_| "malformed token")?;
         let (alg, key) = match &self.keys {
             Keys::Dev { decoding, .. } => (Algorithm::HS256, decoding),

@@ -5,6 +5,7 @@
 
 pub mod jwt;
 pub mod layer;
+mod verified;
 
 use http::HeaderMap;
 

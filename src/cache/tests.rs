@@ -293,3 +293,30 @@ where
     }
     panic!("condition not reached in 1 s");
 }
+
+/// Callers arriving while a load is under way wait for it instead of all
+/// going to the database.
+#[tokio::test]
+async fn concurrent_misses_load_once() {
+    let cache = Arc::new(Cache::new(CacheOptions::default(), true));
+    let loads = Arc::new(AtomicUsize::new(0));
+    let (p, id) = ids();
+    let readers: Vec<_> = (0..16)
+        .map(|_| {
+            let cache = Arc::clone(&cache);
+            let loads = Arc::clone(&loads);
+            tokio::spawn(async move {
+                let load = async {
+                    loads.fetch_add(1, Ordering::SeqCst);
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    Ok(Some(user(p, id, Role::GlobalAdmin)))
+                };
+                cache.partner_user(p, id, load).await.unwrap().unwrap()
+            })
+        })
+        .collect();
+    for r in readers {
+        assert_eq!(r.await.unwrap().roles, BTreeSet::from([Role::GlobalAdmin]));
+    }
+    assert_eq!(loads.load(Ordering::SeqCst), 1);
+}

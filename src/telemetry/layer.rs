@@ -121,13 +121,15 @@ impl Call {
         }
         let elapsed = self.start.elapsed();
         metrics::call_finished(self.route, code, elapsed);
-        let code = metrics::code_label(code);
+        let label = metrics::code_label(code);
         let elapsed_ms = elapsed.as_secs_f64() * 1000.0;
-        // Probes and reflection would drown the product's calls at `info`.
-        if self.route.product {
-            tracing::info!(parent: &self.span, grpc.code = code, elapsed_ms, "call finished");
+        // One line per call is the metrics' job: at `info` only the calls
+        // that failed (probes and reflection never), every call at `debug`
+        // (`RUST_LOG=info,csp_upgrades::telemetry::layer=debug`).
+        if self.route.product && code != Code::Ok {
+            tracing::info!(parent: &self.span, grpc.code = label, elapsed_ms, "call finished");
         } else {
-            tracing::debug!(parent: &self.span, grpc.code = code, elapsed_ms, "call finished");
+            tracing::debug!(parent: &self.span, grpc.code = label, elapsed_ms, "call finished");
         }
     }
 }

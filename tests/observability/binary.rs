@@ -44,7 +44,11 @@ impl Binary {
                 data_dir.path().display().to_string(),
             ),
             ("CSP_LOG_FORMAT".to_owned(), "json".to_owned()),
-            ("RUST_LOG".to_owned(), "info".to_owned()),
+            // Calls that succeed are logged at debug.
+            (
+                "RUST_LOG".to_owned(),
+                "info,csp_upgrades::telemetry::layer=debug".to_owned(),
+            ),
         ];
         let mut command = Command::new(BIN);
         command
