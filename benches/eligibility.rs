@@ -26,7 +26,7 @@ use chrono::{TimeZone, Utc};
 use criterion::{Criterion, criterion_group};
 use csp_upgrades::auth::jwt::{Claims, TokenVerifier};
 use csp_upgrades::domain::catalog::Catalog;
-use csp_upgrades::domain::eligibility;
+use csp_upgrades::domain::eligibility::{self, Lookups};
 use csp_upgrades::domain::ids::*;
 use csp_upgrades::domain::model::*;
 use csp_upgrades::domain::roles::{Caller, Principal};
@@ -217,6 +217,23 @@ fn benches(c: &mut Criterion) {
         })
     });
 
+    // As the server runs it: the snapshot's lookups kept with the cached
+    // snapshot, not rebuilt per call.
+    let lookups = Lookups::new(&f.catalog, &f.snapshot);
+    c.bench_function("check_with_lookups/one_subscription_10_targets", |b| {
+        b.iter(|| {
+            eligibility::check_with(
+                &f.catalog,
+                black_box(&f.snapshot),
+                &lookups,
+                &f.caller,
+                now,
+                f.source,
+                None,
+            )
+        })
+    });
+
     let (catalog, small, big, caller) = generated();
     c.bench_function("check/customer_10_subscriptions", |b| {
         b.iter(|| {
@@ -280,11 +297,27 @@ fn report_allocations() {
             .map(|s| eligibility::check(&catalog, &small, &caller, now, s.id, None))
             .collect::<Vec<_>>()
     });
+    let lookups = Lookups::new(&f.catalog, &f.snapshot);
+    let one_with = allocations(|| {
+        eligibility::check_with(
+            &f.catalog,
+            &f.snapshot,
+            &lookups,
+            &f.caller,
+            now,
+            f.source,
+            None,
+        )
+    });
     let hint = allocations(|| eligibility::upgrade_available(&catalog, &big, &caller, now));
     println!("\nallocations per call (count, bytes requested):");
     println!(
         "  check/one_subscription_10_targets     {:>7} {:>10}",
         one.0, one.1
+    );
+    println!(
+        "  check_with_lookups/one_subscription_10_targets {:>7} {:>10}",
+        one_with.0, one_with.1
     );
     println!(
         "  check/customer_10_subscriptions       {:>7} {:>10}",

@@ -12,8 +12,11 @@ use crate::auth::jwt::TokenVerifier;
 use crate::cache::store::CachedStore;
 use crate::clock::Clock;
 use crate::domain::catalog::Catalog;
+use crate::domain::eligibility::Lookups;
 use crate::domain::ids::OrderId;
+use crate::domain::model::CustomerSnapshot;
 use crate::grpc::error::ApiError;
+use crate::grpc::lookups::LookupsMemo;
 use crate::storage::Store;
 
 #[derive(Clone)]
@@ -30,6 +33,7 @@ struct Inner {
     /// Each order write on this replica announces the order id; watchers of
     /// other replicas' orders fall back to polling.
     order_changes: broadcast::Sender<OrderId>,
+    lookups: LookupsMemo,
 }
 
 /// Business settings from the configuration.
@@ -62,6 +66,7 @@ impl AppState {
         clock: Arc<dyn Clock>,
         options: Options,
     ) -> Self {
+        let lookups = LookupsMemo::new(options.cache.snapshot_rows);
         AppState {
             inner: Arc::new(Inner {
                 catalog,
@@ -70,6 +75,7 @@ impl AppState {
                 clock,
                 options,
                 order_changes: broadcast::channel(256).0,
+                lookups,
             }),
         }
     }
@@ -91,6 +97,11 @@ impl AppState {
 
     pub fn order_changes(&self) -> broadcast::Receiver<OrderId> {
         self.inner.order_changes.subscribe()
+    }
+
+    /// The eligibility lookups of `snapshot`, memoized while it is cached.
+    pub fn lookups(&self, snapshot: &Arc<CustomerSnapshot>) -> Arc<Lookups> {
+        self.inner.lookups.of(&self.inner.catalog, snapshot)
     }
 
     pub fn catalog(&self) -> &Catalog {

@@ -108,8 +108,14 @@ impl CustomerService for CustomerApi {
             .await?
             .ok_or_else(|| ApiError::not_found("customer", customer_id))?;
         let catalog = self.state.catalog();
-        let available =
-            eligibility::upgrade_available(catalog, &snapshot, &caller, self.state.clock().now());
+        let lookups = self.state.lookups(&snapshot);
+        let available = eligibility::upgrade_available_with(
+            catalog,
+            &snapshot,
+            &lookups,
+            &caller,
+            self.state.clock().now(),
+        );
 
         // Sort and filter on the native key; strings are made only for the
         // next page's token.

@@ -5,6 +5,7 @@
 pub mod convert;
 pub mod customer;
 pub mod error;
+pub mod lookups;
 pub mod offer;
 mod order_convert;
 mod orders;

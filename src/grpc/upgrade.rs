@@ -114,9 +114,11 @@ impl UpgradeService for UpgradeApi {
             .snapshot(caller.partner_id, customer_id)
             .await?
             .ok_or_else(|| ApiError::not_found("customer", customer_id))?;
-        let answer = eligibility::check(
+        let lookups = self.state.lookups(&snapshot);
+        let answer = eligibility::check_with(
             self.state.catalog(),
             &snapshot,
+            &lookups,
             &caller,
             self.state.clock().now(),
             subscription_id,

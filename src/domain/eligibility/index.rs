@@ -2,7 +2,7 @@
 //! every target and (in `upgrade_available`) every subscription, so a whole
 //! subscription list is checked in one pass instead of one scan per rule.
 
-use std::collections::HashMap;
+use ahash::AHashMap;
 
 use crate::domain::catalog::{Catalog, Offer};
 use crate::domain::ids::{OfferId, SubscriptionId};
@@ -22,20 +22,92 @@ pub(super) fn is_live(s: &Subscription) -> bool {
     )
 }
 
+/// The lookups that depend on the snapshot and the catalog alone, not on the
+/// caller: built once per snapshot and kept with it while it is cached (see
+/// `crate::grpc::lookups`), so a check does not rebuild them. Positions are
+/// indexes into `snapshot.subscriptions`.
+#[derive(Debug)]
+pub struct Lookups {
+    /// Every subscription, in id order.
+    all: Vec<u32>,
+    by_id: AHashMap<SubscriptionId, u32>,
+    /// Live subscriptions per offer, in id order.
+    live_by_offer: AHashMap<OfferId, Vec<u32>>,
+    /// Live add-ons per parent subscription, in id order.
+    add_ons_by_parent: AHashMap<SubscriptionId, Vec<u32>>,
+    /// Service id -> (level, live subscription including it), in id order.
+    by_service: AHashMap<String, Vec<(u8, u32)>>,
+    /// Number of users holding a license of each subscription.
+    licensed_users: AHashMap<SubscriptionId, i64>,
+}
+
+impl Lookups {
+    pub fn new(catalog: &Catalog, snapshot: &CustomerSnapshot) -> Self {
+        let subs = &snapshot.subscriptions;
+        let mut all: Vec<u32> = (0..subs.len())
+            .map(|i| u32::try_from(i).expect("fewer than 4 billion subscriptions"))
+            .collect();
+        // Id order everywhere, so nothing depends on the snapshot's order.
+        all.sort_by_key(|&i| subs[i as usize].id);
+
+        let mut by_id = AHashMap::with_capacity(all.len());
+        let mut live_by_offer: AHashMap<OfferId, Vec<u32>> = AHashMap::new();
+        let mut add_ons_by_parent: AHashMap<SubscriptionId, Vec<u32>> = AHashMap::new();
+        let mut by_service: AHashMap<String, Vec<(u8, u32)>> = AHashMap::new();
+        for &i in &all {
+            let s = &subs[i as usize];
+            by_id.insert(s.id, i);
+            if !is_live(s) {
+                continue;
+            }
+            match live_by_offer.get_mut(&s.offer_id) {
+                Some(v) => v.push(i),
+                None => {
+                    live_by_offer.insert(s.offer_id.clone(), vec![i]);
+                }
+            }
+            if let Some(parent) = s.parent_id {
+                add_ons_by_parent.entry(parent).or_default().push(i);
+            }
+            if let Some(offer) = catalog.offer(&s.offer_id) {
+                for (service, level) in &offer.services {
+                    match by_service.get_mut(service.as_str()) {
+                        Some(v) => v.push((*level, i)),
+                        None => {
+                            by_service.insert(service.clone(), vec![(*level, i)]);
+                        }
+                    }
+                }
+            }
+        }
+
+        let mut licensed_users: AHashMap<SubscriptionId, i64> = AHashMap::new();
+        for user in &snapshot.users {
+            // A user counts once per subscription, however many of its
+            // licenses they hold (a user holds a handful).
+            for (n, license) in user.licenses.iter().enumerate() {
+                let id = license.subscription_id;
+                if user.licenses[..n].iter().all(|l| l.subscription_id != id) {
+                    *licensed_users.entry(id).or_default() += 1;
+                }
+            }
+        }
+
+        Lookups {
+            all,
+            by_id,
+            live_by_offer,
+            add_ons_by_parent,
+            by_service,
+            licensed_users,
+        }
+    }
+}
+
 pub(super) struct SnapshotIndex<'a> {
     pub catalog: &'a Catalog,
     pub snapshot: &'a CustomerSnapshot,
-    /// Every subscription, in id order.
-    all: Vec<&'a Subscription>,
-    by_id: HashMap<SubscriptionId, &'a Subscription>,
-    /// Live subscriptions per offer, in id order.
-    live_by_offer: HashMap<&'a OfferId, Vec<&'a Subscription>>,
-    /// Live add-ons per parent subscription, in id order.
-    add_ons_by_parent: HashMap<SubscriptionId, Vec<&'a Subscription>>,
-    /// Service id -> (level, live subscription including it), in id order.
-    by_service: HashMap<&'a str, Vec<(u8, &'a Subscription)>>,
-    /// Number of users holding a license of each subscription.
-    licensed_users: HashMap<SubscriptionId, i64>,
+    lookups: &'a Lookups,
     /// Open orders of this customer, oldest first.
     pub open_orders: Vec<&'a OrderSummary>,
     /// What the caller and the delegated admin relationship allow, before
@@ -45,45 +117,13 @@ pub(super) struct SnapshotIndex<'a> {
 }
 
 impl<'a> SnapshotIndex<'a> {
-    pub fn new(catalog: &'a Catalog, snapshot: &'a CustomerSnapshot, caller: &Caller) -> Self {
-        let mut subs: Vec<&Subscription> = snapshot.subscriptions.iter().collect();
-        // Id order everywhere, so nothing depends on the snapshot's order.
-        subs.sort_by_key(|s| s.id);
-
-        let mut by_id = HashMap::with_capacity(subs.len());
-        let mut live_by_offer: HashMap<_, Vec<_>> = HashMap::new();
-        let mut add_ons_by_parent: HashMap<_, Vec<_>> = HashMap::new();
-        let mut by_service: HashMap<_, Vec<_>> = HashMap::new();
-        for &s in &subs {
-            by_id.insert(s.id, s);
-            if !is_live(s) {
-                continue;
-            }
-            live_by_offer.entry(&s.offer_id).or_default().push(s);
-            if let Some(parent) = s.parent_id {
-                add_ons_by_parent.entry(parent).or_default().push(s);
-            }
-            if let Some(offer) = catalog.offer(&s.offer_id) {
-                for (service, level) in &offer.services {
-                    by_service
-                        .entry(service.as_str())
-                        .or_default()
-                        .push((*level, s));
-                }
-            }
-        }
-
-        let mut licensed_users: HashMap<SubscriptionId, i64> = HashMap::new();
-        for user in &snapshot.users {
-            let mut held: Vec<SubscriptionId> =
-                user.licenses.iter().map(|l| l.subscription_id).collect();
-            held.sort();
-            held.dedup();
-            for id in held {
-                *licensed_users.entry(id).or_default() += 1;
-            }
-        }
-
+    /// `lookups` must have been built from this `catalog` and `snapshot`.
+    pub fn new(
+        catalog: &'a Catalog,
+        snapshot: &'a CustomerSnapshot,
+        lookups: &'a Lookups,
+        caller: &Caller,
+    ) -> Self {
         let mut open_orders: Vec<&OrderSummary> = snapshot
             .open_orders
             .iter()
@@ -94,53 +134,68 @@ impl<'a> SnapshotIndex<'a> {
         SnapshotIndex {
             catalog,
             snapshot,
-            all: subs,
-            by_id,
-            live_by_offer,
-            add_ons_by_parent,
-            by_service,
-            licensed_users,
+            lookups,
             open_orders,
             upgrade_types: allowed_upgrade_types(snapshot, caller),
             caller_has_user_context: caller.has_user_context(),
         }
     }
 
+    fn at(&self, position: u32) -> &'a Subscription {
+        &self.snapshot.subscriptions[position as usize]
+    }
+
+    fn all_at<'i>(
+        &'i self,
+        positions: Option<&'i Vec<u32>>,
+    ) -> impl Iterator<Item = &'a Subscription> + 'i {
+        positions.into_iter().flatten().map(|&i| self.at(i))
+    }
+
     pub fn subscription(&self, id: SubscriptionId) -> Option<&'a Subscription> {
-        self.by_id.get(&id).copied()
+        self.lookups.by_id.get(&id).map(|&i| self.at(i))
     }
 
     /// Every subscription of the snapshot, in id order.
-    pub fn subscriptions(&self) -> &[&'a Subscription] {
-        &self.all
+    pub fn subscriptions(&self) -> impl Iterator<Item = &'a Subscription> + '_ {
+        self.lookups.all.iter().map(|&i| self.at(i))
     }
 
-    pub fn live_of_offer(&self, offer: &OfferId) -> &[&'a Subscription] {
-        self.live_by_offer.get(offer).map_or(&[], Vec::as_slice)
+    pub fn live_of_offer<'i>(
+        &'i self,
+        offer: &OfferId,
+    ) -> impl Iterator<Item = &'a Subscription> + use<'a, 'i> {
+        self.all_at(self.lookups.live_by_offer.get(offer))
     }
 
-    pub fn add_ons_of(&self, parent: SubscriptionId) -> &[&'a Subscription] {
-        self.add_ons_by_parent
-            .get(&parent)
-            .map_or(&[], Vec::as_slice)
+    pub fn add_ons_of(
+        &self,
+        parent: SubscriptionId,
+    ) -> impl Iterator<Item = &'a Subscription> + '_ {
+        self.all_at(self.lookups.add_ons_by_parent.get(&parent))
     }
 
     /// Live subscriptions including `service` at `level` or higher.
-    pub fn holding_service(
-        &self,
+    pub fn holding_service<'i>(
+        &'i self,
         service: &str,
         level: u8,
-    ) -> impl Iterator<Item = &'a Subscription> + '_ {
-        self.by_service
+    ) -> impl Iterator<Item = &'a Subscription> + use<'a, 'i> {
+        self.lookups
+            .by_service
             .get(service)
             .into_iter()
             .flatten()
             .filter(move |(l, _)| *l >= level)
-            .map(|(_, s)| *s)
+            .map(|&(_, i)| self.at(i))
     }
 
     pub fn licensed_users(&self, subscription: SubscriptionId) -> i64 {
-        self.licensed_users.get(&subscription).copied().unwrap_or(0)
+        self.lookups
+            .licensed_users
+            .get(&subscription)
+            .copied()
+            .unwrap_or(0)
     }
 
     pub fn offer_name(&self, id: &OfferId) -> String {

@@ -104,7 +104,6 @@ pub(super) fn manual_path(
 
     let existing = ix
         .live_of_offer(&c.target.id)
-        .iter()
         .find(|s| s.channel == Channel::ThisPartner);
     let licenses_to_buy = match existing {
         Some(s) => {

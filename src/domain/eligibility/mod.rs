@@ -6,7 +6,7 @@
 //!   ones about what the customer already owns, here or elsewhere.
 //! - `manual.rs`: the manual change offered when the automatic one is refused.
 //! - `reason.rs`: the answer's types, mirroring `csp.v1` in `upgrade.proto`.
-//! - `index.rs`: lookups over the snapshot, built once per call.
+//! - `index.rs`: lookups over the snapshot, built once per snapshot.
 //!
 //! Every rule that applies is reported, never only the first.
 
@@ -29,6 +29,8 @@ use crate::domain::model::{CustomerSnapshot, Subscription};
 use crate::domain::roles::Caller;
 
 use index::SnapshotIndex;
+
+pub use index::Lookups;
 use target::TargetCtx;
 
 pub use reason::{
@@ -45,11 +47,26 @@ pub fn check(
     catalog: &Catalog,
     snapshot: &CustomerSnapshot,
     caller: &Caller,
+    now: DateTime<Utc>,
+    source: SubscriptionId,
+    target: Option<&OfferId>,
+) -> Result<Eligibility, EligibilityError> {
+    let lookups = Lookups::new(catalog, snapshot);
+    check_with(catalog, snapshot, &lookups, caller, now, source, target)
+}
+
+/// [`check`] with the snapshot's [`Lookups`] built beforehand (and kept:
+/// they depend on the snapshot and catalog only).
+pub fn check_with(
+    catalog: &Catalog,
+    snapshot: &CustomerSnapshot,
+    lookups: &Lookups,
+    caller: &Caller,
     _now: DateTime<Utc>,
     source: SubscriptionId,
     target: Option<&OfferId>,
 ) -> Result<Eligibility, EligibilityError> {
-    let ix = SnapshotIndex::new(catalog, snapshot, caller);
+    let ix = SnapshotIndex::new(catalog, snapshot, lookups, caller);
     let sub = ix
         .subscription(source)
         .ok_or(EligibilityError::SubscriptionNotFound(source))?;
@@ -81,11 +98,22 @@ pub fn upgrade_available(
     catalog: &Catalog,
     snapshot: &CustomerSnapshot,
     caller: &Caller,
+    now: DateTime<Utc>,
+) -> HashSet<SubscriptionId> {
+    let lookups = Lookups::new(catalog, snapshot);
+    upgrade_available_with(catalog, snapshot, &lookups, caller, now)
+}
+
+/// [`upgrade_available`] with the snapshot's [`Lookups`] built beforehand.
+pub fn upgrade_available_with(
+    catalog: &Catalog,
+    snapshot: &CustomerSnapshot,
+    lookups: &Lookups,
+    caller: &Caller,
     _now: DateTime<Utc>,
 ) -> HashSet<SubscriptionId> {
-    let ix = SnapshotIndex::new(catalog, snapshot, caller);
+    let ix = SnapshotIndex::new(catalog, snapshot, lookups, caller);
     ix.subscriptions()
-        .iter()
         .filter(|sub| {
             let Ok(offer) = source_offer(catalog, sub) else {
                 return false;

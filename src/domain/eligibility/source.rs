@@ -220,8 +220,6 @@ fn active_here<'a, 'i>(
     offer: &Offer,
 ) -> impl Iterator<Item = &'a Subscription> + use<'a, 'i> {
     ix.live_of_offer(&offer.id)
-        .iter()
-        .copied()
         .filter(|s| s.status == SubscriptionStatus::Active && s.channel == Channel::ThisPartner)
 }
 

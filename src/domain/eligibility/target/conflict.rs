@@ -18,8 +18,6 @@ fn holders<'a>(
     this_partner: bool,
 ) -> Vec<&'a Subscription> {
     ix.live_of_offer(&c.target.id)
-        .iter()
-        .copied()
         .filter(|s| (s.channel == Channel::ThisPartner) == this_partner)
         .collect()
 }

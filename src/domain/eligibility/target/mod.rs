@@ -86,7 +86,7 @@ fn split_add_ons<'a>(
     target: &Offer,
 ) -> AddOnSplit<'a> {
     let mut split = AddOnSplit::default();
-    for &add_on in ix.add_ons_of(source) {
+    for add_on in ix.add_ons_of(source) {
         match ix.offer(&add_on.offer_id) {
             Some(offer) if includes_all(target, offer) => split.dropped.push(add_on),
             Some(offer) if offer.bases.contains(&target.id) => split.carried.push(add_on),
