@@ -12,6 +12,7 @@ mod order_rows;
 mod order_sql;
 pub mod orders;
 mod page;
+mod pg_sql;
 mod postgres;
 mod role_sql;
 pub mod roles;

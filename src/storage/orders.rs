@@ -36,6 +36,14 @@ pub enum Submission {
     CustomerNotFound,
 }
 
+/// An order that already used an idempotency key, and the fingerprint of
+/// the request that did.
+#[derive(Debug, Clone)]
+pub struct KeyUse {
+    pub order: Uuid,
+    pub fingerprint: Option<String>,
+}
+
 /// Who writes an order and why, for the audit record written with it.
 #[derive(Debug, Clone)]
 pub struct OrderAudit<'a> {
@@ -80,133 +88,6 @@ pub trait OrderStore: Send + Sync {
 macro_rules! order_store {
     ($store:ident, $db:ty, $conn:ty, begin_write: $begin_write:literal) => {
         impl $store {
-            async fn write_plan(
-                conn: &mut $conn,
-                plan: &$crate::domain::orders::Plan,
-                previous_events: usize,
-                fingerprint: Option<&str>,
-                audit: &$crate::storage::orders::OrderAudit<'_>,
-            ) -> $crate::storage::Result<()> {
-                use $crate::storage::order_sql as sql;
-                use $crate::storage::rows::stored_time;
-                let o = &plan.order;
-                let customer = o.customer_id.0;
-                if let Some(e) = &plan.effects {
-                    let t = &e.target;
-                    sqlx::query($crate::storage::sql::INSERT_SUBSCRIPTION)
-                        .bind(t.id.0)
-                        .bind(t.customer_id.0)
-                        .bind(t.offer_id.as_str())
-                        .bind(t.channel.as_str())
-                        .bind(t.status.as_str())
-                        .bind(t.provisioned)
-                        .bind(t.quantity)
-                        .bind(t.assigned_seats)
-                        .bind(t.billing_cycle.as_str())
-                        .bind(t.payment_method.as_str())
-                        .bind(t.trial)
-                        .bind(t.parent_id.map(|p| p.0))
-                        .bind(stored_time(t.period_start))
-                        .bind(stored_time(t.period_end))
-                        .bind(stored_time(t.created_at))
-                        .execute(&mut *conn)
-                        .await?;
-                    if e.move_licenses {
-                        sqlx::query(sql::MOVE_LICENSES)
-                            .bind(customer)
-                            .bind(e.source.0)
-                            .bind(t.id.0)
-                            .execute(&mut *conn)
-                            .await?;
-                        sqlx::query(sql::CLEAR_SEATS)
-                            .bind(customer)
-                            .bind(e.source.0)
-                            .execute(&mut *conn)
-                            .await?;
-                    }
-                    for id in &e.cancel {
-                        sqlx::query(sql::CANCEL_SUBSCRIPTION)
-                            .bind(customer)
-                            .bind(id.0)
-                            .execute(&mut *conn)
-                            .await?;
-                    }
-                    for id in &e.reattach {
-                        sqlx::query(sql::REATTACH_ADD_ON)
-                            .bind(customer)
-                            .bind(id.0)
-                            .bind(t.id.0)
-                            .execute(&mut *conn)
-                            .await?;
-                    }
-                }
-                let report = serde_json::to_string(&o.migration_report).expect("report serializes");
-                let dropped = serde_json::to_string(&o.dropped_add_ons).expect("refs serialize");
-                let credit = o.prorated_credit.as_ref();
-                if previous_events == 0 {
-                    let monthly = o.monthly_value.as_ref();
-                    let (user, app) = match &o.submitted_by {
-                        $crate::domain::orders::Actor::User(u) => (Some(u.0), None),
-                        $crate::domain::orders::Actor::App(a) => (None, Some(a.as_str())),
-                    };
-                    sqlx::query(sql::INSERT_ORDER)
-                        .bind(o.id.0)
-                        .bind(o.partner_id.0)
-                        .bind(customer)
-                        .bind(o.request_id)
-                        .bind(fingerprint)
-                        .bind(user)
-                        .bind(app)
-                        .bind(o.source_subscription_id.0)
-                        .bind(o.target_offer_id.as_str())
-                        .bind(o.target_subscription_id.map(|t| t.0))
-                        .bind(o.billing_cycle.map(|c| c.as_str()))
-                        .bind(o.quantity)
-                        .bind(o.upgrade_type.as_str())
-                        .bind(o.state.as_str())
-                        .bind(o.outcome().as_str())
-                        .bind(credit.map(|c| c.amount.to_string()))
-                        .bind(credit.map(|c| c.currency.as_str()))
-                        .bind(report)
-                        .bind(o.moved_user_count)
-                        .bind(dropped)
-                        .bind(monthly.map(|m| m.amount.to_string()))
-                        .bind(monthly.map(|m| m.currency.as_str()))
-                        .bind(stored_time(o.created_at))
-                        .bind(stored_time(o.updated_at))
-                        .execute(&mut *conn)
-                        .await?;
-                } else {
-                    sqlx::query(sql::UPDATE_ORDER)
-                        .bind(o.id.0)
-                        .bind(o.state.as_str())
-                        .bind(o.outcome().as_str())
-                        .bind(o.target_subscription_id.map(|t| t.0))
-                        .bind(report)
-                        .bind(o.moved_user_count)
-                        .bind(dropped)
-                        .bind(credit.map(|c| c.amount.to_string()))
-                        .bind(credit.map(|c| c.currency.as_str()))
-                        .bind(stored_time(o.updated_at))
-                        .execute(&mut *conn)
-                        .await?;
-                }
-                for e in &o.events[previous_events.min(o.events.len())..] {
-                    sqlx::query($crate::storage::sql::INSERT_ORDER_EVENT)
-                        .bind(o.id.0)
-                        .bind(e.seq)
-                        .bind(e.state.as_str())
-                        .bind(stored_time(e.at))
-                        .bind(e.note.as_str())
-                        .execute(&mut *conn)
-                        .await?;
-                }
-                let record =
-                    $crate::domain::audit::order_record(audit.caller, audit.action, o, audit.id);
-                Self::insert_audit_on(&mut *conn, &record).await?;
-                Ok(())
-            }
-
             async fn order_on(
                 conn: &mut $conn,
                 partner: $crate::domain::ids::PartnerId,
@@ -240,25 +121,41 @@ macro_rules! order_store {
                 request_id: uuid::Uuid,
                 fingerprint: &str,
             ) -> $crate::storage::Result<Option<$crate::storage::orders::Submission>> {
-                use $crate::storage::orders::Submission;
                 let found: Option<(uuid::Uuid, Option<String>)> =
                     sqlx::query_as($crate::storage::order_sql::ORDER_BY_KEY)
                         .bind(partner.0)
                         .bind(request_id)
                         .fetch_optional(&mut *conn)
                         .await?;
-                let Some((id, hash)) = found else {
+                let Some((order, hash)) = found else {
                     return Ok(None);
                 };
-                if hash.as_deref() != Some(fingerprint) {
-                    return Ok(Some(Submission::KeyReused($crate::domain::ids::OrderId(
-                        id,
-                    ))));
+                let used = $crate::storage::orders::KeyUse {
+                    order,
+                    fingerprint: hash,
+                };
+                Self::key_used(conn, partner, used, fingerprint)
+                    .await
+                    .map(Some)
+            }
+
+            /// The answer to a request whose key an order already used: that
+            /// order when the request matches.
+            async fn key_used(
+                conn: &mut $conn,
+                partner: $crate::domain::ids::PartnerId,
+                used: $crate::storage::orders::KeyUse,
+                fingerprint: &str,
+            ) -> $crate::storage::Result<$crate::storage::orders::Submission> {
+                use $crate::storage::orders::Submission;
+                let id = used.order;
+                if used.fingerprint.as_deref() != Some(fingerprint) {
+                    return Ok(Submission::KeyReused($crate::domain::ids::OrderId(id)));
                 }
                 let order = Self::order_on(conn, partner, id).await?.ok_or_else(|| {
                     $crate::storage::StorageError::Corrupt(format!("order {id} vanished"))
                 })?;
-                Ok(Some(Submission::Replayed(order)))
+                Ok(Submission::Replayed(order))
             }
 
             async fn submit_once(
@@ -281,16 +178,21 @@ macro_rules! order_store {
                 if locked == 0 {
                     return Ok(Submission::CustomerNotFound);
                 }
-                if let Some(seen) = Self::by_key(&mut tx, partner, request_id, fingerprint).await? {
-                    return Ok(seen);
+                // The key is looked up under the lock (with the snapshot, in
+                // one statement where the backend can): the same key sent twice
+                // at once is then replayed, not planned again on a snapshot
+                // that already holds the first order.
+                let (snapshot, used) =
+                    Self::snapshot_on(&mut tx, partner, customer, Some(request_id))
+                        .await?
+                        .ok_or_else(|| {
+                            $crate::storage::StorageError::Corrupt(format!(
+                                "customer {customer} vanished under its lock"
+                            ))
+                        })?;
+                if let Some(used) = used {
+                    return Self::key_used(&mut tx, partner, used, fingerprint).await;
                 }
-                let snapshot = Self::snapshot_on(&mut tx, partner, customer)
-                    .await?
-                    .ok_or_else(|| {
-                        $crate::storage::StorageError::Corrupt(format!(
-                            "customer {customer} vanished under its lock"
-                        ))
-                    })?;
                 let plan = match decide(&snapshot) {
                     Ok(plan) => plan,
                     Err(refusal) => return Ok(Submission::Refused(refusal)),
@@ -361,7 +263,7 @@ macro_rules! order_store {
                     .ok_or_else(|| {
                         $crate::storage::StorageError::Corrupt(format!("order {order} vanished"))
                     })?;
-                let snapshot = Self::snapshot_on(&mut tx, partner, current.customer_id)
+                let (snapshot, _) = Self::snapshot_on(&mut tx, partner, current.customer_id, None)
                     .await?
                     .ok_or_else(|| {
                         $crate::storage::StorageError::Corrupt(format!(

@@ -5,11 +5,17 @@ use std::time::Duration;
 
 use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use uuid::Uuid;
 
 use super::Result;
-use super::orders::order_store;
+use super::orders::{KeyUse, OrderAudit, order_store};
 use super::roles::role_store;
+use super::rows::{CustomerRow, OrderSummaryRow, SubscriptionRow, UserLicenseRow, stored_time};
 use super::sql_store::sql_store;
+use super::{pg_sql, rows};
+use crate::domain::ids::{CustomerId, PartnerId};
+use crate::domain::model::CustomerSnapshot;
+use crate::domain::orders::{Actor, Plan};
 
 sql_store!(
     /// [`Store`](super::Store) on a Postgres database.
@@ -17,14 +23,175 @@ sql_store!(
         database: sqlx::Postgres,
         connection: sqlx::PgConnection,
         backend: "postgres",
-        // Read committed would let a snapshot's queries see different moments.
-        begin_read: "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY",
         begin_write: "BEGIN",
     }
 );
 
 order_store!(PgStore, sqlx::Postgres, sqlx::PgConnection, begin_write: "BEGIN");
 role_store!(PgStore, sqlx::PgConnection, begin_write: "BEGIN");
+
+/// [`pg_sql::SNAPSHOT`]'s row.
+#[derive(sqlx::FromRow)]
+struct SnapshotRow {
+    #[sqlx(flatten)]
+    customer: CustomerRow,
+    subscriptions: Vec<SubscriptionRow>,
+    users: Vec<UserLicenseRow>,
+    open_orders: Vec<OrderSummaryRow>,
+    key_order: Option<Uuid>,
+    key_hash: Option<String>,
+}
+
+/// What differs from SQLite: one statement for a snapshot, one for an
+/// order's writes, each a single round trip.
+impl PgStore {
+    /// One statement reads one moment: no read transaction (and none of its
+    /// `BEGIN` and `COMMIT` round trips) is needed.
+    async fn read_snapshot(
+        &self,
+        partner: PartnerId,
+        customer: CustomerId,
+    ) -> Result<Option<CustomerSnapshot>> {
+        let mut conn = self.pool.acquire().await?;
+        let snapshot = Self::snapshot_on(&mut conn, partner, customer, None).await?;
+        Ok(snapshot.map(|(snapshot, _)| snapshot))
+    }
+
+    /// [`Store::snapshot`](super::Store::snapshot) on `conn` (inside the
+    /// writing transaction of an order), with the order that used the
+    /// idempotency key `key`, if one did.
+    async fn snapshot_on(
+        conn: &mut sqlx::PgConnection,
+        partner: PartnerId,
+        customer: CustomerId,
+        key: Option<Uuid>,
+    ) -> Result<Option<(CustomerSnapshot, Option<KeyUse>)>> {
+        let Some(row) = sqlx::query_as::<_, SnapshotRow>(pg_sql::SNAPSHOT)
+            .bind(partner.0)
+            .bind(customer.0)
+            .bind(key)
+            .fetch_optional(&mut *conn)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let used = row.key_order.map(|order| KeyUse {
+            order,
+            fingerprint: row.key_hash,
+        });
+        let snapshot = CustomerSnapshot {
+            customer: row.customer.into_domain()?,
+            subscriptions: row
+                .subscriptions
+                .into_iter()
+                .map(SubscriptionRow::into_domain)
+                .collect::<Result<_>>()?,
+            users: rows::users_from_rows(row.users)?,
+            open_orders: row
+                .open_orders
+                .into_iter()
+                .map(OrderSummaryRow::into_domain)
+                .collect::<Result<_>>()?,
+        };
+        Ok(Some((snapshot, used)))
+    }
+
+    /// Writes a decided order in one statement: its effects, the order
+    /// (inserted, or updated past its `previous_events`), its new events and
+    /// its audit record.
+    async fn write_plan(
+        conn: &mut sqlx::PgConnection,
+        plan: &Plan,
+        previous_events: usize,
+        fingerprint: Option<&str>,
+        audit: &OrderAudit<'_>,
+    ) -> Result<()> {
+        use super::roles::{actor_label, actor_user_id, details_json};
+        let o = &plan.order;
+        let report = serde_json::to_string(&o.migration_report).expect("report serializes");
+        let dropped = serde_json::to_string(&o.dropped_add_ons).expect("refs serialize");
+        let credit = o.prorated_credit.as_ref();
+        let monthly = o.monthly_value.as_ref();
+        let (user, app) = match &o.submitted_by {
+            Actor::User(u) => (Some(u.0), None),
+            Actor::App(a) => (None, Some(a.as_str())),
+        };
+        let events = &o.events[previous_events.min(o.events.len())..];
+        let record = crate::domain::audit::order_record(audit.caller, audit.action, o, audit.id);
+        let sql = match plan.effects {
+            None => pg_sql::WRITE_ORDER,
+            Some(_) => pg_sql::WRITE_ORDER_WITH_EFFECTS,
+        };
+        let query = sqlx::query(sql)
+            .bind(o.id.0)
+            .bind(o.partner_id.0)
+            .bind(o.customer_id.0)
+            .bind(o.request_id)
+            .bind(fingerprint)
+            .bind(user)
+            .bind(app)
+            .bind(o.source_subscription_id.0)
+            .bind(o.target_offer_id.as_str())
+            .bind(o.target_subscription_id.map(|t| t.0))
+            .bind(o.billing_cycle.map(|c| c.as_str()))
+            .bind(o.quantity)
+            .bind(o.upgrade_type.as_str())
+            .bind(o.state.as_str())
+            .bind(o.outcome().as_str())
+            .bind(credit.map(|c| c.amount.to_string()))
+            .bind(credit.map(|c| c.currency.as_str()))
+            .bind(report)
+            .bind(o.moved_user_count)
+            .bind(dropped)
+            .bind(monthly.map(|m| m.amount.to_string()))
+            .bind(monthly.map(|m| m.currency.as_str()))
+            .bind(stored_time(o.created_at))
+            .bind(stored_time(o.updated_at))
+            .bind(previous_events == 0)
+            .bind(events.iter().map(|e| e.seq).collect::<Vec<_>>())
+            .bind(events.iter().map(|e| e.state.as_str()).collect::<Vec<_>>())
+            .bind(events.iter().map(|e| stored_time(e.at)).collect::<Vec<_>>())
+            .bind(events.iter().map(|e| e.note.as_str()).collect::<Vec<_>>())
+            .bind(record.id.0)
+            .bind(record.partner_id.0)
+            .bind(actor_label(&record.actor))
+            .bind(actor_user_id(&record.actor))
+            .bind(record.action.as_str())
+            .bind(record.target.label())
+            .bind(record.role.map(|r| r.as_str()))
+            .bind(record.outcome.as_str())
+            .bind(record.refusal.map(|r| r.as_str()))
+            .bind(stored_time(record.at))
+            .bind(details_json(&record.details));
+        let query = match &plan.effects {
+            None => query,
+            Some(e) => {
+                let t = &e.target;
+                query
+                    .bind(t.id.0)
+                    .bind(t.customer_id.0)
+                    .bind(t.offer_id.as_str())
+                    .bind(t.channel.as_str())
+                    .bind(t.status.as_str())
+                    .bind(t.provisioned)
+                    .bind(t.quantity)
+                    .bind(t.assigned_seats)
+                    .bind(t.billing_cycle.as_str())
+                    .bind(t.payment_method.as_str())
+                    .bind(t.trial)
+                    .bind(t.parent_id.map(|p| p.0))
+                    .bind(stored_time(t.period_start))
+                    .bind(stored_time(t.period_end))
+                    .bind(stored_time(t.created_at))
+                    .bind(e.move_licenses.then_some(e.source.0))
+                    .bind(e.cancel.iter().map(|s| s.0).collect::<Vec<_>>())
+                    .bind(e.reattach.iter().map(|s| s.0).collect::<Vec<_>>())
+            }
+        };
+        query.execute(&mut *conn).await?;
+        Ok(())
+    }
+}
 
 static MIGRATOR: Migrator = sqlx::migrate!("./migrations/postgres");
 

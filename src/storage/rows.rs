@@ -284,3 +284,78 @@ impl OrderSummaryRow {
         })
     }
 }
+
+/// Postgres decodes the rows above also as anonymous records (`ROW(..)`),
+/// elements of the arrays in which `pg_sql::SNAPSHOT` returns a whole
+/// snapshot in one row. The fields are read in the order the macro lists
+/// them, which is the order of the columns the SQL macros select.
+mod pg_records {
+    use sqlx::postgres::types::{Oid, PgRecordDecoder};
+    use sqlx::postgres::{PgHasArrayType, PgTypeInfo, PgValueRef, Postgres};
+
+    use super::{OrderSummaryRow, SubscriptionRow, UserLicenseRow};
+
+    /// `record` and `record[]` (pg_type.dat).
+    const RECORD: PgTypeInfo = PgTypeInfo::with_oid(Oid(2249));
+    const RECORD_ARRAY: PgTypeInfo = PgTypeInfo::with_oid(Oid(2287));
+
+    macro_rules! pg_record {
+        ($row:ident { $($field:ident),* $(,)? }) => {
+            impl sqlx::Type<Postgres> for $row {
+                fn type_info() -> PgTypeInfo {
+                    RECORD
+                }
+            }
+
+            impl PgHasArrayType for $row {
+                fn array_type_info() -> PgTypeInfo {
+                    RECORD_ARRAY
+                }
+            }
+
+            impl<'r> sqlx::Decode<'r, Postgres> for $row {
+                fn decode(value: PgValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
+                    let mut record = PgRecordDecoder::new(value)?;
+                    Ok(Self { $($field: record.try_decode()?),* })
+                }
+            }
+        };
+    }
+
+    pg_record!(SubscriptionRow {
+        id,
+        customer_id,
+        offer_id,
+        channel,
+        status,
+        provisioned,
+        quantity,
+        assigned_seats,
+        billing_cycle,
+        payment_method,
+        trial,
+        parent_id,
+        period_start,
+        period_end,
+        created_at,
+    });
+
+    pg_record!(UserLicenseRow {
+        id,
+        customer_id,
+        upn,
+        display_name,
+        sign_in_blocked,
+        subscription_id,
+        disabled_services,
+    });
+
+    pg_record!(OrderSummaryRow {
+        id,
+        customer_id,
+        source_subscription_id,
+        target_offer_id,
+        state,
+        created_at,
+    });
+}

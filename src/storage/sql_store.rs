@@ -1,7 +1,9 @@
 //! The one implementation of [`Store`](super::Store) both backends share.
 //! `sql_store!` emits a store type and its `Store` impl for one sqlx
 //! database; everything that differs between backends is an argument of the
-//! macro (and the `connect` of each backend's module), so the differences
+//! macro or one of the few functions each backend's module writes its own
+//! way (`connect`, and reading a snapshot and writing an order, which
+//! Postgres does in one statement each: see `pg_sql.rs`), so the differences
 //! stay few and visible. A macro rather than generic functions because
 //! sqlx's executor bounds, repeated on every generic function, would bury
 //! the SQL.
@@ -46,8 +48,6 @@ macro_rules! sql_store {
             database: $db:ty,
             connection: $conn:ty,
             backend: $backend:literal,
-            // Starts the transaction a snapshot is read in: one consistent view.
-            begin_read: $begin_read:literal,
             // Starts a writing transaction.
             begin_write: $begin_write:literal $(,)?
         }
@@ -78,45 +78,6 @@ macro_rules! sql_store {
                     .await?
                     .map($crate::storage::rows::CustomerRow::into_domain)
                     .transpose()
-            }
-
-            /// [`Store::snapshot`]($crate::storage::Store::snapshot) on `conn`, so
-            /// that order submission can read it inside its writing transaction.
-            pub async fn snapshot_on(
-                conn: &mut $conn,
-                partner: $crate::domain::ids::PartnerId,
-                customer: $crate::domain::ids::CustomerId,
-            ) -> $crate::storage::Result<Option<$crate::domain::model::CustomerSnapshot>> {
-                use $crate::storage::{rows, sql};
-                let Some(found) = Self::customer_on(&mut *conn, partner, customer).await? else {
-                    return Ok(None);
-                };
-                let subscriptions = sqlx::query_as::<_, rows::SubscriptionRow>(sql::SUBSCRIPTIONS_ALL)
-                    .bind(customer.0)
-                    .fetch_all(&mut *conn)
-                    .await?
-                    .into_iter()
-                    .map(rows::SubscriptionRow::into_domain)
-                    .collect::<$crate::storage::Result<_>>()?;
-                let users = rows::users_from_rows(
-                    sqlx::query_as::<_, rows::UserLicenseRow>(sql::USERS_WITH_LICENSES)
-                        .bind(customer.0)
-                        .fetch_all(&mut *conn)
-                        .await?,
-                )?;
-                let open_orders = sqlx::query_as::<_, rows::OrderSummaryRow>(sql::OPEN_ORDERS)
-                    .bind(customer.0)
-                    .fetch_all(&mut *conn)
-                    .await?
-                    .into_iter()
-                    .map(rows::OrderSummaryRow::into_domain)
-                    .collect::<$crate::storage::Result<_>>()?;
-                Ok(Some($crate::domain::model::CustomerSnapshot {
-                    customer: found,
-                    subscriptions,
-                    users,
-                    open_orders,
-                }))
             }
 
             /// Runs one of the query pairs of `sql::keyset_page!`: `first` for the
@@ -419,10 +380,7 @@ macro_rules! sql_store {
                 partner: $crate::domain::ids::PartnerId,
                 customer: $crate::domain::ids::CustomerId,
             ) -> $crate::storage::Result<Option<std::sync::Arc<$crate::domain::model::CustomerSnapshot>>> {
-                let mut tx = self.pool.begin_with($begin_read).await?;
-                let snapshot = Self::snapshot_on(&mut *tx, partner, customer).await?;
-                tx.commit().await?;
-                Ok(snapshot.map(std::sync::Arc::new))
+                Ok(self.read_snapshot(partner, customer).await?.map(std::sync::Arc::new))
             }
 
             fn change_feed(

@@ -7,10 +7,14 @@ use std::time::Duration;
 use sqlx::migrate::Migrator;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
-use super::orders::order_store;
+use uuid::Uuid;
+
+use super::orders::{KeyUse, order_store};
 use super::roles::role_store;
 use super::sql_store::sql_store;
 use super::{Result, StorageError};
+use crate::domain::ids::{CustomerId, PartnerId};
+use crate::domain::model::CustomerSnapshot;
 
 sql_store!(
     /// [`Store`](super::Store) on a SQLite file.
@@ -18,7 +22,6 @@ sql_store!(
         database: sqlx::Sqlite,
         connection: sqlx::SqliteConnection,
         backend: "sqlite",
-        begin_read: "BEGIN",
         // Takes the write lock at once: a deferred transaction that later
         // needs it can fail with SQLITE_BUSY without waiting.
         begin_write: "BEGIN IMMEDIATE",
@@ -42,6 +45,202 @@ fn is_busy(e: &StorageError) -> bool {
 
 order_store!(SqliteStore, sqlx::Sqlite, sqlx::SqliteConnection, begin_write: "BEGIN IMMEDIATE");
 role_store!(SqliteStore, sqlx::SqliteConnection, begin_write: "BEGIN IMMEDIATE");
+
+/// What differs from Postgres: a statement per table and per row, as SQLite
+/// has no data-modifying CTEs and its round trips are hand-offs to the
+/// connection's thread, not network.
+impl SqliteStore {
+    /// A consistent snapshot outside any other transaction.
+    async fn read_snapshot(
+        &self,
+        partner: PartnerId,
+        customer: CustomerId,
+    ) -> Result<Option<CustomerSnapshot>> {
+        let mut tx = self.pool.begin_with("BEGIN").await?;
+        let snapshot = Self::snapshot_on(&mut tx, partner, customer, None).await?;
+        tx.commit().await?;
+        Ok(snapshot.map(|(snapshot, _)| snapshot))
+    }
+
+    /// [`Store::snapshot`](super::Store::snapshot) on `conn` (inside the
+    /// writing transaction of an order), with the order that used the
+    /// idempotency key `key`, if one did.
+    async fn snapshot_on(
+        conn: &mut sqlx::SqliteConnection,
+        partner: PartnerId,
+        customer: CustomerId,
+        key: Option<Uuid>,
+    ) -> Result<Option<(CustomerSnapshot, Option<KeyUse>)>> {
+        use super::{order_sql, rows, sql};
+        let used = match key {
+            None => None,
+            Some(key) => sqlx::query_as::<_, (Uuid, Option<String>)>(order_sql::ORDER_BY_KEY)
+                .bind(partner.0)
+                .bind(key)
+                .fetch_optional(&mut *conn)
+                .await?
+                .map(|(order, fingerprint)| KeyUse { order, fingerprint }),
+        };
+        let Some(found) = Self::customer_on(&mut *conn, partner, customer).await? else {
+            return Ok(None);
+        };
+        let subscriptions = sqlx::query_as::<_, rows::SubscriptionRow>(sql::SUBSCRIPTIONS_ALL)
+            .bind(customer.0)
+            .fetch_all(&mut *conn)
+            .await?
+            .into_iter()
+            .map(rows::SubscriptionRow::into_domain)
+            .collect::<Result<_>>()?;
+        let users = rows::users_from_rows(
+            sqlx::query_as::<_, rows::UserLicenseRow>(sql::USERS_WITH_LICENSES)
+                .bind(customer.0)
+                .fetch_all(&mut *conn)
+                .await?,
+        )?;
+        let open_orders = sqlx::query_as::<_, rows::OrderSummaryRow>(sql::OPEN_ORDERS)
+            .bind(customer.0)
+            .fetch_all(&mut *conn)
+            .await?
+            .into_iter()
+            .map(rows::OrderSummaryRow::into_domain)
+            .collect::<Result<_>>()?;
+        let snapshot = CustomerSnapshot {
+            customer: found,
+            subscriptions,
+            users,
+            open_orders,
+        };
+        Ok(Some((snapshot, used)))
+    }
+
+    /// Writes a decided order: its effects, the order (inserted, or updated
+    /// past its `previous_events`), its new events and its audit record.
+    async fn write_plan(
+        conn: &mut sqlx::SqliteConnection,
+        plan: &crate::domain::orders::Plan,
+        previous_events: usize,
+        fingerprint: Option<&str>,
+        audit: &crate::storage::orders::OrderAudit<'_>,
+    ) -> crate::storage::Result<()> {
+        use crate::storage::order_sql as sql;
+        use crate::storage::rows::stored_time;
+        let o = &plan.order;
+        let customer = o.customer_id.0;
+        if let Some(e) = &plan.effects {
+            let t = &e.target;
+            sqlx::query(crate::storage::sql::INSERT_SUBSCRIPTION)
+                .bind(t.id.0)
+                .bind(t.customer_id.0)
+                .bind(t.offer_id.as_str())
+                .bind(t.channel.as_str())
+                .bind(t.status.as_str())
+                .bind(t.provisioned)
+                .bind(t.quantity)
+                .bind(t.assigned_seats)
+                .bind(t.billing_cycle.as_str())
+                .bind(t.payment_method.as_str())
+                .bind(t.trial)
+                .bind(t.parent_id.map(|p| p.0))
+                .bind(stored_time(t.period_start))
+                .bind(stored_time(t.period_end))
+                .bind(stored_time(t.created_at))
+                .execute(&mut *conn)
+                .await?;
+            if e.move_licenses {
+                sqlx::query(sql::MOVE_LICENSES)
+                    .bind(customer)
+                    .bind(e.source.0)
+                    .bind(t.id.0)
+                    .execute(&mut *conn)
+                    .await?;
+                sqlx::query(sql::CLEAR_SEATS)
+                    .bind(customer)
+                    .bind(e.source.0)
+                    .execute(&mut *conn)
+                    .await?;
+            }
+            for id in &e.cancel {
+                sqlx::query(sql::CANCEL_SUBSCRIPTION)
+                    .bind(customer)
+                    .bind(id.0)
+                    .execute(&mut *conn)
+                    .await?;
+            }
+            for id in &e.reattach {
+                sqlx::query(sql::REATTACH_ADD_ON)
+                    .bind(customer)
+                    .bind(id.0)
+                    .bind(t.id.0)
+                    .execute(&mut *conn)
+                    .await?;
+            }
+        }
+        let report = serde_json::to_string(&o.migration_report).expect("report serializes");
+        let dropped = serde_json::to_string(&o.dropped_add_ons).expect("refs serialize");
+        let credit = o.prorated_credit.as_ref();
+        if previous_events == 0 {
+            let monthly = o.monthly_value.as_ref();
+            let (user, app) = match &o.submitted_by {
+                crate::domain::orders::Actor::User(u) => (Some(u.0), None),
+                crate::domain::orders::Actor::App(a) => (None, Some(a.as_str())),
+            };
+            sqlx::query(sql::INSERT_ORDER)
+                .bind(o.id.0)
+                .bind(o.partner_id.0)
+                .bind(customer)
+                .bind(o.request_id)
+                .bind(fingerprint)
+                .bind(user)
+                .bind(app)
+                .bind(o.source_subscription_id.0)
+                .bind(o.target_offer_id.as_str())
+                .bind(o.target_subscription_id.map(|t| t.0))
+                .bind(o.billing_cycle.map(|c| c.as_str()))
+                .bind(o.quantity)
+                .bind(o.upgrade_type.as_str())
+                .bind(o.state.as_str())
+                .bind(o.outcome().as_str())
+                .bind(credit.map(|c| c.amount.to_string()))
+                .bind(credit.map(|c| c.currency.as_str()))
+                .bind(report)
+                .bind(o.moved_user_count)
+                .bind(dropped)
+                .bind(monthly.map(|m| m.amount.to_string()))
+                .bind(monthly.map(|m| m.currency.as_str()))
+                .bind(stored_time(o.created_at))
+                .bind(stored_time(o.updated_at))
+                .execute(&mut *conn)
+                .await?;
+        } else {
+            sqlx::query(sql::UPDATE_ORDER)
+                .bind(o.id.0)
+                .bind(o.state.as_str())
+                .bind(o.outcome().as_str())
+                .bind(o.target_subscription_id.map(|t| t.0))
+                .bind(report)
+                .bind(o.moved_user_count)
+                .bind(dropped)
+                .bind(credit.map(|c| c.amount.to_string()))
+                .bind(credit.map(|c| c.currency.as_str()))
+                .bind(stored_time(o.updated_at))
+                .execute(&mut *conn)
+                .await?;
+        }
+        for e in &o.events[previous_events.min(o.events.len())..] {
+            sqlx::query(crate::storage::sql::INSERT_ORDER_EVENT)
+                .bind(o.id.0)
+                .bind(e.seq)
+                .bind(e.state.as_str())
+                .bind(stored_time(e.at))
+                .bind(e.note.as_str())
+                .execute(&mut *conn)
+                .await?;
+        }
+        let record = crate::domain::audit::order_record(audit.caller, audit.action, o, audit.id);
+        Self::insert_audit_on(&mut *conn, &record).await?;
+        Ok(())
+    }
+}
 
 static MIGRATOR: Migrator = sqlx::migrate!("./migrations/sqlite");
 
