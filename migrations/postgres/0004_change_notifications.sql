@@ -5,12 +5,20 @@
 -- Payload '<kind>:<id>': 'p' partner, 'u' partner user, 'c' customer; '*' on
 -- TRUNCATE (anything may have changed). NOTIFY is delivered at commit and only
 -- if the transaction commits; Postgres folds duplicates within a transaction.
+-- A transaction that sets csp.announce = 'after-commit' keeps them quiet and
+-- announces what it changed itself once committed.
 
 CREATE FUNCTION csp_announce_change() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     kind   TEXT := TG_ARGV[0];
     id_col TEXT := TG_ARGV[1];
 BEGIN
+    -- Submissions and approvals announce themselves after their commit
+    -- (src/storage/changes.rs, Announcer): a NOTIFY here would serialize
+    -- their commits.
+    IF current_setting('csp.announce', true) = 'after-commit' THEN
+        RETURN NULL;
+    END IF;
     IF TG_OP <> 'INSERT' THEN
         PERFORM pg_notify('csp_changes', kind || ':' || (to_jsonb(OLD) ->> id_col));
     END IF;

@@ -199,6 +199,8 @@ macro_rules! order_store {
                 };
                 Self::write_plan(&mut tx, &plan, 0, Some(fingerprint), audit).await?;
                 tx.commit().await?;
+                self.announcer
+                    .committed($crate::storage::changes::Change::Customer(customer));
                 Ok(Submission::Created(plan.order))
             }
         }
@@ -276,6 +278,10 @@ macro_rules! order_store {
                 };
                 Self::write_plan(&mut tx, &plan, current.events.len(), None, audit).await?;
                 tx.commit().await?;
+                self.announcer
+                    .committed($crate::storage::changes::Change::Customer(
+                        current.customer_id,
+                    ));
                 Ok(Some(Ok(plan.order)))
             }
 

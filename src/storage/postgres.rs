@@ -27,7 +27,10 @@ sql_store!(
     }
 );
 
-order_store!(PgStore, sqlx::Postgres, sqlx::PgConnection, begin_write: "BEGIN");
+// Submissions and approvals announce themselves after the commit (see
+// `changes::Announcer`); their triggers stay quiet.
+order_store!(PgStore, sqlx::Postgres, sqlx::PgConnection,
+    begin_write: "BEGIN; SET LOCAL csp.announce = 'after-commit'");
 role_store!(PgStore, sqlx::PgConnection, begin_write: "BEGIN");
 
 /// [`pg_sql::SNAPSHOT`]'s row.
@@ -208,7 +211,8 @@ impl PgStore {
             .connect_with(options)
             .await?;
         MIGRATOR.run(&pool).await?;
-        Ok(PgStore { pool })
+        let announcer = super::changes::Announcer::postgres(&pool);
+        Ok(PgStore { pool, announcer })
     }
 
     /// Other replicas' (and imports') writes, heard through LISTEN.

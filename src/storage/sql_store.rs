@@ -56,6 +56,8 @@ macro_rules! sql_store {
         #[derive(Debug, Clone)]
         pub struct $store {
             pool: sqlx::Pool<$db>,
+            /// Tells other replicas what a quiet-trigger transaction changed.
+            announcer: $crate::storage::changes::Announcer,
         }
 
         impl $store {

@@ -320,6 +320,9 @@ impl SqliteStore {
         let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
         MIGRATOR.run_direct(&mut *tx).await?;
         tx.commit().await?;
-        Ok(SqliteStore { pool })
+        Ok(SqliteStore {
+            pool,
+            announcer: super::changes::Announcer::none(),
+        })
     }
 }
