@@ -17,7 +17,9 @@
 # BENCH_CONNECTIONS (4), BENCH_SUBMIT_CLIENTS (32), BENCH_PORT (50151),
 # BENCH_OUT (target/bench), BENCH_BIN (the server binary, default
 # target/release/csp-upgrades: set it to measure another build),
-# BENCH_SKIP_BUILD=1, RUST_LOG (the server's log filter; default info).
+# BENCH_SKIP_BUILD=1, RUST_LOG (the server's log filter; default info),
+# BENCH_SERVER_ARGS (more server flags, e.g. "--role-cache-ttl-ms 0
+# --snapshot-cache-ttl-ms 0" to measure without the caches).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -60,8 +62,9 @@ serve_and_load() {
     mkdir -p "$dir"
     echo "== $label: importing the dataset"
     "$BIN" --data-dir "$dir" --database-url "$url" import "$OUT/dataset.json"
+    # shellcheck disable=SC2086 # BENCH_SERVER_ARGS is a list of flags
     "$BIN" --data-dir "$dir" --database-url "$url" --demo-data false \
-        --listen "127.0.0.1:$PORT" 2>"$dir/server.log" &
+        --listen "127.0.0.1:$PORT" ${BENCH_SERVER_ARGS:-} 2>"$dir/server.log" &
     SERVER_PID=$!
     echo "== $label: server pid $SERVER_PID, loading"
     "$LOADGEN" run --addr "http://127.0.0.1:$PORT" --dataset "$OUT/dataset.json" \
