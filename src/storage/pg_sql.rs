@@ -5,15 +5,18 @@
 
 /// A customer's snapshot in one statement (`$1` partner, `$2` customer), as
 /// typed rows of four kinds in one result: one set of columns ("slots") that
-/// each kind fills its own way, and `ord`, each kind's rows numbered in the
-/// order the shared queries of `sql.rs` use.
+/// each kind fills its own way.
 ///
-/// | kind | rows | u1, u2, u3 | t1.. | b1, b2 | i1, i2 | ts1, ts2, ts3 |
+/// | kind | rows | u1, u2, u3 | t1, t2.. | b1, b2 | i1, i2 | ts1, ts2, ts3 |
 /// |---|---|---|---|---|---|---|
 /// | 0 | the customer | id, partner, key's order | name, country, segment, relationship, incidents, delegated roles, key's fingerprint | custom domain, unpaid balance | | |
-/// | 1 | subscriptions | id, customer, parent | offer, channel, status, billing cycle, payment method | provisioned, trial | quantity, assigned seats | period start, period end, created |
+/// | 1 | subscriptions | id, customer, parent | -, offer, channel, status, billing cycle, payment method | provisioned, trial | quantity, assigned seats | period start, period end, created |
 /// | 2 | users with licenses | user, customer, licensed subscription | upn, display name, disabled services | sign-in blocked | | |
-/// | 3 | open orders | id, customer, source | target offer, state | | | created |
+/// | 3 | open orders | id, customer, source | -, target offer, state | | | created |
+///
+/// The slots are laid out so that one `ORDER BY` gives each kind the order
+/// of the shared queries of `sql.rs`: subscriptions and open orders by
+/// (created, id), users by (upn, id, licensed subscription).
 ///
 /// One statement reads one moment, so no read transaction is needed.
 /// Inside a submission it also answers which order already used the
@@ -25,8 +28,8 @@
 /// array of records about 8x slower than the same rows (measured, 10 ms
 /// against 1.2 ms).
 pub const SNAPSHOT: &str = "WITH c AS (SELECT * FROM customers WHERE partner_id = $1 AND id = $2) \
-     SELECT 0 AS kind, 0::bigint AS ord, c.id AS u1, c.partner_id AS u2, k.id AS u3, \
-            c.name AS t1, c.country AS t2, c.segment AS t3, c.relationship_status AS t4, \
+     SELECT 0 AS kind, c.id AS u1, c.partner_id AS u2, k.id AS u3, \
+            c.name COLLATE \"C\" AS t1, c.country AS t2, c.segment AS t3, c.relationship_status AS t4, \
             (SELECT string_agg(i.service_id, ',') FROM customer_service_incidents i \
               WHERE i.customer_id = c.id) AS t5, \
             (SELECT string_agg(r.role, ',') FROM customer_delegated_roles r \
@@ -36,24 +39,24 @@ pub const SNAPSHOT: &str = "WITH c AS (SELECT * FROM customers WHERE partner_id 
             NULL::timestamptz AS ts1, NULL::timestamptz AS ts2, NULL::timestamptz AS ts3 \
      FROM c LEFT JOIN upgrade_orders k ON k.partner_id = c.partner_id AND k.request_id = $3 \
      UNION ALL \
-     SELECT 1, row_number() OVER (ORDER BY s.created_at, s.id), s.id, s.customer_id, s.parent_id, \
-            s.offer_id, s.channel, s.status, s.billing_cycle, s.payment_method, NULL, NULL, \
+     SELECT 1, s.id, s.customer_id, s.parent_id, \
+            NULL, s.offer_id, s.channel, s.status, s.billing_cycle, s.payment_method, NULL, \
             s.provisioned, s.trial, s.quantity, s.assigned_seats, \
             s.period_start, s.period_end, s.created_at \
      FROM c JOIN subscriptions s ON s.customer_id = c.id \
      UNION ALL \
-     SELECT 2, row_number() OVER (ORDER BY u.upn, u.id, l.subscription_id), \
-            u.id, u.customer_id, l.subscription_id, u.upn, u.display_name, l.disabled_services, \
-            NULL, NULL, NULL, NULL, u.sign_in_blocked, NULL, NULL, NULL, NULL, NULL, NULL \
+     SELECT 2, u.id, u.customer_id, l.subscription_id, \
+            u.upn, u.display_name, l.disabled_services, NULL, NULL, NULL, NULL, \
+            u.sign_in_blocked, NULL, NULL, NULL, NULL, NULL, NULL \
      FROM c JOIN customer_users u ON u.customer_id = c.id \
           LEFT JOIN user_licenses l ON l.user_id = u.id \
      UNION ALL \
-     SELECT 3, row_number() OVER (ORDER BY o.created_at, o.id), \
-            o.id, o.customer_id, o.source_subscription_id, o.target_offer_id, o.state, \
-            NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, o.created_at \
+     SELECT 3, o.id, o.customer_id, o.source_subscription_id, \
+            NULL, o.target_offer_id, o.state, NULL, NULL, NULL, NULL, \
+            NULL, NULL, NULL, NULL, NULL, NULL, o.created_at \
      FROM c JOIN upgrade_orders o ON o.customer_id = c.id \
      WHERE o.state IN ('PENDING_CREDIT_CHECK', 'IN_PROGRESS') \
-     ORDER BY kind, ord";
+     ORDER BY kind, ts3, t1, u1, u3";
 
 /// Writes an order, its new events and its audit record in one statement.
 ///

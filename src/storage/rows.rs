@@ -290,6 +290,8 @@ impl OrderSummaryRow {
 /// own way, and becomes the row the shared queries return.
 pub(super) mod pg {
     use chrono::{DateTime, Utc};
+    use sqlx::Row;
+    use sqlx::postgres::PgRow;
     use uuid::Uuid;
 
     use super::{
@@ -300,7 +302,6 @@ pub(super) mod pg {
     use crate::storage::orders::KeyUse;
 
     /// One row of `pg_sql::SNAPSHOT`; its doc lays out the slots per kind.
-    #[derive(sqlx::FromRow)]
     pub(in crate::storage) struct SnapshotPart {
         kind: i32,
         u1: Option<Uuid>,
@@ -320,6 +321,34 @@ pub(super) mod pg {
         ts1: Option<DateTime<Utc>>,
         ts2: Option<DateTime<Utc>>,
         ts3: Option<DateTime<Utc>>,
+    }
+
+    /// By position, in the statement's order: a big customer's snapshot is
+    /// thousands of rows, and looking each column up by name costs more
+    /// than the rest of the decoding.
+    impl<'r> sqlx::FromRow<'r, PgRow> for SnapshotPart {
+        fn from_row(row: &'r PgRow) -> sqlx::Result<Self> {
+            Ok(Self {
+                kind: row.try_get(0)?,
+                u1: row.try_get(1)?,
+                u2: row.try_get(2)?,
+                u3: row.try_get(3)?,
+                t1: row.try_get(4)?,
+                t2: row.try_get(5)?,
+                t3: row.try_get(6)?,
+                t4: row.try_get(7)?,
+                t5: row.try_get(8)?,
+                t6: row.try_get(9)?,
+                t7: row.try_get(10)?,
+                b1: row.try_get(11)?,
+                b2: row.try_get(12)?,
+                i1: row.try_get(13)?,
+                i2: row.try_get(14)?,
+                ts1: row.try_get(15)?,
+                ts2: row.try_get(16)?,
+                ts3: row.try_get(17)?,
+            })
+        }
     }
 
     const CUSTOMER: i32 = 0;
@@ -374,14 +403,14 @@ pub(super) mod pg {
                     SubscriptionRow {
                         id: slot(p.u1, k, "id")?,
                         customer_id: slot(p.u2, k, "customer")?,
-                        offer_id: slot(p.t1, k, "offer")?,
-                        channel: slot(p.t2, k, "channel")?,
-                        status: slot(p.t3, k, "status")?,
+                        offer_id: slot(p.t2, k, "offer")?,
+                        channel: slot(p.t3, k, "channel")?,
+                        status: slot(p.t4, k, "status")?,
                         provisioned: slot(p.b1, k, "provisioned")?,
                         quantity: slot(p.i1, k, "quantity")?,
                         assigned_seats: slot(p.i2, k, "assigned seats")?,
-                        billing_cycle: slot(p.t4, k, "billing cycle")?,
-                        payment_method: slot(p.t5, k, "payment method")?,
+                        billing_cycle: slot(p.t5, k, "billing cycle")?,
+                        payment_method: slot(p.t6, k, "payment method")?,
                         trial: slot(p.b2, k, "trial")?,
                         parent_id: p.u3,
                         period_start: slot(p.ts1, k, "period start")?,
@@ -404,8 +433,8 @@ pub(super) mod pg {
                         id: slot(p.u1, k, "id")?,
                         customer_id: slot(p.u2, k, "customer")?,
                         source_subscription_id: slot(p.u3, k, "source")?,
-                        target_offer_id: slot(p.t1, k, "target offer")?,
-                        state: slot(p.t2, k, "state")?,
+                        target_offer_id: slot(p.t2, k, "target offer")?,
+                        state: slot(p.t3, k, "state")?,
                         created_at: slot(p.ts3, k, "created")?,
                     }
                     .into_domain()?,
