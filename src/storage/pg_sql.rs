@@ -1,43 +1,62 @@
 //! SQL only Postgres runs: statements that do in one round trip what the
 //! shared SQL of `sql.rs` and `order_sql.rs` does in several (SQLite has no
 //! data-modifying CTEs, and its round trips are hand-offs to a thread, not
-//! network). The column lists come from the shared macros, so both backends
-//! read the same columns in the same order.
+//! network).
 
-use super::sql::{
-    customer_columns, open_orders_of, order_summary_columns, subscription_columns,
-    subscriptions_of, user_license_columns, users_with_licenses_of,
-};
-
-/// A customer's snapshot in one statement (`$1` partner, `$2` customer): the
-/// customer's row with its subscriptions, users-with-licenses and open
-/// orders as arrays of records, each in the order the shared queries use.
-/// One statement reads one moment, so no read transaction is needed.
+/// A customer's snapshot in one statement (`$1` partner, `$2` customer), as
+/// typed rows of four kinds in one result: one set of columns ("slots") that
+/// each kind fills its own way.
 ///
+/// | kind | rows | u1, u2, u3 | t1, t2.. | b1, b2 | i1, i2 | ts1, ts2, ts3 |
+/// |---|---|---|---|---|---|---|
+/// | 0 | the customer | id, partner, key's order | name, country, segment, relationship, incidents, delegated roles, key's fingerprint | custom domain, unpaid balance | | |
+/// | 1 | subscriptions | id, customer, parent | -, offer, channel, status, billing cycle, payment method | provisioned, trial | quantity, assigned seats | period start, period end, created |
+/// | 2 | users with licenses | user, customer, licensed subscription | upn, display name, disabled services | sign-in blocked | | |
+/// | 3 | open orders | id, customer, source | -, target offer, state | | | created |
+///
+/// The slots are laid out so that one `ORDER BY` gives each kind the order
+/// of the shared queries of `sql.rs`: subscriptions and open orders by
+/// (created, id), users by (upn, id, licensed subscription).
+///
+/// One statement reads one moment, so no read transaction is needed.
 /// Inside a submission it also answers which order already used the
 /// idempotency key `$3` (NULL: none asked). It runs after the customer's
 /// lock, so it sees every order committed before the lock was granted: the
 /// same key submitted twice at once is replayed, not planned twice.
-pub const SNAPSHOT: &str = concat!(
-    "SELECT ",
-    customer_columns!(),
-    ", ARRAY(SELECT ROW(",
-    subscription_columns!(),
-    ") ",
-    subscriptions_of!("c.id"),
-    ") AS subscriptions, ARRAY(SELECT ROW(",
-    user_license_columns!(),
-    ") ",
-    users_with_licenses_of!("c.id"),
-    ") AS users, ARRAY(SELECT ROW(",
-    order_summary_columns!(),
-    ") ",
-    open_orders_of!("c.id"),
-    ") AS open_orders, k.id AS key_order, k.request_hash AS key_hash \
-     FROM customers c \
-     LEFT JOIN upgrade_orders k ON k.partner_id = c.partner_id AND k.request_id = $3 \
-     WHERE c.partner_id = $1 AND c.id = $2"
-);
+///
+/// Rows rather than arrays of records: Postgres sends a 1,000-subscription
+/// array of records about 8x slower than the same rows (measured, 10 ms
+/// against 1.2 ms).
+pub const SNAPSHOT: &str = "WITH c AS (SELECT * FROM customers WHERE partner_id = $1 AND id = $2) \
+     SELECT 0 AS kind, c.id AS u1, c.partner_id AS u2, k.id AS u3, \
+            c.name COLLATE \"C\" AS t1, c.country AS t2, c.segment AS t3, c.relationship_status AS t4, \
+            (SELECT string_agg(i.service_id, ',') FROM customer_service_incidents i \
+              WHERE i.customer_id = c.id) AS t5, \
+            (SELECT string_agg(r.role, ',') FROM customer_delegated_roles r \
+              WHERE r.customer_id = c.id) AS t6, \
+            k.request_hash AS t7, c.custom_domain AS b1, c.unpaid_balance AS b2, \
+            NULL::bigint AS i1, NULL::bigint AS i2, \
+            NULL::timestamptz AS ts1, NULL::timestamptz AS ts2, NULL::timestamptz AS ts3 \
+     FROM c LEFT JOIN upgrade_orders k ON k.partner_id = c.partner_id AND k.request_id = $3 \
+     UNION ALL \
+     SELECT 1, s.id, s.customer_id, s.parent_id, \
+            NULL, s.offer_id, s.channel, s.status, s.billing_cycle, s.payment_method, NULL, \
+            s.provisioned, s.trial, s.quantity, s.assigned_seats, \
+            s.period_start, s.period_end, s.created_at \
+     FROM c JOIN subscriptions s ON s.customer_id = c.id \
+     UNION ALL \
+     SELECT 2, u.id, u.customer_id, l.subscription_id, \
+            u.upn, u.display_name, l.disabled_services, NULL, NULL, NULL, NULL, \
+            u.sign_in_blocked, NULL, NULL, NULL, NULL, NULL, NULL \
+     FROM c JOIN customer_users u ON u.customer_id = c.id \
+          LEFT JOIN user_licenses l ON l.user_id = u.id \
+     UNION ALL \
+     SELECT 3, o.id, o.customer_id, o.source_subscription_id, \
+            NULL, o.target_offer_id, o.state, NULL, NULL, NULL, NULL, \
+            NULL, NULL, NULL, NULL, NULL, NULL, o.created_at \
+     FROM c JOIN upgrade_orders o ON o.customer_id = c.id \
+     WHERE o.state IN ('PENDING_CREDIT_CHECK', 'IN_PROGRESS') \
+     ORDER BY kind, ts3, t1, u1, u3";
 
 /// Writes an order, its new events and its audit record in one statement.
 ///
@@ -108,3 +127,16 @@ pub const WRITE_ORDER_WITH_EFFECTS: &str = concat!(
        WHERE customer_id = $3 AND (id = $56 OR id = ANY($57) OR id = ANY($58)) \
      ) SELECT 1"
 );
+
+#[cfg(test)]
+mod tests {
+    use crate::domain::model::OrderState;
+
+    #[test]
+    fn the_snapshot_lists_exactly_the_open_states() {
+        for state in OrderState::ALL {
+            let listed = super::SNAPSHOT.contains(&format!("'{}'", state.as_str()));
+            assert_eq!(listed, state.is_open(), "{state}");
+        }
+    }
+}

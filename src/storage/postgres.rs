@@ -10,7 +10,7 @@ use uuid::Uuid;
 use super::Result;
 use super::orders::{KeyUse, OrderAudit, order_store};
 use super::roles::role_store;
-use super::rows::{CustomerRow, OrderSummaryRow, SubscriptionRow, UserLicenseRow, stored_time};
+use super::rows::stored_time;
 use super::sql_store::sql_store;
 use super::{pg_sql, rows};
 use crate::domain::ids::{CustomerId, PartnerId};
@@ -32,18 +32,6 @@ sql_store!(
 order_store!(PgStore, sqlx::Postgres, sqlx::PgConnection,
     begin_write: "BEGIN; SET LOCAL csp.announce = 'after-commit'");
 role_store!(PgStore, sqlx::PgConnection, begin_write: "BEGIN");
-
-/// [`pg_sql::SNAPSHOT`]'s row.
-#[derive(sqlx::FromRow)]
-struct SnapshotRow {
-    #[sqlx(flatten)]
-    customer: CustomerRow,
-    subscriptions: Vec<SubscriptionRow>,
-    users: Vec<UserLicenseRow>,
-    open_orders: Vec<OrderSummaryRow>,
-    key_order: Option<Uuid>,
-    key_hash: Option<String>,
-}
 
 /// What differs from SQLite: one statement for a snapshot, one for an
 /// order's writes, each a single round trip.
@@ -69,34 +57,13 @@ impl PgStore {
         customer: CustomerId,
         key: Option<Uuid>,
     ) -> Result<Option<(CustomerSnapshot, Option<KeyUse>)>> {
-        let Some(row) = sqlx::query_as::<_, SnapshotRow>(pg_sql::SNAPSHOT)
+        let parts = sqlx::query_as::<_, rows::pg::SnapshotPart>(pg_sql::SNAPSHOT)
             .bind(partner.0)
             .bind(customer.0)
             .bind(key)
-            .fetch_optional(&mut *conn)
-            .await?
-        else {
-            return Ok(None);
-        };
-        let used = row.key_order.map(|order| KeyUse {
-            order,
-            fingerprint: row.key_hash,
-        });
-        let snapshot = CustomerSnapshot {
-            customer: row.customer.into_domain()?,
-            subscriptions: row
-                .subscriptions
-                .into_iter()
-                .map(SubscriptionRow::into_domain)
-                .collect::<Result<_>>()?,
-            users: rows::users_from_rows(row.users)?,
-            open_orders: row
-                .open_orders
-                .into_iter()
-                .map(OrderSummaryRow::into_domain)
-                .collect::<Result<_>>()?,
-        };
-        Ok(Some((snapshot, used)))
+            .fetch_all(&mut *conn)
+            .await?;
+        rows::pg::snapshot(parts)
     }
 
     /// Writes a decided order in one statement: its effects, the order

@@ -285,77 +285,169 @@ impl OrderSummaryRow {
     }
 }
 
-/// Postgres decodes the rows above also as anonymous records (`ROW(..)`),
-/// elements of the arrays in which `pg_sql::SNAPSHOT` returns a whole
-/// snapshot in one row. The fields are read in the order the macro lists
-/// them, which is the order of the columns the SQL macros select.
-mod pg_records {
-    use sqlx::postgres::types::{Oid, PgRecordDecoder};
-    use sqlx::postgres::{PgHasArrayType, PgTypeInfo, PgValueRef, Postgres};
+/// Postgres reads a snapshot as the rows of one statement
+/// (`pg_sql::SNAPSHOT`): a row of each kind fills a set of typed slots its
+/// own way, and becomes the row the shared queries return.
+pub(super) mod pg {
+    use chrono::{DateTime, Utc};
+    use sqlx::Row;
+    use sqlx::postgres::PgRow;
+    use uuid::Uuid;
 
-    use super::{OrderSummaryRow, SubscriptionRow, UserLicenseRow};
+    use super::{
+        CustomerRow, OrderSummaryRow, Result, StorageError, SubscriptionRow, UserLicenseRow,
+        users_from_rows,
+    };
+    use crate::domain::model::CustomerSnapshot;
+    use crate::storage::orders::KeyUse;
 
-    /// `record` and `record[]` (pg_type.dat).
-    const RECORD: PgTypeInfo = PgTypeInfo::with_oid(Oid(2249));
-    const RECORD_ARRAY: PgTypeInfo = PgTypeInfo::with_oid(Oid(2287));
-
-    macro_rules! pg_record {
-        ($row:ident { $($field:ident),* $(,)? }) => {
-            impl sqlx::Type<Postgres> for $row {
-                fn type_info() -> PgTypeInfo {
-                    RECORD
-                }
-            }
-
-            impl PgHasArrayType for $row {
-                fn array_type_info() -> PgTypeInfo {
-                    RECORD_ARRAY
-                }
-            }
-
-            impl<'r> sqlx::Decode<'r, Postgres> for $row {
-                fn decode(value: PgValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
-                    let mut record = PgRecordDecoder::new(value)?;
-                    Ok(Self { $($field: record.try_decode()?),* })
-                }
-            }
-        };
+    /// One row of `pg_sql::SNAPSHOT`; its doc lays out the slots per kind.
+    pub(in crate::storage) struct SnapshotPart {
+        kind: i32,
+        u1: Option<Uuid>,
+        u2: Option<Uuid>,
+        u3: Option<Uuid>,
+        t1: Option<String>,
+        t2: Option<String>,
+        t3: Option<String>,
+        t4: Option<String>,
+        t5: Option<String>,
+        t6: Option<String>,
+        t7: Option<String>,
+        b1: Option<bool>,
+        b2: Option<bool>,
+        i1: Option<i64>,
+        i2: Option<i64>,
+        ts1: Option<DateTime<Utc>>,
+        ts2: Option<DateTime<Utc>>,
+        ts3: Option<DateTime<Utc>>,
     }
 
-    pg_record!(SubscriptionRow {
-        id,
-        customer_id,
-        offer_id,
-        channel,
-        status,
-        provisioned,
-        quantity,
-        assigned_seats,
-        billing_cycle,
-        payment_method,
-        trial,
-        parent_id,
-        period_start,
-        period_end,
-        created_at,
-    });
+    /// By position, in the statement's order: a big customer's snapshot is
+    /// thousands of rows, and looking each column up by name costs more
+    /// than the rest of the decoding.
+    impl<'r> sqlx::FromRow<'r, PgRow> for SnapshotPart {
+        fn from_row(row: &'r PgRow) -> sqlx::Result<Self> {
+            Ok(Self {
+                kind: row.try_get(0)?,
+                u1: row.try_get(1)?,
+                u2: row.try_get(2)?,
+                u3: row.try_get(3)?,
+                t1: row.try_get(4)?,
+                t2: row.try_get(5)?,
+                t3: row.try_get(6)?,
+                t4: row.try_get(7)?,
+                t5: row.try_get(8)?,
+                t6: row.try_get(9)?,
+                t7: row.try_get(10)?,
+                b1: row.try_get(11)?,
+                b2: row.try_get(12)?,
+                i1: row.try_get(13)?,
+                i2: row.try_get(14)?,
+                ts1: row.try_get(15)?,
+                ts2: row.try_get(16)?,
+                ts3: row.try_get(17)?,
+            })
+        }
+    }
 
-    pg_record!(UserLicenseRow {
-        id,
-        customer_id,
-        upn,
-        display_name,
-        sign_in_blocked,
-        subscription_id,
-        disabled_services,
-    });
+    const CUSTOMER: i32 = 0;
+    const SUBSCRIPTION: i32 = 1;
+    const USER_LICENSE: i32 = 2;
+    const OPEN_ORDER: i32 = 3;
 
-    pg_record!(OrderSummaryRow {
-        id,
-        customer_id,
-        source_subscription_id,
-        target_offer_id,
-        state,
-        created_at,
-    });
+    /// A slot the kind always fills.
+    fn slot<T>(value: Option<T>, kind: i32, name: &str) -> Result<T> {
+        value
+            .ok_or_else(|| StorageError::Corrupt(format!("snapshot row of kind {kind}: no {name}")))
+    }
+
+    /// The snapshot and the order that used the key asked about, from the
+    /// rows in the statement's order (the customer first); `None` when the
+    /// customer is not the partner's.
+    pub(in crate::storage) fn snapshot(
+        parts: Vec<SnapshotPart>,
+    ) -> Result<Option<(CustomerSnapshot, Option<KeyUse>)>> {
+        let mut parts = parts.into_iter();
+        let Some(c) = parts.next() else {
+            return Ok(None);
+        };
+        let k = c.kind;
+        if k != CUSTOMER {
+            return Err(StorageError::Corrupt(format!(
+                "snapshot starts with kind {k}"
+            )));
+        }
+        let used = c.u3.map(|order| KeyUse {
+            order,
+            fingerprint: c.t7,
+        });
+        let customer = CustomerRow {
+            id: slot(c.u1, k, "id")?,
+            partner_id: slot(c.u2, k, "partner")?,
+            name: slot(c.t1, k, "name")?,
+            country: slot(c.t2, k, "country")?,
+            segment: slot(c.t3, k, "segment")?,
+            custom_domain: slot(c.b1, k, "custom domain")?,
+            unpaid_balance: slot(c.b2, k, "unpaid balance")?,
+            relationship_status: slot(c.t4, k, "relationship")?,
+            incidents: c.t5,
+            delegated_roles: c.t6,
+        }
+        .into_domain()?;
+        let (mut subscriptions, mut users, mut open_orders) = (Vec::new(), Vec::new(), Vec::new());
+        for p in parts {
+            let k = p.kind;
+            match k {
+                SUBSCRIPTION => subscriptions.push(
+                    SubscriptionRow {
+                        id: slot(p.u1, k, "id")?,
+                        customer_id: slot(p.u2, k, "customer")?,
+                        offer_id: slot(p.t2, k, "offer")?,
+                        channel: slot(p.t3, k, "channel")?,
+                        status: slot(p.t4, k, "status")?,
+                        provisioned: slot(p.b1, k, "provisioned")?,
+                        quantity: slot(p.i1, k, "quantity")?,
+                        assigned_seats: slot(p.i2, k, "assigned seats")?,
+                        billing_cycle: slot(p.t5, k, "billing cycle")?,
+                        payment_method: slot(p.t6, k, "payment method")?,
+                        trial: slot(p.b2, k, "trial")?,
+                        parent_id: p.u3,
+                        period_start: slot(p.ts1, k, "period start")?,
+                        period_end: slot(p.ts2, k, "period end")?,
+                        created_at: slot(p.ts3, k, "created")?,
+                    }
+                    .into_domain()?,
+                ),
+                USER_LICENSE => users.push(UserLicenseRow {
+                    id: slot(p.u1, k, "id")?,
+                    customer_id: slot(p.u2, k, "customer")?,
+                    upn: slot(p.t1, k, "upn")?,
+                    display_name: slot(p.t2, k, "display name")?,
+                    sign_in_blocked: slot(p.b1, k, "sign-in blocked")?,
+                    subscription_id: p.u3,
+                    disabled_services: p.t3,
+                }),
+                OPEN_ORDER => open_orders.push(
+                    OrderSummaryRow {
+                        id: slot(p.u1, k, "id")?,
+                        customer_id: slot(p.u2, k, "customer")?,
+                        source_subscription_id: slot(p.u3, k, "source")?,
+                        target_offer_id: slot(p.t2, k, "target offer")?,
+                        state: slot(p.t3, k, "state")?,
+                        created_at: slot(p.ts3, k, "created")?,
+                    }
+                    .into_domain()?,
+                ),
+                _ => return Err(StorageError::Corrupt(format!("snapshot row of kind {k}"))),
+            }
+        }
+        let snapshot = CustomerSnapshot {
+            customer,
+            subscriptions,
+            users: users_from_rows(users)?,
+            open_orders,
+        };
+        Ok(Some((snapshot, used)))
+    }
 }

@@ -2,98 +2,27 @@
 //! SQLite alike (sqlx binds `$N` by number on both), and every statement here
 //! sticks to what SQLite and Postgres share, so one text serves both.
 
-/// A customer's columns (of `customers c`) with its incidents and delegated
-/// roles folded into comma-joined lists, so a customer (or a page of them)
-/// is one query.
-macro_rules! customer_columns {
-    () => {
-        "c.id, c.partner_id, c.name, c.country, c.segment, c.custom_domain, \
-         c.unpaid_balance, c.relationship_status, \
-         (SELECT string_agg(i.service_id, ',') FROM customer_service_incidents i \
-           WHERE i.customer_id = c.id) AS incidents, \
-         (SELECT string_agg(r.role, ',') FROM customer_delegated_roles r \
-           WHERE r.customer_id = c.id) AS delegated_roles"
-    };
-}
-pub(super) use customer_columns;
-
+/// A customer with its incidents and delegated roles folded into
+/// comma-joined lists, so a customer (or a page of them) is one query.
 macro_rules! select_customer {
     () => {
-        concat!("SELECT ", customer_columns!(), " FROM customers c ")
+        "SELECT c.id, c.partner_id, c.name, c.country, c.segment, c.custom_domain, \
+                c.unpaid_balance, c.relationship_status, \
+                (SELECT string_agg(i.service_id, ',') FROM customer_service_incidents i \
+                  WHERE i.customer_id = c.id) AS incidents, \
+                (SELECT string_agg(r.role, ',') FROM customer_delegated_roles r \
+                  WHERE r.customer_id = c.id) AS delegated_roles \
+         FROM customers c "
     };
 }
-
-/// The columns of `subscriptions`, in the order of `rows::SubscriptionRow`.
-macro_rules! subscription_columns {
-    () => {
-        "id, customer_id, offer_id, channel, status, provisioned, quantity, assigned_seats, \
-         billing_cycle, payment_method, trial, parent_id, period_start, period_end, created_at"
-    };
-}
-pub(super) use subscription_columns;
 
 macro_rules! select_subscription {
     () => {
-        concat!("SELECT ", subscription_columns!(), " FROM subscriptions ")
+        "SELECT id, customer_id, offer_id, channel, status, provisioned, quantity, assigned_seats, \
+                billing_cycle, payment_method, trial, parent_id, period_start, period_end, created_at \
+         FROM subscriptions "
     };
 }
-
-/// A customer's subscriptions in snapshot order; `$customer` is the SQL
-/// expression of the customer's id.
-macro_rules! subscriptions_of {
-    ($customer:literal) => {
-        concat!(
-            "FROM subscriptions WHERE customer_id = ",
-            $customer,
-            " ORDER BY created_at, id"
-        )
-    };
-}
-pub(super) use subscriptions_of;
-
-/// The columns of `rows::UserLicenseRow`, from `users_with_licenses_of!`.
-macro_rules! user_license_columns {
-    () => {
-        "u.id, u.customer_id, u.upn, u.display_name, u.sign_in_blocked, \
-         l.subscription_id, l.disabled_services"
-    };
-}
-pub(super) use user_license_columns;
-
-/// One row per license, or one per user without any, ordered by user (the
-/// grouping in `rows::users_from_rows` relies on it).
-macro_rules! users_with_licenses_of {
-    ($customer:literal) => {
-        concat!(
-            "FROM customer_users u LEFT JOIN user_licenses l ON l.user_id = u.id \
-             WHERE u.customer_id = ",
-            $customer,
-            " ORDER BY u.upn, u.id, l.subscription_id"
-        )
-    };
-}
-pub(super) use users_with_licenses_of;
-
-/// The columns of `rows::OrderSummaryRow`, from `open_orders_of!`.
-macro_rules! order_summary_columns {
-    () => {
-        "id, customer_id, source_subscription_id, target_offer_id, state, created_at"
-    };
-}
-pub(super) use order_summary_columns;
-
-/// The states listed are those of `OrderState::is_open` (a unit test holds
-/// the two together).
-macro_rules! open_orders_of {
-    ($customer:literal) => {
-        concat!(
-            "FROM upgrade_orders WHERE customer_id = ",
-            $customer,
-            " AND state IN ('PENDING_CREDIT_CHECK', 'IN_PROGRESS') ORDER BY created_at, id"
-        )
-    };
-}
-pub(super) use open_orders_of;
 
 /// The two queries of a keyset-paged listing, both ordered by `$order`:
 /// `$first` binds (scope, limit), `$after` also the two-part key of the
@@ -143,10 +72,8 @@ keyset_page!(
 );
 
 pub const SUBSCRIPTIONS_ALL: &str = concat!(
-    "SELECT ",
-    subscription_columns!(),
-    " ",
-    subscriptions_of!("$1")
+    select_subscription!(),
+    "WHERE customer_id = $1 ORDER BY created_at, id"
 );
 
 keyset_page!(
@@ -158,19 +85,18 @@ keyset_page!(
 );
 
 /// One row per license, or one per user without any; grouped in Rust.
-pub const USERS_WITH_LICENSES: &str = concat!(
-    "SELECT ",
-    user_license_columns!(),
-    " ",
-    users_with_licenses_of!("$1")
-);
+pub const USERS_WITH_LICENSES: &str = "SELECT u.id, u.customer_id, u.upn, u.display_name, \
+            u.sign_in_blocked, l.subscription_id, l.disabled_services \
+     FROM customer_users u LEFT JOIN user_licenses l ON l.user_id = u.id \
+     WHERE u.customer_id = $1 ORDER BY u.upn, u.id, l.subscription_id";
 
-pub const OPEN_ORDERS: &str = concat!(
-    "SELECT ",
-    order_summary_columns!(),
-    " ",
-    open_orders_of!("$1")
-);
+/// The states listed are those of `OrderState::is_open` (a unit test holds
+/// the two together).
+pub const OPEN_ORDERS: &str = "SELECT id, customer_id, source_subscription_id, target_offer_id, \
+            state, created_at \
+     FROM upgrade_orders \
+     WHERE customer_id = $1 AND state IN ('PENDING_CREDIT_CHECK', 'IN_PROGRESS') \
+     ORDER BY created_at, id";
 
 pub const INSERT_PARTNER: &str = "INSERT INTO partners (id, name) VALUES ($1, $2)";
 
