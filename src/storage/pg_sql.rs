@@ -14,9 +14,10 @@
 /// | 2 | users with licenses | user, customer, licensed subscription | upn, display name, disabled services | sign-in blocked | | |
 /// | 3 | open orders | id, customer, source | -, target offer, state | | | created |
 ///
-/// The slots are laid out so that one `ORDER BY` gives each kind the order
-/// of the shared queries of `sql.rs`: subscriptions and open orders by
-/// (created, id), users by (upn, id, licensed subscription).
+/// The rows come in no order: the decoder sorts each kind as the shared
+/// queries of `sql.rs` do (measured on the 1,000-subscription customer, one
+/// `ORDER BY` over the 2,500 rows of the union cost Postgres 2.5 ms, more
+/// than the three round trips it saves).
 ///
 /// One statement reads one moment, so no read transaction is needed.
 /// Inside a submission it also answers which order already used the
@@ -29,7 +30,7 @@
 /// against 1.2 ms).
 pub const SNAPSHOT: &str = "WITH c AS (SELECT * FROM customers WHERE partner_id = $1 AND id = $2) \
      SELECT 0 AS kind, c.id AS u1, c.partner_id AS u2, k.id AS u3, \
-            c.name COLLATE \"C\" AS t1, c.country AS t2, c.segment AS t3, c.relationship_status AS t4, \
+            c.name AS t1, c.country AS t2, c.segment AS t3, c.relationship_status AS t4, \
             (SELECT string_agg(i.service_id, ',') FROM customer_service_incidents i \
               WHERE i.customer_id = c.id) AS t5, \
             (SELECT string_agg(r.role, ',') FROM customer_delegated_roles r \
@@ -55,8 +56,7 @@ pub const SNAPSHOT: &str = "WITH c AS (SELECT * FROM customers WHERE partner_id 
             NULL, o.target_offer_id, o.state, NULL, NULL, NULL, NULL, \
             NULL, NULL, NULL, NULL, NULL, NULL, o.created_at \
      FROM c JOIN upgrade_orders o ON o.customer_id = c.id \
-     WHERE o.state IN ('PENDING_CREDIT_CHECK', 'IN_PROGRESS') \
-     ORDER BY kind, ts3, t1, u1, u3";
+     WHERE o.state IN ('PENDING_CREDIT_CHECK', 'IN_PROGRESS')";
 
 /// Writes an order, its new events and its audit record in one statement.
 ///

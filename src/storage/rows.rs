@@ -298,7 +298,7 @@ pub(super) mod pg {
         CustomerRow, OrderSummaryRow, Result, StorageError, SubscriptionRow, UserLicenseRow,
         users_from_rows,
     };
-    use crate::domain::model::CustomerSnapshot;
+    use crate::domain::model::{CustomerSnapshot, OrderSummary, Subscription};
     use crate::storage::orders::KeyUse;
 
     /// One row of `pg_sql::SNAPSHOT`; its doc lays out the slots per kind.
@@ -362,22 +362,20 @@ pub(super) mod pg {
             .ok_or_else(|| StorageError::Corrupt(format!("snapshot row of kind {kind}: no {name}")))
     }
 
-    /// The snapshot and the order that used the key asked about, from the
-    /// rows in the statement's order (the customer first); `None` when the
-    /// customer is not the partner's.
+    /// The snapshot and the order that used the key asked about; `None`
+    /// when the customer is not the partner's. Each kind is put in the order
+    /// of the shared queries of `sql.rs` (the statement returns them in
+    /// none): subscriptions and open orders by (created, id), users by (upn,
+    /// id, licensed subscription), upn byte-wise as `COLLATE "C"` and SQLite
+    /// compare it.
     pub(in crate::storage) fn snapshot(
-        parts: Vec<SnapshotPart>,
+        mut parts: Vec<SnapshotPart>,
     ) -> Result<Option<(CustomerSnapshot, Option<KeyUse>)>> {
-        let mut parts = parts.into_iter();
-        let Some(c) = parts.next() else {
+        let Some(at) = parts.iter().position(|p| p.kind == CUSTOMER) else {
             return Ok(None);
         };
+        let c = parts.swap_remove(at);
         let k = c.kind;
-        if k != CUSTOMER {
-            return Err(StorageError::Corrupt(format!(
-                "snapshot starts with kind {k}"
-            )));
-        }
         let used = c.u3.map(|order| KeyUse {
             order,
             fingerprint: c.t7,
@@ -442,6 +440,11 @@ pub(super) mod pg {
                 _ => return Err(StorageError::Corrupt(format!("snapshot row of kind {k}"))),
             }
         }
+        subscriptions.sort_unstable_by_key(|s: &Subscription| (s.created_at, s.id));
+        users.sort_unstable_by(|a: &UserLicenseRow, b: &UserLicenseRow| {
+            (&a.upn, a.id, a.subscription_id).cmp(&(&b.upn, b.id, b.subscription_id))
+        });
+        open_orders.sort_unstable_by_key(|o: &OrderSummary| (o.created_at, o.id));
         let snapshot = CustomerSnapshot {
             customer,
             subscriptions,
