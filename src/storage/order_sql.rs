@@ -49,6 +49,47 @@ pub const INSERT_ORDER: &str = "INSERT INTO upgrade_orders \
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, \
              $19, $20, $21, $22, $23, $24)";
 
+/// Binds `$1`..`$24` of [`INSERT_ORDER`] (and of the Postgres write, which
+/// takes the same columns first) from an order, so the column list and the
+/// values are written down once for both backends.
+macro_rules! bind_order_columns {
+    ($query:expr, $order:expr, $fingerprint:expr) => {{
+        let o: &$crate::domain::orders::UpgradeOrder = $order;
+        let credit = o.prorated_credit.as_ref();
+        let monthly = o.monthly_value.as_ref();
+        let (user, app) = match &o.submitted_by {
+            $crate::domain::orders::Actor::User(u) => (Some(u.0), None),
+            $crate::domain::orders::Actor::App(a) => (None, Some(a.as_str())),
+        };
+        $query
+            .bind(o.id.0)
+            .bind(o.partner_id.0)
+            .bind(o.customer_id.0)
+            .bind(o.request_id)
+            .bind($fingerprint)
+            .bind(user)
+            .bind(app)
+            .bind(o.source_subscription_id.0)
+            .bind(o.target_offer_id.as_str())
+            .bind(o.target_subscription_id.map(|t| t.0))
+            .bind(o.billing_cycle.map(|c| c.as_str()))
+            .bind(o.quantity)
+            .bind(o.upgrade_type.as_str())
+            .bind(o.state.as_str())
+            .bind(o.outcome().as_str())
+            .bind(credit.map(|c| c.amount.to_string()))
+            .bind(credit.map(|c| c.currency.as_str()))
+            .bind(serde_json::to_string(&o.migration_report).expect("report serializes"))
+            .bind(o.moved_user_count)
+            .bind(serde_json::to_string(&o.dropped_add_ons).expect("refs serialize"))
+            .bind(monthly.map(|m| m.amount.to_string()))
+            .bind(monthly.map(|m| m.currency.as_str()))
+            .bind($crate::storage::rows::stored_time(o.created_at))
+            .bind($crate::storage::rows::stored_time(o.updated_at))
+    }};
+}
+pub(super) use bind_order_columns;
+
 pub const UPDATE_ORDER: &str = "UPDATE upgrade_orders SET state = $2, outcome = $3, \
      target_subscription_id = $4, report = $5, moved_user_count = $6, dropped_add_ons = $7, \
      credit_amount = $8, credit_currency = $9, updated_at = $10 WHERE id = $1";

@@ -15,7 +15,7 @@ use super::sql_store::sql_store;
 use super::{pg_sql, rows};
 use crate::domain::ids::{CustomerId, PartnerId};
 use crate::domain::model::CustomerSnapshot;
-use crate::domain::orders::{Actor, Plan};
+use crate::domain::orders::Plan;
 
 sql_store!(
     /// [`Store`](super::Store) on a Postgres database.
@@ -78,45 +78,13 @@ impl PgStore {
     ) -> Result<()> {
         use super::roles::{actor_label, actor_user_id, details_json};
         let o = &plan.order;
-        let report = serde_json::to_string(&o.migration_report).expect("report serializes");
-        let dropped = serde_json::to_string(&o.dropped_add_ons).expect("refs serialize");
-        let credit = o.prorated_credit.as_ref();
-        let monthly = o.monthly_value.as_ref();
-        let (user, app) = match &o.submitted_by {
-            Actor::User(u) => (Some(u.0), None),
-            Actor::App(a) => (None, Some(a.as_str())),
-        };
         let events = &o.events[previous_events.min(o.events.len())..];
         let record = crate::domain::audit::order_record(audit.caller, audit.action, o, audit.id);
         let sql = match plan.effects {
             None => pg_sql::WRITE_ORDER,
             Some(_) => pg_sql::WRITE_ORDER_WITH_EFFECTS,
         };
-        let query = sqlx::query(sql)
-            .bind(o.id.0)
-            .bind(o.partner_id.0)
-            .bind(o.customer_id.0)
-            .bind(o.request_id)
-            .bind(fingerprint)
-            .bind(user)
-            .bind(app)
-            .bind(o.source_subscription_id.0)
-            .bind(o.target_offer_id.as_str())
-            .bind(o.target_subscription_id.map(|t| t.0))
-            .bind(o.billing_cycle.map(|c| c.as_str()))
-            .bind(o.quantity)
-            .bind(o.upgrade_type.as_str())
-            .bind(o.state.as_str())
-            .bind(o.outcome().as_str())
-            .bind(credit.map(|c| c.amount.to_string()))
-            .bind(credit.map(|c| c.currency.as_str()))
-            .bind(report)
-            .bind(o.moved_user_count)
-            .bind(dropped)
-            .bind(monthly.map(|m| m.amount.to_string()))
-            .bind(monthly.map(|m| m.currency.as_str()))
-            .bind(stored_time(o.created_at))
-            .bind(stored_time(o.updated_at))
+        let query = super::order_sql::bind_order_columns!(sqlx::query(sql), o, fingerprint)
             .bind(previous_events == 0)
             .bind(events.iter().map(|e| e.seq).collect::<Vec<_>>())
             .bind(events.iter().map(|e| e.state.as_str()).collect::<Vec<_>>())

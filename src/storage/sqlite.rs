@@ -175,43 +175,14 @@ impl SqliteStore {
                     .await?;
             }
         }
-        let report = serde_json::to_string(&o.migration_report).expect("report serializes");
-        let dropped = serde_json::to_string(&o.dropped_add_ons).expect("refs serialize");
-        let credit = o.prorated_credit.as_ref();
         if previous_events == 0 {
-            let monthly = o.monthly_value.as_ref();
-            let (user, app) = match &o.submitted_by {
-                crate::domain::orders::Actor::User(u) => (Some(u.0), None),
-                crate::domain::orders::Actor::App(a) => (None, Some(a.as_str())),
-            };
-            sqlx::query(sql::INSERT_ORDER)
-                .bind(o.id.0)
-                .bind(o.partner_id.0)
-                .bind(customer)
-                .bind(o.request_id)
-                .bind(fingerprint)
-                .bind(user)
-                .bind(app)
-                .bind(o.source_subscription_id.0)
-                .bind(o.target_offer_id.as_str())
-                .bind(o.target_subscription_id.map(|t| t.0))
-                .bind(o.billing_cycle.map(|c| c.as_str()))
-                .bind(o.quantity)
-                .bind(o.upgrade_type.as_str())
-                .bind(o.state.as_str())
-                .bind(o.outcome().as_str())
-                .bind(credit.map(|c| c.amount.to_string()))
-                .bind(credit.map(|c| c.currency.as_str()))
-                .bind(report)
-                .bind(o.moved_user_count)
-                .bind(dropped)
-                .bind(monthly.map(|m| m.amount.to_string()))
-                .bind(monthly.map(|m| m.currency.as_str()))
-                .bind(stored_time(o.created_at))
-                .bind(stored_time(o.updated_at))
+            super::order_sql::bind_order_columns!(sqlx::query(sql::INSERT_ORDER), o, fingerprint)
                 .execute(&mut *conn)
                 .await?;
         } else {
+            let report = serde_json::to_string(&o.migration_report).expect("report serializes");
+            let dropped = serde_json::to_string(&o.dropped_add_ons).expect("refs serialize");
+            let credit = o.prorated_credit.as_ref();
             sqlx::query(sql::UPDATE_ORDER)
                 .bind(o.id.0)
                 .bind(o.state.as_str())
