@@ -105,22 +105,7 @@ impl PgStore {
             None => query,
             Some(e) => {
                 let t = &e.target;
-                query
-                    .bind(t.id.0)
-                    .bind(t.customer_id.0)
-                    .bind(t.offer_id.as_str())
-                    .bind(t.channel.as_str())
-                    .bind(t.status.as_str())
-                    .bind(t.provisioned)
-                    .bind(t.quantity)
-                    .bind(t.assigned_seats)
-                    .bind(t.billing_cycle.as_str())
-                    .bind(t.payment_method.as_str())
-                    .bind(t.trial)
-                    .bind(t.parent_id.map(|p| p.0))
-                    .bind(stored_time(t.period_start))
-                    .bind(stored_time(t.period_end))
-                    .bind(stored_time(t.created_at))
+                super::sql::bind_subscription_columns!(query, t)
                     .bind(e.move_licenses.then_some(e.source.0))
                     .bind(e.cancel.iter().map(|s| s.0).collect::<Vec<_>>())
                     .bind(e.reattach.iter().map(|s| s.0).collect::<Vec<_>>())

@@ -121,6 +121,32 @@ pub const INSERT_SUBSCRIPTION: &str = "INSERT INTO subscriptions \
       billing_cycle, payment_method, trial, parent_id, period_start, period_end, created_at) \
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)";
 
+/// Binds `$1`..`$15` of [`INSERT_SUBSCRIPTION`] (and the target columns of
+/// the Postgres order write, in the same order) from a subscription: the
+/// import and both backends' order writes share one list.
+macro_rules! bind_subscription_columns {
+    ($query:expr, $subscription:expr) => {{
+        let s: &$crate::domain::model::Subscription = $subscription;
+        $query
+            .bind(s.id.0)
+            .bind(s.customer_id.0)
+            .bind(s.offer_id.as_str())
+            .bind(s.channel.as_str())
+            .bind(s.status.as_str())
+            .bind(s.provisioned)
+            .bind(s.quantity)
+            .bind(s.assigned_seats)
+            .bind(s.billing_cycle.as_str())
+            .bind(s.payment_method.as_str())
+            .bind(s.trial)
+            .bind(s.parent_id.map(|p| p.0))
+            .bind($crate::storage::rows::stored_time(s.period_start))
+            .bind($crate::storage::rows::stored_time(s.period_end))
+            .bind($crate::storage::rows::stored_time(s.created_at))
+    }};
+}
+pub(super) use bind_subscription_columns;
+
 pub const INSERT_CUSTOMER_USER: &str = "INSERT INTO customer_users \
      (id, customer_id, upn, display_name, sign_in_blocked) VALUES ($1, $2, $3, $4, $5)";
 

@@ -166,22 +166,7 @@ macro_rules! sql_store {
                     }
                 }
                 for s in $crate::storage::sql_store::parents_first(&data.subscriptions) {
-                    sqlx::query(sql::INSERT_SUBSCRIPTION)
-                        .bind(s.id.0)
-                        .bind(s.customer_id.0)
-                        .bind(s.offer_id.as_str())
-                        .bind(s.channel.as_str())
-                        .bind(s.status.as_str())
-                        .bind(s.provisioned)
-                        .bind(s.quantity)
-                        .bind(s.assigned_seats)
-                        .bind(s.billing_cycle.as_str())
-                        .bind(s.payment_method.as_str())
-                        .bind(s.trial)
-                        .bind(s.parent_id.map(|p| p.0))
-                        .bind(stored_time(s.period_start))
-                        .bind(stored_time(s.period_end))
-                        .bind(stored_time(s.created_at))
+                    $crate::storage::sql::bind_subscription_columns!(sqlx::query(sql::INSERT_SUBSCRIPTION), s)
                         .execute(&mut *conn)
                         .await
                         .map_err(|e| conflict(e, already_exists(format!("subscription {}", s.id), &[])))?;

@@ -128,22 +128,7 @@ impl SqliteStore {
         let customer = o.customer_id.0;
         if let Some(e) = &plan.effects {
             let t = &e.target;
-            sqlx::query(crate::storage::sql::INSERT_SUBSCRIPTION)
-                .bind(t.id.0)
-                .bind(t.customer_id.0)
-                .bind(t.offer_id.as_str())
-                .bind(t.channel.as_str())
-                .bind(t.status.as_str())
-                .bind(t.provisioned)
-                .bind(t.quantity)
-                .bind(t.assigned_seats)
-                .bind(t.billing_cycle.as_str())
-                .bind(t.payment_method.as_str())
-                .bind(t.trial)
-                .bind(t.parent_id.map(|p| p.0))
-                .bind(stored_time(t.period_start))
-                .bind(stored_time(t.period_end))
-                .bind(stored_time(t.created_at))
+            super::sql::bind_subscription_columns!(sqlx::query(super::sql::INSERT_SUBSCRIPTION), t)
                 .execute(&mut *conn)
                 .await?;
             if e.move_licenses {
