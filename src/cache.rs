@@ -88,8 +88,7 @@ struct SnapshotWeight;
 
 impl Weighter<CustomerId, Entry<Owned>> for SnapshotWeight {
     fn weight(&self, _: &CustomerId, entry: &Entry<Owned>) -> u64 {
-        let s = &entry.value.1;
-        1 + (s.subscriptions.len() + s.users.len()) as u64
+        entry.value.1.rows()
     }
 }
 

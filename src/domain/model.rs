@@ -225,3 +225,11 @@ pub struct CustomerSnapshot {
     /// Orders of the customer that are still open (pending credit check or in progress).
     pub open_orders: Vec<OrderSummary>,
 }
+
+impl CustomerSnapshot {
+    /// Rows it was read from, roughly: one for the customer, one per
+    /// subscription and per user (what memory-bounded caches weigh).
+    pub fn rows(&self) -> u64 {
+        1 + (self.subscriptions.len() + self.users.len()) as u64
+    }
+}

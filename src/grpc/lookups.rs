@@ -25,7 +25,7 @@ struct RowWeight;
 
 impl Weighter<CustomerId, Memoized> for RowWeight {
     fn weight(&self, _: &CustomerId, (s, _): &Memoized) -> u64 {
-        1 + (s.subscriptions.len() + s.users.len()) as u64
+        s.rows()
     }
 }
 

@@ -76,9 +76,7 @@ impl Announcer {
 
     pub fn postgres(pool: &PgPool) -> Self {
         let (tx, mut rx) = mpsc::unbounded_channel::<Change>();
-        let pool = sqlx::postgres::PgPoolOptions::new()
-            .max_connections(1)
-            .connect_lazy_with((*pool.connect_options()).clone());
+        let pool = own_connection(pool);
         tokio::spawn(async move {
             let mut batch = Vec::with_capacity(BATCH);
             while rx.recv_many(&mut batch, BATCH).await > 0 {
@@ -116,6 +114,13 @@ pub enum FeedEvent {
     Changed(Change),
 }
 
+/// A pool of one connection to the same database, apart from `pool`'s.
+fn own_connection(pool: &PgPool) -> PgPool {
+    sqlx::postgres::PgPoolOptions::new()
+        .max_connections(1)
+        .connect_lazy_with((*pool.connect_options()).clone())
+}
+
 /// How long to wait before listening again after a failure.
 const RETRY: Duration = Duration::from_secs(1);
 
@@ -123,11 +128,9 @@ const RETRY: Duration = Duration::from_secs(1);
 /// receiver is dropped.
 pub fn listen(pool: &PgPool) -> mpsc::UnboundedReceiver<FeedEvent> {
     let (tx, rx) = mpsc::unbounded_channel();
-    // A pool of one for the listener: `PgListener` holds its connection for
-    // good, which must not starve the queries of their pool.
-    let listener_pool = sqlx::postgres::PgPoolOptions::new()
-        .max_connections(1)
-        .connect_lazy_with((*pool.connect_options()).clone());
+    // `PgListener` holds its connection for good, which must not starve the
+    // queries of their pool.
+    let listener_pool = own_connection(pool);
     tokio::spawn(async move {
         loop {
             match listen_once(&listener_pool, &tx).await {
