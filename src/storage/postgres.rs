@@ -24,6 +24,7 @@ sql_store!(
         connection: sqlx::PgConnection,
         backend: "postgres",
         begin_write: "BEGIN",
+        analyze: pg_sql::ANALYZE_FILLED,
     }
 );
 

@@ -49,7 +49,9 @@ macro_rules! sql_store {
             connection: $conn:ty,
             backend: $backend:literal,
             // Starts a writing transaction.
-            begin_write: $begin_write:literal $(,)?
+            begin_write: $begin_write:literal,
+            // Refreshes the planner's statistics after an import.
+            analyze: $analyze:expr $(,)?
         }
     ) => {
         $(#[$meta])*
@@ -267,7 +269,7 @@ macro_rules! sql_store {
                 // tables as they were (Postgres until autovacuum comes by):
                 // measured, the first minute after an import ran snapshot
                 // queries 8x slower (BENCHMARKS.md).
-                sqlx::query($crate::storage::sql::ANALYZE).execute(&self.pool).await?;
+                sqlx::query($analyze).execute(&self.pool).await?;
                 Ok(summary)
             }
 

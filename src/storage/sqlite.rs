@@ -25,6 +25,7 @@ sql_store!(
         // Takes the write lock at once: a deferred transaction that later
         // needs it can fail with SQLITE_BUSY without waiting.
         begin_write: "BEGIN IMMEDIATE",
+        analyze: super::sql::ANALYZE,
     }
 );
 
