@@ -147,14 +147,14 @@ pub async fn submit(
 
     let ctx = context(state, &caller, &request);
     let ids = NewIds {
-        order: OrderId::new_v4(),
-        target_subscription: SubscriptionId::new_v4(),
+        order: OrderId::new_v7(),
+        target_subscription: SubscriptionId::new_v7(),
     };
     let decide = |snapshot: &_| orders::plan(&ctx, snapshot, &request, request_id, ids);
     let audit = OrderAudit {
         caller: &caller,
         action: AuditAction::SubmitUpgrade,
-        id: AuditRecordId::new_v4(),
+        id: AuditRecordId::new_v7(),
     };
     let submission = state
         .store()?
@@ -251,7 +251,7 @@ pub async fn resolve_credit_check(
         return Err(ApiError::invalid("note", "at most 1000 bytes"));
     }
 
-    let target_subscription = SubscriptionId::new_v4();
+    let target_subscription = SubscriptionId::new_v7();
     let now = state.clock().now();
     let decide = |snapshot: &_, order: &orders::UpgradeOrder| {
         let currency = order
@@ -272,7 +272,7 @@ pub async fn resolve_credit_check(
             Decision::Approve => AuditAction::ApproveCreditCheck,
             Decision::Reject => AuditAction::RejectCreditCheck,
         },
-        id: AuditRecordId::new_v4(),
+        id: AuditRecordId::new_v7(),
     };
     let order = state
         .store()?

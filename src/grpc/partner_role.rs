@@ -50,7 +50,7 @@ impl PartnerRoleApi {
             action,
             user,
             role,
-            audit_id: AuditRecordId::new_v4(),
+            audit_id: AuditRecordId::new_v7(),
             at: self.state.clock().now(),
         };
 

@@ -217,7 +217,7 @@ macro_rules! order_store {
                 decide: &$crate::storage::orders::Decide<'_>,
             ) -> $crate::storage::Result<$crate::storage::orders::Submission> {
                 match self
-                    .submit_once(partner, customer, request_id, fingerprint, audit, decide)
+                    .submit_first(partner, customer, request_id, fingerprint, audit, decide)
                     .await
                 {
                     // The same key raced in through another customer's lock:

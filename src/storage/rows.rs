@@ -362,6 +362,15 @@ pub(super) mod pg {
             .ok_or_else(|| StorageError::Corrupt(format!("snapshot row of kind {kind}: no {name}")))
     }
 
+    /// A snapshot as read by `pg_sql::SNAPSHOT`.
+    pub(in crate::storage) struct SnapshotRead {
+        pub snapshot: CustomerSnapshot,
+        /// The order that used the idempotency key asked about.
+        pub used: Option<KeyUse>,
+        /// The customer row's version (see `pg_sql::SNAPSHOT`).
+        pub version: i64,
+    }
+
     /// The snapshot and the order that used the key asked about; `None`
     /// when the customer is not the partner's. Each kind is put in the order
     /// of the shared queries of `sql.rs` (the statement returns them in
@@ -370,7 +379,7 @@ pub(super) mod pg {
     /// compare it.
     pub(in crate::storage) fn snapshot(
         mut parts: Vec<SnapshotPart>,
-    ) -> Result<Option<(CustomerSnapshot, Option<KeyUse>)>> {
+    ) -> Result<Option<SnapshotRead>> {
         let Some(at) = parts.iter().position(|p| p.kind == CUSTOMER) else {
             return Ok(None);
         };
@@ -380,6 +389,7 @@ pub(super) mod pg {
             order,
             fingerprint: c.t7,
         });
+        let version = slot(c.i1, k, "version")?;
         let customer = CustomerRow {
             id: slot(c.u1, k, "id")?,
             partner_id: slot(c.u2, k, "partner")?,
@@ -451,6 +461,10 @@ pub(super) mod pg {
             users: users_from_rows(users)?,
             open_orders,
         };
-        Ok(Some((snapshot, used)))
+        Ok(Some(SnapshotRead {
+            snapshot,
+            used,
+            version,
+        }))
     }
 }

@@ -51,6 +51,21 @@ role_store!(SqliteStore, sqlx::SqliteConnection, begin_write: "BEGIN IMMEDIATE")
 /// has no data-modifying CTEs and its round trips are hand-offs to the
 /// connection's thread, not network.
 impl SqliteStore {
+    /// A submission. SQLite has one writer at a time, so the locked path
+    /// (`BEGIN IMMEDIATE`) costs no more than an optimistic one would.
+    async fn submit_first(
+        &self,
+        partner: PartnerId,
+        customer: CustomerId,
+        request_id: uuid::Uuid,
+        fingerprint: &str,
+        audit: &super::orders::OrderAudit<'_>,
+        decide: &super::orders::Decide<'_>,
+    ) -> Result<super::orders::Submission> {
+        self.submit_once(partner, customer, request_id, fingerprint, audit, decide)
+            .await
+    }
+
     /// A consistent snapshot outside any other transaction.
     async fn read_snapshot(
         &self,
