@@ -11,7 +11,7 @@
 # SubmitUpgrade) and stops it; on Postgres also runs pgbench in a scratch
 # database. Prints one table at the end.
 #
-# Knobs (environment): BENCH_CUSTOMERS (10000; SubmitUpgrade uses up one
+# Knobs (environment): BENCH_CUSTOMERS (25000; SubmitUpgrade uses up one
 # per call), BENCH_SUBSCRIPTIONS (10), BENCH_USERS (2), BENCH_SEED (1),
 # BENCH_DURATION (10 s per RPC), BENCH_WARMUP (2 s), BENCH_CONCURRENCY (64),
 # BENCH_CONNECTIONS (4), BENCH_SUBMIT_CLIENTS (32), BENCH_PORT (50151),
@@ -40,7 +40,7 @@ echo "rustc processes running at the start: $(busy)"
 
 rm -rf "$OUT"
 mkdir -p "$OUT"
-"$BIN" generate --customers "${BENCH_CUSTOMERS:-10000}" --subscriptions "${BENCH_SUBSCRIPTIONS:-10}" \
+"$BIN" generate --customers "${BENCH_CUSTOMERS:-25000}" --subscriptions "${BENCH_SUBSCRIPTIONS:-10}" \
     --users-per-subscription "${BENCH_USERS:-2}" --big-customer-subscriptions 1000 \
     --seed "${BENCH_SEED:-1}" --out "$OUT/dataset.json"
 

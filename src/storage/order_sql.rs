@@ -2,8 +2,10 @@
 
 /// Takes the customer's write lock for the rest of the transaction: a row lock
 /// on Postgres; on SQLite the transaction already holds the database's write
-/// lock (BEGIN IMMEDIATE). Every order write of a customer goes through it,
-/// so eligibility is checked and the order written as one step.
+/// lock (BEGIN IMMEDIATE). Every order write of a customer goes through it
+/// or, on Postgres, through the guard of `pg_sql::WRITE_ORDER`, which makes
+/// the same row change: so eligibility is checked and the order written as
+/// one step. Both change the row's `xmin`, the customer's version.
 pub const LOCK_CUSTOMER: &str =
     "UPDATE customers SET name = name WHERE partner_id = $1 AND id = $2";
 

@@ -2,7 +2,10 @@
 //! domain's decision *inside* the writing transaction, after taking the
 //! customer's lock and reading the snapshot on the same connection: no window
 //! between the eligibility check and the write, and all effects commit
-//! together or not at all.
+//! together or not at all. On Postgres a submission first tries without the
+//! lock (`PgStore::submit_optimistic`): its one write statement writes nothing
+//! if an order of the customer was written since the snapshot it was decided
+//! on, and the submission then takes this locked way.
 
 use async_trait::async_trait;
 use uuid::Uuid;
