@@ -104,7 +104,8 @@ impl PgStore {
         decide: &Decide<'_>,
     ) -> Result<Option<Submission>> {
         let mut conn = self.pool.acquire().await?;
-        let Some(read) = Self::read_on(&mut conn, partner, customer, Some(request_id)).await? else {
+        let Some(read) = Self::read_on(&mut conn, partner, customer, Some(request_id)).await?
+        else {
             return Ok(Some(Submission::CustomerNotFound));
         };
         if let Some(used) = read.used {
@@ -158,7 +159,15 @@ impl PgStore {
         fingerprint: Option<&str>,
         audit: &OrderAudit<'_>,
     ) -> Result<()> {
-        Self::write_plan_as(conn, plan, previous_events, fingerprint, audit, Write::Locked).await?;
+        Self::write_plan_as(
+            conn,
+            plan,
+            previous_events,
+            fingerprint,
+            audit,
+            Write::Locked,
+        )
+        .await?;
         Ok(())
     }
 
@@ -182,27 +191,31 @@ impl PgStore {
             None => pg_sql::WRITE_ORDER,
             Some(_) => pg_sql::WRITE_ORDER_WITH_EFFECTS,
         };
-        let query = super::order_sql::bind_order_columns!(sqlx::query_scalar::<_, bool>(sql), o, fingerprint)
-            .bind(previous_events == 0)
-            .bind(events.iter().map(|e| e.seq).collect::<Vec<_>>())
-            .bind(events.iter().map(|e| e.state.as_str()).collect::<Vec<_>>())
-            .bind(events.iter().map(|e| stored_time(e.at)).collect::<Vec<_>>())
-            .bind(events.iter().map(|e| e.note.as_str()).collect::<Vec<_>>())
-            .bind(record.id.0)
-            .bind(record.partner_id.0)
-            .bind(actor_label(&record.actor))
-            .bind(actor_user_id(&record.actor))
-            .bind(record.action.as_str())
-            .bind(record.target.label())
-            .bind(record.role.map(|r| r.as_str()))
-            .bind(record.outcome.as_str())
-            .bind(record.refusal.map(|r| r.as_str()))
-            .bind(stored_time(record.at))
-            .bind(details_json(&record.details))
-            .bind(match write {
-                Write::Locked => None,
-                Write::Unless { changed_since } => Some(changed_since),
-            });
+        let query = super::order_sql::bind_order_columns!(
+            sqlx::query_scalar::<_, bool>(sql),
+            o,
+            fingerprint
+        )
+        .bind(previous_events == 0)
+        .bind(events.iter().map(|e| e.seq).collect::<Vec<_>>())
+        .bind(events.iter().map(|e| e.state.as_str()).collect::<Vec<_>>())
+        .bind(events.iter().map(|e| stored_time(e.at)).collect::<Vec<_>>())
+        .bind(events.iter().map(|e| e.note.as_str()).collect::<Vec<_>>())
+        .bind(record.id.0)
+        .bind(record.partner_id.0)
+        .bind(actor_label(&record.actor))
+        .bind(actor_user_id(&record.actor))
+        .bind(record.action.as_str())
+        .bind(record.target.label())
+        .bind(record.role.map(|r| r.as_str()))
+        .bind(record.outcome.as_str())
+        .bind(record.refusal.map(|r| r.as_str()))
+        .bind(stored_time(record.at))
+        .bind(details_json(&record.details))
+        .bind(match write {
+            Write::Locked => None,
+            Write::Unless { changed_since } => Some(changed_since),
+        });
         let query = match &plan.effects {
             None => query,
             Some(e) => {
