@@ -183,7 +183,6 @@ impl PgStore {
         audit: &OrderAudit<'_>,
         write: Write,
     ) -> Result<bool> {
-        use super::roles::{actor_label, actor_user_id, details_json};
         let o = &plan.order;
         let events = &o.events[previous_events.min(o.events.len())..];
         let record = crate::domain::audit::order_record(audit.caller, audit.action, o, audit.id);
@@ -200,19 +199,8 @@ impl PgStore {
         .bind(events.iter().map(|e| e.seq).collect::<Vec<_>>())
         .bind(events.iter().map(|e| e.state.as_str()).collect::<Vec<_>>())
         .bind(events.iter().map(|e| stored_time(e.at)).collect::<Vec<_>>())
-        .bind(events.iter().map(|e| e.note.as_str()).collect::<Vec<_>>())
-        .bind(record.id.0)
-        .bind(record.partner_id.0)
-        .bind(actor_label(&record.actor))
-        .bind(actor_user_id(&record.actor))
-        .bind(record.action.as_str())
-        .bind(record.target.label())
-        .bind(record.role.map(|r| r.as_str()))
-        .bind(record.outcome.as_str())
-        .bind(record.refusal.map(|r| r.as_str()))
-        .bind(stored_time(record.at))
-        .bind(details_json(&record.details))
-        .bind(match write {
+        .bind(events.iter().map(|e| e.note.as_str()).collect::<Vec<_>>());
+        let query = super::role_sql::bind_audit_columns!(query, &record).bind(match write {
             Write::Locked => None,
             Write::Unless { changed_since } => Some(changed_since),
         });

@@ -45,6 +45,28 @@ pub const INSERT_AUDIT_RECORD: &str = "INSERT INTO audit_records \
      (id, partner_id, actor, actor_user_id, action, target, role, outcome, reason, at, details) \
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
 
+/// Binds `$1`..`$11` of [`INSERT_AUDIT_RECORD`] (and the audit columns of
+/// the Postgres order write, in the same order) from an audit record.
+macro_rules! bind_audit_columns {
+    ($query:expr, $record:expr) => {{
+        use $crate::storage::roles::{actor_label, actor_user_id, details_json};
+        let r: &$crate::domain::audit::AuditRecord = $record;
+        $query
+            .bind(r.id.0)
+            .bind(r.partner_id.0)
+            .bind(actor_label(&r.actor))
+            .bind(actor_user_id(&r.actor))
+            .bind(r.action.as_str())
+            .bind(r.target.label())
+            .bind(r.role.map(|role| role.as_str()))
+            .bind(r.outcome.as_str())
+            .bind(r.refusal.map(|refusal| refusal.as_str()))
+            .bind($crate::storage::rows::stored_time(r.at))
+            .bind(details_json(&r.details))
+    }};
+}
+pub(super) use bind_audit_columns;
+
 /// The audit actions `ListAuditRecords` shows: those of `AuditAction` (a
 /// unit test holds the two together), so a row of an unknown action (a
 /// newer replica's) is left out rather than failing the listing.

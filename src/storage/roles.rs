@@ -206,21 +206,12 @@ macro_rules! role_store {
                 conn: &mut $conn,
                 record: &$crate::domain::audit::AuditRecord,
             ) -> $crate::storage::Result<()> {
-                use $crate::storage::roles::{actor_label, actor_user_id, details_json};
-                sqlx::query($crate::storage::role_sql::INSERT_AUDIT_RECORD)
-                    .bind(record.id.0)
-                    .bind(record.partner_id.0)
-                    .bind(actor_label(&record.actor))
-                    .bind(actor_user_id(&record.actor))
-                    .bind(record.action.as_str())
-                    .bind(record.target.label())
-                    .bind(record.role.map(|r| r.as_str()))
-                    .bind(record.outcome.as_str())
-                    .bind(record.refusal.map(|r| r.as_str()))
-                    .bind($crate::storage::rows::stored_time(record.at))
-                    .bind(details_json(&record.details))
-                    .execute(&mut *conn)
-                    .await?;
+                $crate::storage::role_sql::bind_audit_columns!(
+                    sqlx::query($crate::storage::role_sql::INSERT_AUDIT_RECORD),
+                    record
+                )
+                .execute(&mut *conn)
+                .await?;
                 Ok(())
             }
 
