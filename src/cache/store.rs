@@ -6,7 +6,6 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use uuid::Uuid;
 
 use super::Cache;
 use crate::domain::audit::{AuditRecord, RoleChange};
@@ -15,7 +14,7 @@ use crate::domain::ids::{CustomerId, OrderId, PartnerId, PartnerUserId};
 use crate::domain::model::{Customer, CustomerSnapshot, Partner, PartnerUser, Subscription};
 use crate::domain::orders::{Refusal, UpgradeOrder};
 use crate::storage::changes::{Change, FeedEvent};
-use crate::storage::orders::{Decide, DecidePending, OrderAudit, OrderStore, Submission};
+use crate::storage::orders::{DecidePending, NewOrder, OrderAudit, OrderStore, Submission};
 use crate::storage::roles::{RoleChangeOutcome, RoleStore, TimeRange};
 use crate::storage::{ImportSummary, Page, PageRequest, PoolStats, Result, Store};
 
@@ -124,20 +123,9 @@ impl Store for CachedStore {
 
 #[async_trait]
 impl OrderStore for CachedStore {
-    async fn submit_order(
-        &self,
-        partner: PartnerId,
-        customer: CustomerId,
-        request_id: Uuid,
-        fingerprint: &str,
-        audit: &OrderAudit<'_>,
-        decide: &Decide<'_>,
-    ) -> Result<Submission> {
-        let result = self
-            .inner
-            .submit_order(partner, customer, request_id, fingerprint, audit, decide)
-            .await;
-        self.cache.changed(Change::Customer(customer));
+    async fn submit_order(&self, order: NewOrder<'_>) -> Result<Submission> {
+        let result = self.inner.submit_order(order).await;
+        self.cache.changed(Change::Customer(order.customer));
         result
     }
 

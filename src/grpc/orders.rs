@@ -19,7 +19,7 @@ use crate::domain::orders::{self, Context, Decision, NewIds, UpgradeRequest};
 use crate::domain::roles::{Caller, Permission};
 use crate::state::AppState;
 use crate::storage::PageRequest;
-use crate::storage::orders::{OrderAudit, Submission};
+use crate::storage::orders::{NewOrder, OrderAudit, Submission};
 
 pub type WatchStream = Pin<Box<dyn Stream<Item = Result<pb::UpgradeOrderUpdate, Status>> + Send>>;
 
@@ -158,14 +158,14 @@ pub async fn submit(
     };
     let submission = state
         .store()?
-        .submit_order(
-            caller.partner_id,
-            request.customer_id,
+        .submit_order(NewOrder {
+            partner: caller.partner_id,
+            customer: request.customer_id,
             request_id,
-            &request.fingerprint(),
-            &audit,
-            &decide,
-        )
+            fingerprint: &request.fingerprint(),
+            audit: &audit,
+            decide: &decide,
+        })
         .await?;
     match submission {
         Submission::Created(order) => {

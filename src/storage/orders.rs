@@ -47,6 +47,20 @@ pub struct KeyUse {
     pub fingerprint: Option<String>,
 }
 
+/// A submission as storage takes it: whose customer, under which
+/// idempotency key (and the fingerprint of the request that uses it), the
+/// audit record to write with it, and the domain's decision to run on the
+/// snapshot it is written against.
+#[derive(Clone, Copy)]
+pub struct NewOrder<'a> {
+    pub partner: PartnerId,
+    pub customer: CustomerId,
+    pub request_id: Uuid,
+    pub fingerprint: &'a str,
+    pub audit: &'a OrderAudit<'a>,
+    pub decide: &'a Decide<'a>,
+}
+
 /// Who writes an order and why, for the audit record written with it.
 #[derive(Debug, Clone)]
 pub struct OrderAudit<'a> {
@@ -57,15 +71,7 @@ pub struct OrderAudit<'a> {
 
 #[async_trait]
 pub trait OrderStore: Send + Sync {
-    async fn submit_order(
-        &self,
-        partner: PartnerId,
-        customer: CustomerId,
-        request_id: Uuid,
-        fingerprint: &str,
-        audit: &OrderAudit<'_>,
-        decide: &Decide<'_>,
-    ) -> Result<Submission>;
+    async fn submit_order(&self, order: NewOrder<'_>) -> Result<Submission>;
 
     /// Resolves a pending order; `None` when the order is not the partner's.
     async fn resolve_order(
@@ -163,14 +169,17 @@ macro_rules! order_store {
 
             async fn submit_once(
                 &self,
-                partner: $crate::domain::ids::PartnerId,
-                customer: $crate::domain::ids::CustomerId,
-                request_id: uuid::Uuid,
-                fingerprint: &str,
-                audit: &$crate::storage::orders::OrderAudit<'_>,
-                decide: &$crate::storage::orders::Decide<'_>,
+                order: $crate::storage::orders::NewOrder<'_>,
             ) -> $crate::storage::Result<$crate::storage::orders::Submission> {
-                use $crate::storage::orders::Submission;
+                use $crate::storage::orders::{NewOrder, Submission};
+                let NewOrder {
+                    partner,
+                    customer,
+                    request_id,
+                    fingerprint,
+                    audit,
+                    decide,
+                } = order;
                 let mut tx = self.pool.begin_with($begin_write).await?;
                 let locked = sqlx::query($crate::storage::order_sql::LOCK_CUSTOMER)
                     .bind(partner.0)
@@ -212,28 +221,25 @@ macro_rules! order_store {
         impl $crate::storage::orders::OrderStore for $store {
             async fn submit_order(
                 &self,
-                partner: $crate::domain::ids::PartnerId,
-                customer: $crate::domain::ids::CustomerId,
-                request_id: uuid::Uuid,
-                fingerprint: &str,
-                audit: &$crate::storage::orders::OrderAudit<'_>,
-                decide: &$crate::storage::orders::Decide<'_>,
+                order: $crate::storage::orders::NewOrder<'_>,
             ) -> $crate::storage::Result<$crate::storage::orders::Submission> {
-                match self
-                    .submit_first(partner, customer, request_id, fingerprint, audit, decide)
-                    .await
-                {
+                match self.submit_first(order).await {
                     // The same key raced in through another customer's lock:
                     // the unique (partner, key) index refused our insert.
                     Err($crate::storage::StorageError::Conflict(_)) => {
                         let mut conn = self.pool.acquire().await?;
-                        Self::by_key(&mut conn, partner, request_id, fingerprint)
-                            .await?
-                            .ok_or_else(|| {
-                                $crate::storage::StorageError::Corrupt(
-                                    "key conflict without an order".into(),
-                                )
-                            })
+                        Self::by_key(
+                            &mut conn,
+                            order.partner,
+                            order.request_id,
+                            order.fingerprint,
+                        )
+                        .await?
+                        .ok_or_else(|| {
+                            $crate::storage::StorageError::Corrupt(
+                                "key conflict without an order".into(),
+                            )
+                        })
                     }
                     other => other,
                 }

@@ -30,8 +30,8 @@
 /// an index condition. Written `k.partner_id = c.partner_id`, the key lookup
 /// could use only the second column of the `(partner_id, request_id)` index,
 /// and the cached plan turned into a sequential scan of every order once the
-/// table grew (measured: ~6,000 rows read per submission after 10,000
-/// orders).
+/// table grew (measured: 82 million rows read by 10,939 submissions, ~7,500
+/// each).
 ///
 /// The customer's version is its row's `xmin`: every order write updates
 /// the customer row (the lock of `order_sql::LOCK_CUSTOMER`, or the guard of

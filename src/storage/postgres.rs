@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use super::Result;
 use super::changes::Change;
-use super::orders::{Decide, KeyUse, OrderAudit, Submission, order_store};
+use super::orders::{KeyUse, NewOrder, OrderAudit, Submission, order_store};
 use super::roles::role_store;
 use super::rows::stored_time;
 use super::sql_store::sql_store;
@@ -94,15 +94,15 @@ impl PgStore {
     /// each one statement and the write its own transaction (2 round trips
     /// instead of the locked path's 5). `None` when an order of the customer
     /// was written in between: the caller goes the locked way then.
-    async fn submit_optimistic(
-        &self,
-        partner: PartnerId,
-        customer: CustomerId,
-        request_id: Uuid,
-        fingerprint: &str,
-        audit: &OrderAudit<'_>,
-        decide: &Decide<'_>,
-    ) -> Result<Option<Submission>> {
+    async fn submit_optimistic(&self, order: NewOrder<'_>) -> Result<Option<Submission>> {
+        let NewOrder {
+            partner,
+            customer,
+            request_id,
+            fingerprint,
+            audit,
+            decide,
+        } = order;
         let mut conn = self.pool.acquire().await?;
         let Some(read) = Self::read_on(&mut conn, partner, customer, Some(request_id)).await?
         else {
@@ -129,24 +129,10 @@ impl PgStore {
 
     /// A submission: optimistic first, under the customer's lock when an
     /// order of the same customer got in between.
-    async fn submit_first(
-        &self,
-        partner: PartnerId,
-        customer: CustomerId,
-        request_id: Uuid,
-        fingerprint: &str,
-        audit: &OrderAudit<'_>,
-        decide: &Decide<'_>,
-    ) -> Result<Submission> {
-        let first = self
-            .submit_optimistic(partner, customer, request_id, fingerprint, audit, decide)
-            .await?;
-        match first {
+    async fn submit_first(&self, order: NewOrder<'_>) -> Result<Submission> {
+        match self.submit_optimistic(order).await? {
             Some(done) => Ok(done),
-            None => {
-                self.submit_once(partner, customer, request_id, fingerprint, audit, decide)
-                    .await
-            }
+            None => self.submit_once(order).await,
         }
     }
 

@@ -55,15 +55,9 @@ impl SqliteStore {
     /// (`BEGIN IMMEDIATE`) costs no more than an optimistic one would.
     async fn submit_first(
         &self,
-        partner: PartnerId,
-        customer: CustomerId,
-        request_id: uuid::Uuid,
-        fingerprint: &str,
-        audit: &super::orders::OrderAudit<'_>,
-        decide: &super::orders::Decide<'_>,
+        order: super::orders::NewOrder<'_>,
     ) -> Result<super::orders::Submission> {
-        self.submit_once(partner, customer, request_id, fingerprint, audit, decide)
-            .await
+        self.submit_once(order).await
     }
 
     /// A consistent snapshot outside any other transaction.
