@@ -3,7 +3,8 @@
 //!
 //! Every call passes, outermost first: CORS and gRPC-web translation
 //! ([`web`]), the observing layer (ids, span, metrics, access log:
-//! [`crate::telemetry::layer`]), the request timeout ([`deadline`]), then
+//! [`crate::telemetry::layer`]), the caller's language for errors
+//! ([`crate::grpc::lang`]), the request timeout ([`deadline`]), then
 //! authentication. Connection limits are in [`ServerOptions`].
 
 mod deadline;
@@ -25,6 +26,7 @@ use tonic_health::server::HealthReporter;
 
 use crate::auth::layer::AuthLayer;
 use crate::grpc::customer::CustomerApi;
+use crate::grpc::lang::LangLayer;
 use crate::grpc::offer::OfferApi;
 use crate::grpc::partner_role::PartnerRoleApi;
 use crate::grpc::pb;
@@ -208,6 +210,7 @@ pub async fn run_with(
         .layer(web::cors(&options.cors_allowed_origins))
         .layer(tonic_web::GrpcWebLayer::new())
         .layer(ObserveLayer)
+        .layer(LangLayer)
         .layer(deadline::DeadlineLayer::new(options.request_timeout))
         .layer(AuthLayer::new(state.clone()))
         .add_service(health_service)

@@ -8,3 +8,4 @@ pub mod ids;
 pub mod model;
 pub mod orders;
 pub mod roles;
+pub mod text;

@@ -5,6 +5,8 @@
 pub mod convert;
 pub mod customer;
 pub mod error;
+mod error_text;
+pub mod lang;
 pub mod lookups;
 pub mod offer;
 mod order_convert;

@@ -10,13 +10,14 @@ use tonic::{Request, Status};
 
 use super::error::ApiError;
 use super::order_convert::{self, refusal_error};
-use super::{pb, require, validate};
+use super::{lang, pb, require, validate};
 use crate::auth;
 use crate::domain::audit::AuditAction;
 use crate::domain::ids::{AuditRecordId, OrderId, SubscriptionId};
 use crate::domain::model::{BillingCycle, UpgradeType};
 use crate::domain::orders::{self, Context, Decision, NewIds, UpgradeRequest};
 use crate::domain::roles::{Caller, Permission};
+use crate::domain::text::Text;
 use crate::state::AppState;
 use crate::storage::PageRequest;
 use crate::storage::orders::{NewOrder, OrderAudit, Submission};
@@ -91,6 +92,7 @@ pub async fn preview(
     request: Request<pb::PreviewUpgradeRequest>,
 ) -> Result<pb::PreviewUpgradeResponse, ApiError> {
     let caller = auth::caller(&request)?;
+    let lang = lang::of(&request);
     require(&caller, Permission::ViewCatalogAndCustomers)?;
     let pb::PreviewUpgradeRequest {
         customer_id,
@@ -116,7 +118,7 @@ pub async fn preview(
         .ok_or_else(|| ApiError::not_found("customer", request.customer_id))?;
     let assessment = orders::assess(&context(state, &caller, &request), &snapshot, &request)
         .map_err(refusal_error)?;
-    Ok(order_convert::preview(assessment, state.catalog()))
+    Ok(order_convert::preview(assessment, state.catalog(), lang))
 }
 
 pub async fn submit(
@@ -124,6 +126,7 @@ pub async fn submit(
     request: Request<pb::SubmitUpgradeRequest>,
 ) -> Result<pb::UpgradeOrder, ApiError> {
     let caller = auth::caller(&request)?;
+    let lang = lang::of(&request);
     require(&caller, Permission::SubmitUpgradeOrders)?;
     let pb::SubmitUpgradeRequest {
         request_id,
@@ -172,14 +175,15 @@ pub async fn submit(
             tracing::info!(order = %order.id, state = %order.state, outcome = %order.outcome(), "upgrade order written");
             crate::telemetry::metrics::upgrade_order(order.outcome().as_str());
             state.order_changed(order.id);
-            Ok(order_convert::order(&order))
+            Ok(order_convert::order(&order, lang))
         }
-        Submission::Replayed(order) => Ok(order_convert::order(&order)),
+        Submission::Replayed(order) => Ok(order_convert::order(&order, lang)),
         Submission::KeyReused(_) => Err(ApiError::AlreadyExists {
             reason: "REQUEST_ID_REUSED".into(),
             message: "request_id was already used for a different request; use a new request_id"
                 .into(),
-        }),
+        }
+        .with_text(Text::new("refusal-request-id-reused"))),
         Submission::Refused(refusal) => {
             crate::telemetry::metrics::upgrade_order("REFUSED");
             Err(refusal_error(refusal))
@@ -193,6 +197,7 @@ pub async fn get(
     request: Request<pb::GetUpgradeOrderRequest>,
 ) -> Result<pb::UpgradeOrder, ApiError> {
     let caller = auth::caller(&request)?;
+    let lang = lang::of(&request);
     require(&caller, Permission::ViewUpgradeOrders)?;
     let pb::GetUpgradeOrderRequest { order_id: id } = request.into_inner();
     let id = order_id(&id)?;
@@ -202,7 +207,7 @@ pub async fn get(
         .order(caller.partner_id, id)
         .await?
         .ok_or_else(|| ApiError::not_found("order", id))?;
-    Ok(order_convert::order(&order))
+    Ok(order_convert::order(&order, lang))
 }
 
 pub async fn list(
@@ -210,6 +215,7 @@ pub async fn list(
     request: Request<pb::ListUpgradeOrdersRequest>,
 ) -> Result<pb::ListUpgradeOrdersResponse, ApiError> {
     let caller = auth::caller(&request)?;
+    let lang = lang::of(&request);
     require(&caller, Permission::ViewUpgradeOrders)?;
     let pb::ListUpgradeOrdersRequest {
         customer_id,
@@ -225,7 +231,11 @@ pub async fn list(
         .await?
         .ok_or_else(|| ApiError::not_found("customer", customer_id))?;
     Ok(pb::ListUpgradeOrdersResponse {
-        orders: page.items.iter().map(order_convert::order).collect(),
+        orders: page
+            .items
+            .iter()
+            .map(|o| order_convert::order(o, lang))
+            .collect(),
         next_page_token: page.next_page_token,
     })
 }
@@ -235,6 +245,7 @@ pub async fn resolve_credit_check(
     request: Request<pb::ResolveCreditCheckRequest>,
 ) -> Result<pb::UpgradeOrder, ApiError> {
     let caller = auth::caller(&request)?;
+    let lang = lang::of(&request);
     require(&caller, Permission::ResolveCreditChecks)?;
     let pb::ResolveCreditCheckRequest {
         order_id: id,
@@ -282,7 +293,7 @@ pub async fn resolve_credit_check(
         .map_err(refusal_error)?;
     crate::telemetry::metrics::upgrade_order(order.outcome().as_str());
     state.order_changed(order.id);
-    Ok(order_convert::order(&order))
+    Ok(order_convert::order(&order, lang))
 }
 
 /// Streams the order's latest event at once, then every later event, and
@@ -292,6 +303,7 @@ pub async fn watch(
     request: Request<pb::WatchUpgradeOrderRequest>,
 ) -> Result<WatchStream, ApiError> {
     let caller = auth::caller(&request)?;
+    let lang = lang::of(&request);
     require(&caller, Permission::ViewUpgradeOrders)?;
     let pb::WatchUpgradeOrderRequest { order_id: id } = request.into_inner();
     let id = order_id(&id)?;
@@ -311,7 +323,7 @@ pub async fn watch(
             for event in &order.events[sent..] {
                 let update = pb::UpgradeOrderUpdate {
                     event: Some(order_convert::event(event)),
-                    order: Some(order_convert::order(&order)),
+                    order: Some(order_convert::order(&order, lang)),
                 };
                 if tx.send(Ok(update)).await.is_err() {
                     return; // the client went away

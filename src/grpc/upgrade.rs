@@ -5,7 +5,7 @@ use tonic::{Request, Response, Status};
 
 use super::pb::upgrade_service_server::UpgradeService;
 use super::pb::{CheckUpgradeEligibilityRequest, CheckUpgradeEligibilityResponse};
-use super::{convert, orders, pb, require, validate};
+use super::{convert, lang, orders, pb, require, validate};
 use crate::auth;
 use crate::domain::catalog::Catalog;
 use crate::domain::eligibility::{
@@ -14,6 +14,7 @@ use crate::domain::eligibility::{
 };
 use crate::domain::roles::Permission;
 use crate::grpc::error::ApiError;
+use crate::i18n::Lang;
 use crate::state::AppState;
 use crate::telemetry::metrics;
 
@@ -96,6 +97,7 @@ impl UpgradeService for UpgradeApi {
     ) -> Result<Response<CheckUpgradeEligibilityResponse>, Status> {
         let caller = auth::caller(&request)?;
         require(&caller, Permission::ViewCatalogAndCustomers)?;
+        let lang = lang::of(&request);
         let CheckUpgradeEligibilityRequest {
             customer_id,
             subscription_id,
@@ -130,6 +132,7 @@ impl UpgradeService for UpgradeApi {
             customer_id.to_string(),
             answer,
             &self.state,
+            lang,
         )))
     }
 }
@@ -154,6 +157,7 @@ fn response(
     customer_id: String,
     e: Eligibility,
     state: &AppState,
+    lang: Lang,
 ) -> CheckUpgradeEligibilityResponse {
     let Eligibility {
         source,
@@ -166,13 +170,17 @@ fn response(
         source_offer_id: source.offer_id.to_string(),
         targets: targets
             .into_iter()
-            .map(|t| target(t, state.catalog()))
+            .map(|t| target(t, state.catalog(), lang))
             .collect(),
-        source_reasons: source_reasons.into_iter().map(reason).collect(),
+        source_reasons: source_reasons
+            .into_iter()
+            .map(|r| reason(r, lang))
+            .collect(),
     }
 }
 
-pub fn target(t: TargetEligibility, catalog: &Catalog) -> pb::TargetEligibility {
+/// One target's answer, its texts said in `lang`.
+pub fn target(t: TargetEligibility, catalog: &Catalog, lang: Lang) -> pb::TargetEligibility {
     let TargetEligibility {
         target,
         in_matrix,
@@ -198,15 +206,15 @@ pub fn target(t: TargetEligibility, catalog: &Catalog) -> pb::TargetEligibility 
             .collect(),
         min_quantity,
         max_quantity,
-        reasons: reasons.into_iter().map(reason).collect(),
+        reasons: reasons.into_iter().map(|r| reason(r, lang)).collect(),
         dropped_add_ons: dropped_add_ons.into_iter().map(subscription_ref).collect(),
         carried_add_ons: carried_add_ons.into_iter().map(subscription_ref).collect(),
-        manual_path: manual_path.map(manual),
+        manual_path: manual_path.map(|m| manual(m, lang)),
         in_matrix,
     }
 }
 
-pub fn reason(r: Reason) -> pb::Reason {
+pub fn reason(r: Reason, lang: Lang) -> pb::Reason {
     let Reason {
         code,
         message,
@@ -216,7 +224,8 @@ pub fn reason(r: Reason) -> pb::Reason {
     } = r;
     pb::Reason {
         code: pb::ReasonCode::from_str_name(code.as_str()).map_or(0, |c| c as i32),
-        message,
+        message: lang.render(&message),
+        remedy_description: lang.render(&r_remedy.description()),
         details: details.into_iter().collect(),
         subscriptions: subscriptions.into_iter().map(subscription_ref).collect(),
         remedy: remedy(r_remedy) as i32,
@@ -255,7 +264,7 @@ fn subscription_ref(s: SubscriptionRef) -> pb::ConflictingSubscription {
     }
 }
 
-fn manual(m: ManualPath) -> pb::ManualPath {
+fn manual(m: ManualPath, lang: Lang) -> pb::ManualPath {
     let ManualPath {
         licenses_to_buy,
         users_to_reassign,
@@ -268,7 +277,7 @@ fn manual(m: ManualPath) -> pb::ManualPath {
         users_to_reassign,
         backup_data_first,
         one_way,
-        steps,
+        steps: steps.iter().map(|s| lang.render(s)).collect(),
     }
 }
 
