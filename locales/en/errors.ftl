@@ -2,6 +2,8 @@
 ### grpc-message of the status stays in English, for logs.
 
 error-invalid-argument = The field { $field } has an invalid value; the error details say what is wrong.
+error-malformed = The request is not a valid message for this call; the error details say what is wrong.
+error-shutting-down = This server is shutting down; call again and another server answers.
 error-unauthenticated = The request has no valid credential; sign in again.
 error-permission-denied = Your roles do not allow this: { $permission }.
 error-not-found = The { $kind } { $id } does not exist.

@@ -2,6 +2,8 @@
 ### aanroep. De grpc-message van de status blijft Engels, voor de logboeken.
 
 error-invalid-argument = Het veld { $field } heeft een ongeldige waarde; de details van de fout vermelden wat er mis is.
+error-malformed = De aanvraag is geen geldig bericht voor deze aanroep; de details van de fout vermelden wat er mis is.
+error-shutting-down = Deze server wordt afgesloten; roep het opnieuw aan, dan antwoordt een andere server.
 error-unauthenticated = De aanvraag heeft geen geldige referenties; meld u opnieuw aan.
 error-permission-denied = Uw rollen staan dit niet toe: { $permission }.
 error-not-found = { $kind } { $id } bestaat niet.

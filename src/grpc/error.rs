@@ -31,6 +31,15 @@ pub enum ApiError {
         field: &'static str,
         description: String,
     },
+    /// `INVALID_ARGUMENT`: the request is not a well-formed message of the
+    /// method's type (or not a well-formed gRPC frame): the client's mistake,
+    /// never `INTERNAL`. A `BadRequest` names the field path when the decoder
+    /// knows it.
+    #[error("the request is not a valid protobuf message of this method: {description}")]
+    Malformed {
+        field: Option<String>,
+        description: String,
+    },
     /// `UNAUTHENTICATED`: no valid credential. The message says what is wrong
     /// with the token, never anything about the partner's data.
     #[error("{0}")]
@@ -58,6 +67,13 @@ pub enum ApiError {
     /// `UNAVAILABLE`: the database cannot be reached, or start-up is not done.
     #[error("service unavailable: {0}")]
     Unavailable(String),
+    /// `UNAVAILABLE` with a `RetryInfo` of zero: the server is shutting down
+    /// and ended this stream; calling `method` again reaches another replica.
+    #[error(
+        "the server is shutting down: call {method} again to resume (another replica answers; \
+         a watch starts again from the order's latest event)"
+    )]
+    ShuttingDown { method: String },
     /// `INTERNAL`: logged in full, answered with a generic message.
     #[error("internal error: {0}")]
     Internal(String),
@@ -115,25 +131,51 @@ impl From<StorageError> for ApiError {
     }
 }
 
+/// Longest text an error carries in `grpc-message` or one detail field.
+/// Handlers quote client input short already (`validate::quote`); this is the
+/// backstop that keeps trailers far below clients' 16 KB header limit.
+const MAX_ERROR_TEXT: usize = 1024;
+
+fn capped(mut text: String) -> String {
+    if text.len() > MAX_ERROR_TEXT {
+        let mut end = MAX_ERROR_TEXT;
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        text.truncate(end);
+        text.push_str("…[truncated]");
+    }
+    text
+}
+
 /// The status in English (`grpc-message`, for logs) with a
 /// `google.rpc.LocalizedMessage` in the caller's language.
 impl From<ApiError> for Status {
     fn from(e: ApiError) -> Status {
         let lang = super::lang::current();
-        let localized = lang.render(&super::error_text::error_text(&e));
+        let localized = capped(lang.render(&super::error_text::error_text(&e)));
         super::error_text::with_localized_message(status(e), lang, localized)
     }
 }
 
 fn status(e: ApiError) -> Status {
     {
-        let message = e.to_string();
+        let message = capped(e.to_string());
         match e {
             ApiError::InvalidArgument { field, description } => Status::with_error_details(
                 Code::InvalidArgument,
                 message,
-                ErrorDetails::with_bad_request_violation(field, description),
+                ErrorDetails::with_bad_request_violation(field, capped(description)),
             ),
+            ApiError::Malformed {
+                field: Some(field),
+                description,
+            } => Status::with_error_details(
+                Code::InvalidArgument,
+                message,
+                ErrorDetails::with_bad_request_violation(field, capped(description)),
+            ),
+            ApiError::Malformed { field: None, .. } => Status::new(Code::InvalidArgument, message),
             ApiError::Unauthenticated(_) => Status::with_error_details(
                 Code::Unauthenticated,
                 message,
@@ -151,7 +193,7 @@ fn status(e: ApiError) -> Status {
             ApiError::NotFound { kind, id } => Status::with_error_details(
                 Code::NotFound,
                 message,
-                ErrorDetails::with_resource_info(kind, id, "", "not found"),
+                ErrorDetails::with_resource_info(kind, capped(id), "", "not found"),
             ),
             ApiError::FailedPrecondition {
                 reason,
@@ -174,6 +216,11 @@ fn status(e: ApiError) -> Status {
                 ErrorDetails::with_error_info(reason, ERROR_DOMAIN, HashMap::new()),
             ),
             ApiError::Unavailable(_) => Status::unavailable(message),
+            ApiError::ShuttingDown { .. } => Status::with_error_details(
+                Code::Unavailable,
+                message,
+                ErrorDetails::with_retry_info(Some(std::time::Duration::ZERO)),
+            ),
             ApiError::Internal(detail) => {
                 tracing::error!(error = %detail, "internal error");
                 Status::internal("internal error; it has been logged")

@@ -16,6 +16,7 @@ pub fn error_text(e: &ApiError) -> Text {
         ApiError::InvalidArgument { field, .. } => {
             Text::new("error-invalid-argument").arg("field", *field)
         }
+        ApiError::Malformed { .. } => Text::new("error-malformed"),
         ApiError::Unauthenticated(_) => Text::new("error-unauthenticated"),
         ApiError::PermissionDenied(p) => Text::new("error-permission-denied")
             .arg("permission", Text::named("permission", p.as_str())),
@@ -25,6 +26,7 @@ pub fn error_text(e: &ApiError) -> Text {
         ApiError::FailedPrecondition { .. } => Text::new("error-failed-precondition"),
         ApiError::AlreadyExists { .. } => Text::new("error-already-exists"),
         ApiError::Unavailable(_) => Text::new("error-unavailable"),
+        ApiError::ShuttingDown { .. } => Text::new("error-shutting-down"),
         ApiError::Internal(_) => Text::new("error-internal"),
         ApiError::DeadlineExceeded(_) => Text::new("error-deadline-exceeded"),
         ApiError::Localized { text, .. } => text.clone(),
