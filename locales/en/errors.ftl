@@ -4,6 +4,12 @@
 error-invalid-argument = The field { $field } has an invalid value; the error details say what is wrong.
 error-malformed = The request is not a valid message for this call; the error details say what is wrong.
 error-shutting-down = This server is shutting down; call again and another server answers.
+error-id-required = The field { $field } is required.
+error-id-not-uuid = The field { $field } must be a UUID.
+error-offer-id-invalid = The field { $field } must be an offer id.
+error-unknown-offer = { $offer } is not an offer of the catalog.
+error-quantity-too-small = The quantity must be at least 1.
+error-quantity-too-large = The quantity may be at most { $max } seats.
 error-unauthenticated = The request has no valid credential; sign in again.
 error-permission-denied = Your roles do not allow this: { $permission }.
 error-not-found = The { $kind } { $id } does not exist.

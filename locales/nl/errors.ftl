@@ -4,6 +4,12 @@
 error-invalid-argument = Het veld { $field } heeft een ongeldige waarde; de details van de fout vermelden wat er mis is.
 error-malformed = De aanvraag is geen geldig bericht voor deze aanroep; de details van de fout vermelden wat er mis is.
 error-shutting-down = Deze server wordt afgesloten; roep het opnieuw aan, dan antwoordt een andere server.
+error-id-required = Het veld { $field } is verplicht.
+error-id-not-uuid = Het veld { $field } moet een UUID zijn.
+error-offer-id-invalid = Het veld { $field } moet een aanbiedings-id zijn.
+error-unknown-offer = { $offer } is geen aanbieding uit de catalogus.
+error-quantity-too-small = Het aantal moet minimaal 1 zijn.
+error-quantity-too-large = Het aantal mag maximaal { $max } licenties zijn.
 error-unauthenticated = De aanvraag heeft geen geldige referenties; meld u opnieuw aan.
 error-permission-denied = Uw rollen staan dit niet toe: { $permission }.
 error-not-found = { $kind } { $id } bestaat niet.

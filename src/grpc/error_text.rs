@@ -42,3 +42,93 @@ pub fn with_localized_message(status: Status, lang: Lang, message: String) -> St
     )));
     Status::with_error_details_vec(status.code(), status.message(), details)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::domain::eligibility::{Reason, ReasonCode};
+    use crate::domain::ids::SubscriptionId;
+    use crate::domain::model::{BillingCycle, OrderState, UpgradeType};
+    use crate::domain::orders::Refusal;
+    use crate::domain::roles::Permission;
+
+    /// One error of every kind, and every refusal of an order: each says
+    /// something in every language, without a missing message or argument.
+    #[test]
+    fn every_error_has_its_sentence_in_every_language() {
+        let errors = [
+            ApiError::invalid("quantity", "must be at least 1"),
+            ApiError::Malformed {
+                field: None,
+                description: "truncated".into(),
+            },
+            ApiError::Unauthenticated("no token".into()),
+            ApiError::PermissionDenied(Permission::ManageRoles),
+            ApiError::not_found("partner user", "u-1"),
+            ApiError::FailedPrecondition {
+                reason: "X".into(),
+                message: "x".into(),
+                violations: Vec::new(),
+                metadata: Vec::new(),
+            },
+            ApiError::AlreadyExists {
+                reason: "X".into(),
+                message: "x".into(),
+            },
+            ApiError::Unavailable("down".into()),
+            ApiError::ShuttingDown { method: "m".into() },
+            ApiError::Internal("bug".into()),
+            ApiError::DeadlineExceeded(Duration::from_secs(30)),
+        ];
+        let mut texts: Vec<Text> = errors.iter().map(error_text).collect();
+        let reason = Reason {
+            code: ReasonCode::UnpaidBalance,
+            message: Text::new("reason-unpaid-balance"),
+            details: Default::default(),
+            subscriptions: Vec::new(),
+            remedy: crate::domain::eligibility::Remedy::PayBalance,
+        };
+        let refusals = [
+            Refusal::SubscriptionNotFound(SubscriptionId::new_v7()),
+            Refusal::UnknownTargetOffer,
+            Refusal::Ineligible(vec![reason.clone(), reason]),
+            Refusal::QuantityBelowMinimum { min: 10, max: 300 },
+            Refusal::QuantityAboveMaximum { min: 10, max: 300 },
+            Refusal::UpgradeTypeNotAllowed {
+                asked: UpgradeType::WithLicenseTransfer,
+                allowed: vec![UpgradeType::UpgradeOnly],
+                user_context: true,
+            },
+            Refusal::UpgradeTypeNotAllowed {
+                asked: UpgradeType::WithLicenseTransfer,
+                allowed: vec![UpgradeType::UpgradeOnly],
+                user_context: false,
+            },
+            Refusal::BillingCycleUnsupported(BillingCycle::Monthly),
+            Refusal::NotPendingCreditCheck(OrderState::Completed),
+        ];
+        texts.extend(
+            refusals
+                .iter()
+                .map(super::super::order_convert::refusal_text),
+        );
+        let validate = [
+            super::super::validate::customer_id("").map(|_| ()),
+            super::super::validate::customer_id("x").map(|_| ()),
+            super::super::validate::offer_id("target_offer_id", "Not An Offer").map(|_| ()),
+            super::super::validate::quantity(0).map(|_| ()),
+            super::super::validate::quantity(i64::MAX).map(|_| ()),
+        ];
+        texts.extend(validate.iter().map(|r| error_text(r.as_ref().unwrap_err())));
+        for lang in Lang::ALL {
+            for t in &texts {
+                let said = lang.try_render(t).unwrap_or_else(|e| panic!("{e}"));
+                assert!(said.ends_with('.'), "{said}");
+            }
+        }
+        let nl = Lang::Nl.render(&error_text(&ApiError::not_found("partner user", "u-1")));
+        assert_eq!(nl, "De partnergebruiker u-1 bestaat niet.");
+    }
+}

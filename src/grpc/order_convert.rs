@@ -145,7 +145,7 @@ fn code(r: &Refusal) -> String {
 }
 
 /// What a refusal says to the partner, in their language.
-fn refusal_text(r: &Refusal) -> Text {
+pub(super) fn refusal_text(r: &Refusal) -> Text {
     let range = |id, min: &i64, max: &i64| Text::new(id).arg("min", *min).arg("max", *max);
     match r {
         Refusal::SubscriptionNotFound(id) => Text::new("error-not-found")

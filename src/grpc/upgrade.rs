@@ -13,6 +13,7 @@ use crate::domain::eligibility::{
     TargetEligibility,
 };
 use crate::domain::roles::Permission;
+use crate::domain::text::Text;
 use crate::grpc::error::ApiError;
 use crate::i18n::Lang;
 use crate::state::AppState;
@@ -37,7 +38,8 @@ impl From<EligibilityError> for ApiError {
             EligibilityError::UnknownTargetOffer(id) => ApiError::invalid(
                 "target_offer_id",
                 format!("{id} is not an offer of the catalog"),
-            ),
+            )
+            .with_text(Text::new("error-unknown-offer").arg("offer", id.to_string())),
             EligibilityError::SourceOfferNotInCatalog { .. } => ApiError::Internal(e.to_string()),
         }
     }
