@@ -5,7 +5,6 @@
 pub mod convert;
 pub mod customer;
 pub mod error;
-pub mod lookups;
 pub mod offer;
 mod order_convert;
 mod orders;
