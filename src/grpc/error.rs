@@ -30,6 +30,15 @@ pub enum ApiError {
         field: &'static str,
         description: String,
     },
+    /// `INVALID_ARGUMENT`: the request is not a well-formed message of the
+    /// method's type (or not a well-formed gRPC frame): the client's mistake,
+    /// never `INTERNAL`. A `BadRequest` names the field path when the decoder
+    /// knows it.
+    #[error("the request is not a valid protobuf message of this method: {description}")]
+    Malformed {
+        field: Option<String>,
+        description: String,
+    },
     /// `UNAUTHENTICATED`: no valid credential. The message says what is wrong
     /// with the token, never anything about the partner's data.
     #[error("{0}")]
@@ -102,15 +111,41 @@ impl From<StorageError> for ApiError {
     }
 }
 
+/// Longest text an error carries in `grpc-message` or one detail field.
+/// Handlers quote client input short already (`validate::quote`); this is the
+/// backstop that keeps trailers far below clients' 16 KB header limit.
+const MAX_ERROR_TEXT: usize = 1024;
+
+fn capped(mut text: String) -> String {
+    if text.len() > MAX_ERROR_TEXT {
+        let mut end = MAX_ERROR_TEXT;
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        text.truncate(end);
+        text.push_str("…[truncated]");
+    }
+    text
+}
+
 impl From<ApiError> for Status {
     fn from(e: ApiError) -> Status {
-        let message = e.to_string();
+        let message = capped(e.to_string());
         match e {
             ApiError::InvalidArgument { field, description } => Status::with_error_details(
                 Code::InvalidArgument,
                 message,
-                ErrorDetails::with_bad_request_violation(field, description),
+                ErrorDetails::with_bad_request_violation(field, capped(description)),
             ),
+            ApiError::Malformed {
+                field: Some(field),
+                description,
+            } => Status::with_error_details(
+                Code::InvalidArgument,
+                message,
+                ErrorDetails::with_bad_request_violation(field, capped(description)),
+            ),
+            ApiError::Malformed { field: None, .. } => Status::new(Code::InvalidArgument, message),
             ApiError::Unauthenticated(_) => Status::with_error_details(
                 Code::Unauthenticated,
                 message,
@@ -128,7 +163,7 @@ impl From<ApiError> for Status {
             ApiError::NotFound { kind, id } => Status::with_error_details(
                 Code::NotFound,
                 message,
-                ErrorDetails::with_resource_info(kind, id, "", "not found"),
+                ErrorDetails::with_resource_info(kind, capped(id), "", "not found"),
             ),
             ApiError::FailedPrecondition {
                 reason,

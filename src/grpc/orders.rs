@@ -13,12 +13,11 @@ use super::{pb, require, validate};
 use crate::app::bus::customer_changed;
 use crate::app::{Resolution, Submission};
 use crate::auth;
-use crate::domain::ids::OrderId;
+use crate::domain::limits;
 use crate::domain::model::{BillingCycle, UpgradeType};
 use crate::domain::orders::{self, Decision, UpgradeRequest};
 use crate::domain::roles::Permission;
 use crate::state::AppState;
-use crate::storage::PageRequest;
 
 pub type WatchStream = Pin<Box<dyn Stream<Item = Result<pb::UpgradeOrderUpdate, Status>> + Send>>;
 
@@ -51,21 +50,14 @@ fn upgrade_request(
     upgrade_type: i32,
     billing_cycle: i32,
 ) -> Result<UpgradeRequest, ApiError> {
-    if quantity < 1 {
-        return Err(ApiError::invalid("quantity", "must be at least 1"));
-    }
     Ok(UpgradeRequest {
         customer_id: validate::customer_id(customer_id)?,
         subscription_id: validate::subscription_id(subscription_id)?,
         target_offer_id: validate::offer_id("target_offer_id", target_offer_id)?,
-        quantity,
+        quantity: validate::quantity(quantity)?,
         upgrade_type: parse_upgrade_type(upgrade_type)?,
         billing_cycle: parse_billing_cycle(billing_cycle)?,
     })
-}
-
-fn order_id(s: &str) -> Result<OrderId, ApiError> {
-    OrderId::parse(s).map_err(|e| ApiError::invalid("order_id", e.to_string()))
 }
 
 pub async fn preview(
@@ -149,7 +141,7 @@ pub async fn get(
     let caller = auth::caller(&request)?;
     require(&caller, Permission::ViewUpgradeOrders)?;
     let pb::GetUpgradeOrderRequest { order_id: id } = request.into_inner();
-    let id = order_id(&id)?;
+    let id = validate::order_id(&id)?;
 
     let order = state
         .store()?
@@ -171,7 +163,7 @@ pub async fn list(
         page_token,
     } = request.into_inner();
     let customer_id = validate::customer_id(&customer_id)?;
-    let page = PageRequest::new(page_size, &page_token)?;
+    let page = validate::page(page_size, &page_token)?;
 
     let page = state
         .store()?
@@ -195,15 +187,13 @@ pub async fn resolve_credit_check(
         decision,
         note,
     } = request.into_inner();
-    let id = order_id(&id)?;
+    let id = validate::order_id(&id)?;
     let decision = match pb::CreditDecision::try_from(decision) {
         Ok(pb::CreditDecision::Approve) => Decision::Approve,
         Ok(pb::CreditDecision::Reject) => Decision::Reject,
         _ => return Err(ApiError::invalid("decision", "must be APPROVE or REJECT")),
     };
-    if note.len() > 1000 {
-        return Err(ApiError::invalid("note", "at most 1000 bytes"));
-    }
+    validate::text("note", &note, limits::MAX_NOTE_BYTES)?;
 
     let resolution = state
         .app()?
@@ -225,7 +215,7 @@ pub async fn watch(
     let caller = auth::caller(&request)?;
     require(&caller, Permission::ViewUpgradeOrders)?;
     let pb::WatchUpgradeOrderRequest { order_id: id } = request.into_inner();
-    let id = order_id(&id)?;
+    let id = validate::order_id(&id)?;
 
     let app = state.app()?;
     let store = app.store().clone();

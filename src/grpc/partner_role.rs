@@ -23,7 +23,6 @@ use crate::domain::ids::AuditRecordId;
 use crate::domain::roles::{self, Permission};
 use crate::grpc::error::{ApiError, Violation};
 use crate::state::AppState;
-use crate::storage::PageRequest;
 
 pub struct PartnerRoleApi {
     state: AppState,
@@ -115,7 +114,7 @@ impl PartnerRoleService for PartnerRoleApi {
             page_size,
             page_token,
         } = request.into_inner();
-        let page = PageRequest::new(page_size, &page_token)?;
+        let page = validate::page(page_size, &page_token)?;
 
         let page = self
             .state
@@ -171,7 +170,7 @@ impl PartnerRoleService for PartnerRoleApi {
             end_time,
         } = request.into_inner();
         let range = role_convert::time_range(start_time, end_time)?;
-        let page = PageRequest::new(page_size, &page_token)?;
+        let page = validate::page(page_size, &page_token)?;
 
         let page = self
             .state
