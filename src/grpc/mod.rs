@@ -8,7 +8,6 @@ pub mod customer;
 pub mod error;
 mod error_text;
 pub mod lang;
-pub mod lookups;
 pub mod offer;
 mod order_convert;
 mod orders;
