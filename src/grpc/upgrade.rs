@@ -216,14 +216,29 @@ pub fn target(t: TargetEligibility, catalog: &Catalog, lang: Lang) -> pb::Target
     }
 }
 
+/// Subscriptions one reason lists at most; its `subscriptions_total` detail
+/// says how many there were. An answer stays small whatever the customer
+/// holds (a check repeats the source's reasons in every target).
+const MAX_LISTED_SUBSCRIPTIONS: usize = 20;
+/// Characters of one manual step (a step may list conflicting
+/// subscriptions); past this it ends with how much was left out.
+const MAX_STEP_CHARS: usize = 1000;
+
 pub fn reason(r: Reason, lang: Lang) -> pb::Reason {
     let Reason {
         code,
         message,
-        details,
-        subscriptions,
+        mut details,
+        mut subscriptions,
         remedy: r_remedy,
     } = r;
+    if subscriptions.len() > MAX_LISTED_SUBSCRIPTIONS {
+        details.insert(
+            "subscriptions_total".to_owned(),
+            subscriptions.len().to_string(),
+        );
+        subscriptions.truncate(MAX_LISTED_SUBSCRIPTIONS);
+    }
     pb::Reason {
         code: pb::ReasonCode::from_str_name(code.as_str()).map_or(0, |c| c as i32),
         message: lang.render(&message),
@@ -279,14 +294,56 @@ fn manual(m: ManualPath, lang: Lang) -> pb::ManualPath {
         users_to_reassign,
         backup_data_first,
         one_way,
-        steps: steps.iter().map(|s| lang.render(s)).collect(),
+        steps: steps.iter().map(|s| bounded_step(lang.render(s))).collect(),
+    }
+}
+
+fn bounded_step(step: String) -> String {
+    match step.char_indices().nth(MAX_STEP_CHARS) {
+        None => step,
+        Some((end, _)) => format!(
+            "{}… ({} more characters)",
+            &step[..end],
+            step[end..].chars().count()
+        ),
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use super::*;
     use crate::domain::eligibility::ReasonCode;
-    use crate::grpc::pb;
+    use crate::domain::ids::SubscriptionId;
+    use crate::domain::model::{Channel, SubscriptionStatus};
+
+    #[test]
+    fn long_lists_in_an_answer_are_cut_with_their_count() {
+        let refs = (0..25_000u128)
+            .map(|i| SubscriptionRef {
+                id: SubscriptionId(uuid::Uuid::from_u128(i)),
+                offer_id: crate::domain::ids::OfferId::parse("o365-e3").unwrap(),
+                channel: Channel::OtherPartner,
+                status: SubscriptionStatus::Active,
+            })
+            .collect();
+        let r = reason(
+            Reason {
+                code: ReasonCode::ALL[0],
+                message: crate::domain::text::Text::new("m"),
+                details: Default::default(),
+                subscriptions: refs,
+                remedy: Remedy::Wait,
+            },
+            Lang::En,
+        );
+        assert_eq!(r.subscriptions.len(), MAX_LISTED_SUBSCRIPTIONS);
+        assert_eq!(r.details["subscriptions_total"], "25000");
+
+        let step = bounded_step("x".repeat(1_000_000));
+        assert!(step.len() < 1100, "{} bytes", step.len());
+        assert!(step.ends_with("… (999000 more characters)"), "{step:.20}");
+        assert_eq!(bounded_step("short".into()), "short");
+    }
 
     /// The 24 codes of SPEC §4 have the same names and numbers in the domain
     /// and in the contract.
