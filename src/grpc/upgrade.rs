@@ -194,6 +194,10 @@ pub fn target(t: TargetEligibility, catalog: &Catalog, lang: Lang) -> pb::Target
         dropped_add_ons,
         carried_add_ons,
         manual_path,
+        caller_upgrade_types: _,
+        partial_eligible: _,
+        partial_max_quantity: _,
+        receivers: _,
     } = t;
     pb::TargetEligibility {
         target_offer_name: catalog

@@ -32,10 +32,11 @@ use index::SnapshotIndex;
 
 pub use index::Lookups;
 use target::TargetCtx;
+pub use target::{ReceiverProblem, receiver_problem};
 
 pub use reason::{
-    Eligibility, EligibilityError, ManualPath, Reason, ReasonCode, Remedy, SubscriptionRef,
-    TargetEligibility,
+    Eligibility, EligibilityError, ManualPath, OrderKind, Reason, ReasonCode, Receiver, Remedy,
+    SubscriptionRef, TargetEligibility,
 };
 
 /// The eligibility of `source` for every upgrade path of its offer (catalog
@@ -155,6 +156,29 @@ fn evaluate_target(
 ) -> TargetEligibility {
     let target_reasons = target::target_reasons(ix, &ctx);
     let eligible = source_reasons.is_empty() && target_reasons.is_empty();
+    let unblocked = |kind: OrderKind| {
+        source_reasons
+            .iter()
+            .chain(&target_reasons)
+            .all(|r| !r.code.blocks(kind))
+    };
+    let partial = OrderKind {
+        partial: true,
+        into_existing: false,
+    };
+    let into_existing = OrderKind {
+        partial: true,
+        into_existing: true,
+    };
+    // A partial upgrade moves at least one seat and leaves at least one.
+    let spare_seats = ctx.source.quantity > 1;
+    let may_submit = !ix.upgrade_types.is_empty();
+    let partial_eligible = spare_seats && unblocked(partial) && may_submit;
+    let receivers = if unblocked(into_existing) && may_submit {
+        target::receivers(ix, &ctx)
+    } else {
+        Vec::new()
+    };
     let manual_path = if eligible {
         None
     } else {
@@ -179,5 +203,9 @@ fn evaluate_target(
         dropped_add_ons: ctx.add_ons.dropped.iter().map(|&s| s.into()).collect(),
         carried_add_ons: ctx.add_ons.carried.iter().map(|&s| s.into()).collect(),
         manual_path,
+        caller_upgrade_types: ix.upgrade_types.clone(),
+        partial_eligible,
+        partial_max_quantity: (ctx.source.quantity - 1).clamp(0, ctx.max_quantity()),
+        receivers,
     }
 }

@@ -4,8 +4,12 @@
 
 use std::collections::BTreeMap;
 
+use chrono::{DateTime, Utc};
+
 use crate::domain::ids::{OfferId, SubscriptionId};
-use crate::domain::model::{Channel, Subscription, SubscriptionStatus, UpgradeType, text_enum};
+use crate::domain::model::{
+    BillingCycle, Channel, Subscription, SubscriptionStatus, UpgradeType, text_enum,
+};
 use crate::domain::text::Text;
 
 text_enum!(/// Why a target cannot be reached by "Upgrade now" (SPEC §4). The names
@@ -45,6 +49,30 @@ impl ReasonCode {
     pub fn is_source_level(self) -> bool {
         self <= ReasonCode::NoUpgradePaths
     }
+
+    /// Whether the reason blocks an order of `kind` (SPEC §8). An add-on the
+    /// target cannot carry matters only when the source is cancelled; owning
+    /// the target does not block moving seats into it; the seat limit is
+    /// checked on the seats the order moves (the quantity bounds), not on
+    /// the whole source.
+    pub fn blocks(self, kind: OrderKind) -> bool {
+        match self {
+            ReasonCode::AddOnIncompatible => !kind.partial,
+            ReasonCode::TargetAlreadyOwned => !kind.into_existing,
+            ReasonCode::SeatLimitExceeded => !kind.partial && !kind.into_existing,
+            _ => true,
+        }
+    }
+}
+
+/// The shape of an upgrade order (SPEC §8): all of the source's seats or
+/// some, into a new subscription or an existing one.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct OrderKind {
+    /// Fewer seats than the source's move; the source stays.
+    pub partial: bool,
+    /// The seats go to an existing subscription of the target offer.
+    pub into_existing: bool,
 }
 
 text_enum!(/// What the partner can do about a reason.
@@ -172,9 +200,41 @@ pub struct TargetEligibility {
     pub carried_add_ons: Vec<SubscriptionRef>,
     /// Set when not eligible and a manual change is possible.
     pub manual_path: Option<ManualPath>,
+    /// The upgrade types this caller may submit once no reason blocks the
+    /// kind of order (the reasons that block depend on the kind).
+    pub caller_upgrade_types: Vec<UpgradeType>,
+    /// A partial upgrade into a new subscription is possible: no reason
+    /// blocks it (it may be possible when the full one is not, e.g. with
+    /// `ADD_ON_INCOMPATIBLE`) and the source has seats to spare.
+    pub partial_eligible: bool,
+    /// The most seats a partial upgrade can move: one less than the source's.
+    pub partial_max_quantity: i64,
+    /// Existing subscriptions of the target that can receive seats (SPEC §8).
+    pub receivers: Vec<Receiver>,
+}
+
+/// An existing subscription of the target offer that can receive seats.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Receiver {
+    pub subscription: SubscriptionRef,
+    pub quantity: i64,
+    pub billing_cycle: BillingCycle,
+    pub period_end: DateTime<Utc>,
+    /// The most seats it can receive (the target's maximum minus its
+    /// quantity).
+    pub max_added_quantity: i64,
 }
 
 impl TargetEligibility {
+    /// The reasons that block an order of `kind`.
+    pub fn blocking(&self, kind: OrderKind) -> Vec<Reason> {
+        self.reasons
+            .iter()
+            .filter(|r| r.code.blocks(kind))
+            .cloned()
+            .collect()
+    }
+
     pub fn reason_codes(&self) -> Vec<ReasonCode> {
         self.reasons.iter().map(|r| r.code).collect()
     }

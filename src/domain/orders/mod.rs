@@ -6,8 +6,10 @@ pub mod credit;
 pub mod order;
 pub mod plan;
 pub mod report;
+pub mod split;
 
 pub use order::{Actor, OrderEvent, Outcome, UpgradeOrder, UpgradeRequest};
+pub use split::{LicenseMove, SeatCount};
 pub use plan::{
     Assessment, Context, Decision, Effects, NewIds, Plan, Refusal, assess, plan, resolve,
 };

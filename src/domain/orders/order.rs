@@ -20,6 +20,12 @@ pub struct UpgradeRequest {
     pub upgrade_type: UpgradeType,
     /// `None`: keep the source's billing cycle.
     pub billing_cycle: Option<BillingCycle>,
+    /// With license transfer in a partial upgrade: exactly these users move
+    /// (sorted, no duplicates). Empty: all of the source's users in a full
+    /// upgrade, none in a partial one.
+    pub user_ids: Vec<CustomerUserId>,
+    /// The seats go to this existing subscription instead of a new one.
+    pub into_subscription: Option<SubscriptionId>,
 }
 
 impl UpgradeRequest {
@@ -34,7 +40,21 @@ impl UpgradeRequest {
             self.quantity,
             self.upgrade_type,
             self.billing_cycle.map_or("", |c| c.as_str())
-        )
+        ) + &self.fingerprint_extension()
+    }
+
+    /// SPEC §8's fields, appended only when used: the fingerprints of
+    /// requests without them stay as they were stored.
+    fn fingerprint_extension(&self) -> String {
+        let mut more = String::new();
+        if !self.user_ids.is_empty() {
+            let users: Vec<String> = self.user_ids.iter().map(|u| u.to_string()).collect();
+            more.push_str(&format!("|users={}", users.join(",")));
+        }
+        if let Some(into) = self.into_subscription {
+            more.push_str(&format!("|into={into}"));
+        }
+        more
     }
 }
 
@@ -88,9 +108,17 @@ pub struct UpgradeOrder {
     pub submitted_by: Actor,
     pub source_subscription_id: SubscriptionId,
     pub target_offer_id: OfferId,
-    /// Set once the order executed.
+    /// Set once the order executed; from the start when the seats go to an
+    /// existing subscription (`into_existing`).
     pub target_subscription_id: Option<SubscriptionId>,
+    /// Seats the target receives.
     pub quantity: i64,
+    /// Fewer seats than the source's moved; the source stays (SPEC §8).
+    pub partial: bool,
+    /// The seats went (go) to an existing subscription.
+    pub into_existing: bool,
+    /// The users named to move (partial upgrades with license transfer).
+    pub user_ids: Vec<CustomerUserId>,
     pub upgrade_type: UpgradeType,
     pub billing_cycle: Option<BillingCycle>,
     pub state: OrderState,

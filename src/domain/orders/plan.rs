@@ -8,11 +8,13 @@ use rust_decimal::Decimal;
 use super::credit::{Money, monthly_value, prorated_credit};
 use super::order::{Actor, UpgradeOrder, UpgradeRequest};
 use super::report::{MigrationItem, migration_report};
+use super::split::{self, LicenseMove, SeatCount};
 use crate::domain::catalog::Catalog;
 use crate::domain::eligibility::{
-    self, EligibilityError, Reason, SubscriptionRef, TargetEligibility,
+    self, EligibilityError, OrderKind, Reason, ReceiverProblem, SubscriptionRef,
+    TargetEligibility,
 };
-use crate::domain::ids::{OrderId, SubscriptionId};
+use crate::domain::ids::{CustomerUserId, OrderId, SubscriptionId};
 use crate::domain::model::{
     BillingCycle, Channel, CustomerSnapshot, OrderState, PaymentMethod, Subscription,
     SubscriptionStatus, UpgradeType,
@@ -53,12 +55,31 @@ pub enum Refusal {
     BillingCycleUnsupported(BillingCycle),
     /// The order is not waiting for a credit check (resolution only).
     NotPendingCreditCheck(OrderState),
+    /// The receiving subscription named is not the customer's.
+    TargetSubscriptionNotFound(SubscriptionId),
+    /// The receiving subscription named cannot take the seats.
+    ReceiverUnsuitable {
+        id: SubscriptionId,
+        problem: ReceiverProblem,
+    },
+    /// More users named than seats moved.
+    TooManyUsers { named: i64, quantity: i64 },
+    /// Users named to move who hold no license of the source.
+    UsersNotOnSource(Vec<CustomerUserId>),
+    /// A partial upgrade would leave the source fewer seats than the users
+    /// who stay on it.
+    SourceSeatsShort {
+        remaining_seats: i64,
+        remaining_users: i64,
+    },
 }
 
 /// Everything a submission would do, computed without writing.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Assessment {
     pub eligibility: TargetEligibility,
+    /// Partial, into an existing subscription, both or neither.
+    pub kind: OrderKind,
     pub billing_cycle: BillingCycle,
     pub migration_report: Vec<MigrationItem>,
     pub dropped_add_ons: Vec<SubscriptionRef>,
@@ -74,14 +95,20 @@ pub struct Assessment {
 /// What storage writes when an order executes, in one transaction.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Effects {
-    pub target: Subscription,
+    /// The new target subscription; `None` when the seats go to an
+    /// existing one.
+    pub create: Option<Subscription>,
+    /// The subscription that receives the seats and licenses.
+    pub target: SubscriptionId,
     pub source: SubscriptionId,
-    /// Move every license of the source to the target (services switched off
-    /// per user are switched on again: seed 000).
-    pub move_licenses: bool,
-    /// The source and the add-ons the target includes.
+    /// Licenses that move from the source to the target (services switched
+    /// off per user are switched on again: seed 000).
+    pub licenses: LicenseMove,
+    /// Seat counts to set: the source's and a receiver's.
+    pub seats: Vec<SeatCount>,
+    /// The source and the add-ons the target includes (full upgrades).
     pub cancel: Vec<SubscriptionId>,
-    /// Add-ons that stay, re-attached to the target.
+    /// Add-ons that stay, re-attached to the target (full upgrades).
     pub reattach: Vec<SubscriptionId>,
 }
 
@@ -137,34 +164,48 @@ pub fn assess(
         .offer(&request.target_offer_id)
         .ok_or(Refusal::UnknownTargetOffer)?;
 
-    let billing_cycle = request.billing_cycle.unwrap_or(source.billing_cycle);
-    let moves = request.upgrade_type == UpgradeType::WithLicenseTransfer;
-    let migration_report =
-        migration_report(ctx.catalog, snapshot, source, target, request.upgrade_type);
-    let moved_user_count = if moves {
-        snapshot
-            .users
-            .iter()
-            .filter(|u| u.licenses.iter().any(|l| l.subscription_id == source.id))
-            .count() as i64
-    } else {
-        0
+    let kind = split::kind_of(request, source);
+    let receiver = split::receiver(snapshot, request)?;
+    let billing_cycle = match receiver {
+        Some(r) => r.billing_cycle,
+        None => request.billing_cycle.unwrap_or(source.billing_cycle),
     };
+    let moving = split::moving_users(snapshot, source, request, kind);
+    let mut migration_report =
+        migration_report(ctx.catalog, snapshot, source, target, request.upgrade_type);
+    if kind.partial {
+        // Only the moved users change; the others keep the source.
+        migration_report.retain(|item| moving.contains(&item.user_id));
+    }
     let monthly = monthly_value(target, request.quantity);
     let credit_check_required = source.payment_method == PaymentMethod::Invoice
         && monthly.amount >= ctx.credit_check_threshold;
+    // The credit covers the seats that leave the source.
+    let credited = Subscription {
+        quantity: source.quantity.min(request.quantity),
+        ..source.clone()
+    };
 
-    let (min, max) = (eligibility.min_quantity, eligibility.max_quantity);
-    let refusal = if !eligibility.eligible {
-        Some(Refusal::Ineligible(eligibility.reasons.clone()))
-    } else if request.quantity > max {
-        Some(Refusal::QuantityAboveMaximum { min, max })
-    } else if request.quantity < min {
-        Some(Refusal::QuantityBelowMinimum { min, max })
-    } else if !eligibility.upgrade_types.contains(&request.upgrade_type) {
+    let blocking = eligibility.blocking(kind);
+    let refusal = if !blocking.is_empty() {
+        Some(Refusal::Ineligible(blocking))
+    } else if let Some(refusal) = split::refusal(
+        snapshot,
+        source,
+        target,
+        &eligibility,
+        request,
+        receiver,
+        &moving,
+    ) {
+        Some(refusal)
+    } else if !eligibility
+        .caller_upgrade_types
+        .contains(&request.upgrade_type)
+    {
         Some(Refusal::UpgradeTypeNotAllowed {
             asked: request.upgrade_type,
-            allowed: eligibility.upgrade_types.clone(),
+            allowed: eligibility.caller_upgrade_types.clone(),
             user_context: ctx.caller.has_user_context(),
         })
     } else if !target.billing_cycles.contains(&billing_cycle) {
@@ -173,16 +214,26 @@ pub fn assess(
         None
     };
 
+    // Add-ons stay with a source that stays.
+    let (dropped_add_ons, carried_add_ons) = if kind.partial {
+        (Vec::new(), Vec::new())
+    } else {
+        (
+            eligibility.dropped_add_ons.clone(),
+            eligibility.carried_add_ons.clone(),
+        )
+    };
     Ok(Assessment {
-        dropped_add_ons: eligibility.dropped_add_ons.clone(),
-        carried_add_ons: eligibility.carried_add_ons.clone(),
+        dropped_add_ons,
+        carried_add_ons,
         eligibility,
+        kind,
         billing_cycle,
         migration_report,
-        prorated_credit: prorated_credit(source, source_offer, ctx.now),
+        prorated_credit: prorated_credit(&credited, source_offer, ctx.now),
         monthly_value: monthly,
         credit_check_required,
-        moved_user_count,
+        moved_user_count: moving.len() as i64,
         refusal,
     })
 }
@@ -211,8 +262,11 @@ pub fn plan(
         submitted_by: actor,
         source_subscription_id: request.subscription_id,
         target_offer_id: request.target_offer_id.clone(),
-        target_subscription_id: None,
+        target_subscription_id: request.into_subscription,
         quantity: request.quantity,
+        partial: assessment.kind.partial,
+        into_existing: assessment.kind.into_existing,
+        user_ids: request.user_ids.clone(),
         upgrade_type: request.upgrade_type,
         billing_cycle: Some(assessment.billing_cycle),
         state: OrderState::InProgress,
@@ -295,6 +349,10 @@ pub fn resolve(
         quantity: order.quantity,
         upgrade_type: order.upgrade_type,
         billing_cycle: order.billing_cycle,
+        user_ids: order.user_ids.clone(),
+        into_subscription: order
+            .target_subscription_id
+            .filter(|_| order.into_existing),
     };
     // The submitter's right to the upgrade type was checked at submission;
     // the approver (a billing admin) only decides the credit.
@@ -344,7 +402,7 @@ fn execute(
     order: &mut UpgradeOrder,
     snapshot: &CustomerSnapshot,
     assessment: &Assessment,
-    target_id: SubscriptionId,
+    new_id: SubscriptionId,
     now: DateTime<Utc>,
 ) -> Result<Effects, Refusal> {
     let source = snapshot
@@ -352,45 +410,88 @@ fn execute(
         .iter()
         .find(|s| s.id == order.source_subscription_id)
         .ok_or(Refusal::SubscriptionNotFound(order.source_subscription_id))?;
-    let moves = order.upgrade_type == UpgradeType::WithLicenseTransfer;
-    let months = match assessment.billing_cycle {
-        BillingCycle::Monthly => 1,
-        BillingCycle::Annual => 12,
-    };
-    let target = Subscription {
-        id: target_id,
+    let request = UpgradeRequest {
         customer_id: order.customer_id,
-        offer_id: order.target_offer_id.clone(),
-        channel: Channel::ThisPartner,
-        status: SubscriptionStatus::Active,
-        provisioned: true,
+        subscription_id: source.id,
+        target_offer_id: order.target_offer_id.clone(),
         quantity: order.quantity,
-        assigned_seats: if moves { source.assigned_seats } else { 0 },
-        billing_cycle: assessment.billing_cycle,
-        payment_method: source.payment_method,
-        trial: false,
-        parent_id: None,
-        period_start: now,
-        period_end: now.checked_add_months(Months::new(months)).unwrap_or(now),
-        created_at: now,
+        upgrade_type: order.upgrade_type,
+        billing_cycle: order.billing_cycle,
+        user_ids: order.user_ids.clone(),
+        into_subscription: order.target_subscription_id.filter(|_| order.into_existing),
     };
+    let kind = assessment.kind;
+    let receiver = split::receiver(snapshot, &request)?;
+    let moving = split::moving_users(snapshot, source, &request, kind);
+    let moves = split::moves(snapshot, source, kind, order.quantity, &moving, receiver);
+    let create = receiver.is_none().then(|| {
+        let months = match assessment.billing_cycle {
+            BillingCycle::Monthly => 1,
+            BillingCycle::Annual => 12,
+        };
+        Subscription {
+            id: new_id,
+            customer_id: order.customer_id,
+            offer_id: order.target_offer_id.clone(),
+            channel: Channel::ThisPartner,
+            status: SubscriptionStatus::Active,
+            provisioned: true,
+            quantity: order.quantity,
+            // A full move keeps the source's count, as before partial ones.
+            assigned_seats: match (kind.partial, &moves.licenses) {
+                (false, LicenseMove::All) => source.assigned_seats,
+                _ => moves.moved_count,
+            },
+            billing_cycle: assessment.billing_cycle,
+            payment_method: source.payment_method,
+            trial: false,
+            parent_id: None,
+            period_start: now,
+            period_end: now.checked_add_months(Months::new(months)).unwrap_or(now),
+            created_at: now,
+        }
+    });
+    let target_id = receiver.map_or(new_id, |r| r.id);
     if order.events.last().map(|e| e.state) != Some(OrderState::InProgress) {
         order.transition(OrderState::InProgress, now, "executing");
     }
     order.target_subscription_id = Some(target_id);
+    order.moved_user_count = moves.moved_count;
+    let what = match (kind.into_existing, kind.partial) {
+        (false, false) => "target subscription active, source cancelled".to_owned(),
+        (true, false) => "seats added to the existing subscription, source cancelled".to_owned(),
+        (false, true) => format!(
+            "{} seat(s) moved to the new subscription, the source keeps {}",
+            order.quantity,
+            source.quantity - order.quantity
+        ),
+        (true, true) => format!(
+            "{} seat(s) moved to the existing subscription, the source keeps {}",
+            order.quantity,
+            source.quantity - order.quantity
+        ),
+    };
     let note = match order.migration_report.len() {
-        0 => "target subscription active, source cancelled".to_owned(),
-        n => format!("target subscription active, source cancelled; {n} account item(s) need work"),
+        0 => what,
+        n => format!("{what}; {n} account item(s) need work"),
     };
     order.transition(OrderState::Completed, now, note);
-    let mut cancel = vec![source.id];
-    cancel.extend(assessment.dropped_add_ons.iter().map(|a| a.id));
+    let (cancel, reattach) = if kind.partial {
+        (Vec::new(), Vec::new())
+    } else {
+        let mut cancel = vec![source.id];
+        cancel.extend(assessment.dropped_add_ons.iter().map(|a| a.id));
+        let reattach = assessment.carried_add_ons.iter().map(|a| a.id).collect();
+        (cancel, reattach)
+    };
     Ok(Effects {
-        target,
+        create,
+        target: target_id,
         source: source.id,
-        move_licenses: moves,
+        licenses: moves.licenses,
+        seats: moves.seats,
         cancel,
-        reattach: assessment.carried_add_ons.iter().map(|a| a.id).collect(),
+        reattach,
     })
 }
 
@@ -417,6 +518,18 @@ impl Refusal {
             }
             Refusal::BillingCycleUnsupported(c) => format!("BILLING_CYCLE_UNSUPPORTED ({c})"),
             Refusal::NotPendingCreditCheck(s) => format!("NOT_PENDING_CREDIT_CHECK ({s})"),
+            Refusal::TargetSubscriptionNotFound(id) => format!("TARGET_SUBSCRIPTION_NOT_FOUND ({id})"),
+            Refusal::ReceiverUnsuitable { problem, .. } => {
+                format!("TARGET_SUBSCRIPTION_UNSUITABLE ({problem})")
+            }
+            Refusal::TooManyUsers { named, quantity } => {
+                format!("TOO_MANY_USERS ({named} > {quantity})")
+            }
+            Refusal::UsersNotOnSource(users) => format!("USERS_NOT_ON_SOURCE ({})", users.len()),
+            Refusal::SourceSeatsShort {
+                remaining_seats,
+                remaining_users,
+            } => format!("SOURCE_SEATS_SHORT ({remaining_users} > {remaining_seats})"),
         }
     }
 }

@@ -7,9 +7,9 @@ use sqlx::PgConnection;
 use uuid::Uuid;
 
 use super::{PgStore, PgTx, directory};
-use crate::domain::ids::{CustomerId, OrderId, PartnerId};
+use crate::domain::ids::{CustomerId, CustomerUserId, OrderId, PartnerId};
 use crate::domain::model::CustomerSnapshot;
-use crate::domain::orders::{Plan, UpgradeOrder};
+use crate::domain::orders::{Effects, LicenseMove, Plan, UpgradeOrder};
 use crate::storage::rows::{
     self, EventRow, INSERT_ORDER, INSERT_SUBSCRIPTION, KeyRow, OrderRow, bind_order,
     bind_order_update, bind_subscription, stored_time,
@@ -162,28 +162,7 @@ impl OrderTx for PgTx {
         let o = &plan.order;
         let customer = o.customer_id.0;
         if let Some(e) = &plan.effects {
-            let target = &e.target;
-            bind_subscription(sqlx::query(&INSERT_SUBSCRIPTION), target)
-                .execute(&mut *conn)
-                .await?;
-            if e.move_licenses {
-                sqlx::query(include_str!("../sql/move_licenses.sql"))
-                    .bind(customer)
-                    .bind(e.source.0)
-                    .bind(target.id.0)
-                    .execute(&mut *conn)
-                    .await?;
-            }
-            let cancel: Vec<Uuid> = e.cancel.iter().map(|s| s.0).collect();
-            let reattach: Vec<Uuid> = e.reattach.iter().map(|s| s.0).collect();
-            sqlx::query(include_str!("sql/apply_effects.sql"))
-                .bind(customer)
-                .bind(e.move_licenses.then_some(e.source.0))
-                .bind(cancel)
-                .bind(reattach)
-                .bind(target.id.0)
-                .execute(&mut *conn)
-                .await?;
+            apply_effects(&mut *conn, customer, e).await?;
         }
         let previous_events = match write {
             OrderWrite::New { fingerprint } => {
@@ -210,4 +189,62 @@ impl OrderTx for PgTx {
             .await?;
         Ok(())
     }
+}
+
+/// Writes what an executed order changes of the customer's subscriptions
+/// and licenses: a statement per kind of change, whatever the counts.
+async fn apply_effects(conn: &mut PgConnection, customer: Uuid, e: &Effects) -> Result<()> {
+    if let Some(target) = &e.create {
+        bind_subscription(sqlx::query(&INSERT_SUBSCRIPTION), target)
+            .execute(&mut *conn)
+            .await?;
+    }
+    let ids = |users: &[CustomerUserId]| users.iter().map(|u| u.0).collect::<Vec<Uuid>>();
+    match &e.licenses {
+        LicenseMove::None => {}
+        LicenseMove::All => {
+            sqlx::query(include_str!("../sql/move_licenses.sql"))
+                .bind(customer)
+                .bind(e.source.0)
+                .bind(e.target.0)
+                .execute(&mut *conn)
+                .await?;
+        }
+        LicenseMove::Users { moved, dropped } => {
+            sqlx::query(include_str!("sql/move_user_licenses.sql"))
+                .bind(customer)
+                .bind(e.source.0)
+                .bind(ids(moved))
+                .bind(e.target.0)
+                .execute(&mut *conn)
+                .await?;
+            sqlx::query(include_str!("sql/drop_user_licenses.sql"))
+                .bind(customer)
+                .bind(e.source.0)
+                .bind(ids(dropped))
+                .execute(&mut *conn)
+                .await?;
+        }
+    }
+    if !e.seats.is_empty() {
+        sqlx::query(include_str!("sql/set_seats.sql"))
+            .bind(customer)
+            .bind(e.seats.iter().map(|s| s.id.0).collect::<Vec<_>>())
+            .bind(e.seats.iter().map(|s| s.quantity).collect::<Vec<_>>())
+            .bind(e.seats.iter().map(|s| s.assigned_seats).collect::<Vec<_>>())
+            .execute(&mut *conn)
+            .await?;
+    }
+    if !e.cancel.is_empty() || !e.reattach.is_empty() {
+        let cancel: Vec<Uuid> = e.cancel.iter().map(|s| s.0).collect();
+        let reattach: Vec<Uuid> = e.reattach.iter().map(|s| s.0).collect();
+        sqlx::query(include_str!("sql/apply_effects.sql"))
+            .bind(customer)
+            .bind(cancel)
+            .bind(reattach)
+            .bind(e.target.0)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
 }

@@ -38,6 +38,9 @@ pub(in crate::storage) struct OrderRow {
     dropped_add_ons: String,
     monthly_amount: Option<String>,
     monthly_currency: Option<String>,
+    partial: bool,
+    into_existing: bool,
+    user_ids: String,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
 }
@@ -112,6 +115,9 @@ impl OrderRow {
         "dropped_add_ons",
         "monthly_amount",
         "monthly_currency",
+        "partial",
+        "into_existing",
+        "user_ids",
         "created_at",
         "updated_at",
     ];
@@ -138,6 +144,10 @@ impl OrderRow {
                 .map_err(|_| corrupt("bad offer", id))?,
             target_subscription_id: self.target_subscription_id.map(SubscriptionId),
             quantity: self.quantity,
+            partial: self.partial,
+            into_existing: self.into_existing,
+            user_ids: serde_json::from_str(&self.user_ids)
+                .map_err(|_| corrupt("bad user ids", id))?,
             upgrade_type: UpgradeType::parse(&self.upgrade_type)
                 .ok_or_else(|| corrupt("bad type", id))?,
             billing_cycle: self
@@ -181,6 +191,7 @@ where
     String: Encode<'q, DB> + Type<DB>,
     Option<String>: Encode<'q, DB>,
     i64: Encode<'q, DB> + Type<DB>,
+    bool: Encode<'q, DB> + Type<DB>,
     DateTime<Utc>: Encode<'q, DB> + Type<DB>,
 {
     let credit = o.prorated_credit.as_ref();
@@ -212,6 +223,9 @@ where
         .bind(dropped_json(o))
         .bind(monthly.map(|m| m.amount.to_string()))
         .bind(monthly.map(|m| m.currency.as_str()))
+        .bind(o.partial)
+        .bind(o.into_existing)
+        .bind(users_json(o))
         .bind(stored_time(o.created_at))
         .bind(stored_time(o.updated_at))
 }
@@ -252,4 +266,8 @@ fn report_json(o: &UpgradeOrder) -> String {
 
 fn dropped_json(o: &UpgradeOrder) -> String {
     serde_json::to_string(&o.dropped_add_ons).expect("subscription refs serialize")
+}
+
+fn users_json(o: &UpgradeOrder) -> String {
+    serde_json::to_string(&o.user_ids).expect("user ids serialize")
 }

@@ -9,7 +9,7 @@ use uuid::Uuid;
 use super::{SqliteStore, SqliteTx, directory};
 use crate::domain::ids::{CustomerId, OrderId, PartnerId};
 use crate::domain::model::CustomerSnapshot;
-use crate::domain::orders::{Plan, UpgradeOrder};
+use crate::domain::orders::{Effects, LicenseMove, Plan, UpgradeOrder};
 use crate::storage::import::INSERT_ORDER_EVENT;
 use crate::storage::rows::{
     self, EventRow, INSERT_ORDER, INSERT_SUBSCRIPTION, KeyRow, OrderRow, bind_order,
@@ -164,44 +164,7 @@ impl OrderTx for SqliteTx {
         let o = &plan.order;
         let customer = o.customer_id.0;
         if let Some(e) = &plan.effects {
-            let target = &e.target;
-            bind_subscription(sqlx::query(&INSERT_SUBSCRIPTION), target)
-                .execute(&mut *conn)
-                .await?;
-            if e.move_licenses {
-                sqlx::query(include_str!("../sql/move_licenses.sql"))
-                    .bind(customer)
-                    .bind(e.source.0)
-                    .bind(target.id.0)
-                    .execute(&mut *conn)
-                    .await?;
-                sqlx::query(
-                    "UPDATE subscriptions SET assigned_seats = 0 WHERE customer_id = $1 AND id = $2",
-                )
-                .bind(customer)
-                .bind(e.source.0)
-                .execute(&mut *conn)
-                .await?;
-            }
-            for id in &e.cancel {
-                sqlx::query(
-                    "UPDATE subscriptions SET status = 'DELETED' WHERE customer_id = $1 AND id = $2",
-                )
-                .bind(customer)
-                .bind(id.0)
-                .execute(&mut *conn)
-                .await?;
-            }
-            for id in &e.reattach {
-                sqlx::query(
-                    "UPDATE subscriptions SET parent_id = $3 WHERE customer_id = $1 AND id = $2",
-                )
-                .bind(customer)
-                .bind(id.0)
-                .bind(target.id.0)
-                .execute(&mut *conn)
-                .await?;
-            }
+            apply_effects(&mut *conn, customer, e).await?;
         }
         let previous_events = match write {
             OrderWrite::New { fingerprint } => {
@@ -229,4 +192,69 @@ impl OrderTx for SqliteTx {
         }
         Ok(())
     }
+}
+
+/// Writes what an executed order changes of the customer's subscriptions
+/// and licenses.
+async fn apply_effects(conn: &mut SqliteConnection, customer: Uuid, e: &Effects) -> Result<()> {
+    if let Some(target) = &e.create {
+        bind_subscription(sqlx::query(&INSERT_SUBSCRIPTION), target)
+            .execute(&mut *conn)
+            .await?;
+    }
+    match &e.licenses {
+        LicenseMove::None => {}
+        LicenseMove::All => {
+            sqlx::query(include_str!("../sql/move_licenses.sql"))
+                .bind(customer)
+                .bind(e.source.0)
+                .bind(e.target.0)
+                .execute(&mut *conn)
+                .await?;
+        }
+        LicenseMove::Users { moved, dropped } => {
+            for user in moved {
+                sqlx::query(include_str!("../sql/move_user_license.sql"))
+                    .bind(customer)
+                    .bind(e.source.0)
+                    .bind(user.0)
+                    .bind(e.target.0)
+                    .execute(&mut *conn)
+                    .await?;
+            }
+            for user in dropped {
+                sqlx::query(include_str!("../sql/drop_user_license.sql"))
+                    .bind(customer)
+                    .bind(e.source.0)
+                    .bind(user.0)
+                    .execute(&mut *conn)
+                    .await?;
+            }
+        }
+    }
+    for seats in &e.seats {
+        sqlx::query(include_str!("../sql/set_seats.sql"))
+            .bind(customer)
+            .bind(seats.id.0)
+            .bind(seats.quantity)
+            .bind(seats.assigned_seats)
+            .execute(&mut *conn)
+            .await?;
+    }
+    for id in &e.cancel {
+        sqlx::query("UPDATE subscriptions SET status = 'DELETED' WHERE customer_id = $1 AND id = $2")
+            .bind(customer)
+            .bind(id.0)
+            .execute(&mut *conn)
+            .await?;
+    }
+    for id in &e.reattach {
+        sqlx::query("UPDATE subscriptions SET parent_id = $3 WHERE customer_id = $1 AND id = $2")
+            .bind(customer)
+            .bind(id.0)
+            .bind(e.target.0)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
 }

@@ -7,6 +7,10 @@ use crate::domain::ids::SubscriptionId;
 use crate::domain::model::{Segment, Subscription};
 
 mod conflict;
+mod receive;
+
+pub use receive::{ReceiverProblem, receiver_problem};
+pub(super) use receive::receivers;
 
 use super::index::SnapshotIndex;
 use super::reason::{Reason, ReasonCode as Code, Remedy};
