@@ -50,3 +50,15 @@ refusal-upgrade-type-needs-user = You asked for { $asked }, which needs a signed
 refusal-not-pending-credit-check = The order is { $state }, not waiting for a credit check.
 refusal-last-global-admin = { $user } is the partner's last global admin; grant the global admin role to another user first.
 refusal-request-id-reused = This request id was already used for a different request; send a new request id.
+
+## Partial upgrades and upgrades into an existing subscription (SPEC §8).
+refusal-receiver-not-active = Subscription { $subscription } cannot receive the seats: it is not active.
+refusal-receiver-offer-mismatch = Subscription { $subscription } cannot receive the seats: it is not a subscription of the target offer.
+refusal-receiver-other-channel = Subscription { $subscription } cannot receive the seats: it was not bought through you.
+refusal-receiver-cycle-mismatch = Subscription { $subscription } cannot receive the seats: its billing cycle is not one the source subscription can move to.
+refusal-users-exceed-quantity = You named { $named } users, but only { $quantity } seats move; name at most as many users as seats.
+refusal-users-not-on-source = { $count ->
+    [one] This user holds
+   *[other] These { $count } users hold
+} no license of the source subscription: { $users }.
+refusal-source-seats-short = The source subscription would keep { $seats } seats for the { $users } users who stay on it; move fewer seats or more users.

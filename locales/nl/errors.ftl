@@ -50,3 +50,15 @@ refusal-upgrade-type-needs-user = U vroeg om { $asked }; daarvoor is een aangeme
 refusal-not-pending-credit-check = De bestelling is { $state } en wacht niet op een kredietcontrole.
 refusal-last-global-admin = { $user } is de laatste globale beheerder van de partner; ken eerst een andere gebruiker de rol van globale beheerder toe.
 refusal-request-id-reused = Deze aanvraag-id is al gebruikt voor een andere aanvraag; stuur een nieuwe aanvraag-id.
+
+## Gedeeltelijke upgrades en upgrades naar een bestaand abonnement (SPEC §8).
+refusal-receiver-not-active = Abonnement { $subscription } kan de licenties niet ontvangen: het is niet actief.
+refusal-receiver-offer-mismatch = Abonnement { $subscription } kan de licenties niet ontvangen: het is geen abonnement op de doelaanbieding.
+refusal-receiver-other-channel = Abonnement { $subscription } kan de licenties niet ontvangen: het is niet via u gekocht.
+refusal-receiver-cycle-mismatch = Abonnement { $subscription } kan de licenties niet ontvangen: de factureringsperiode is er geen waarnaar het bronabonnement kan overstappen.
+refusal-users-exceed-quantity = U noemde { $named } gebruikers, maar er gaan maar { $quantity } licenties over; noem hooguit evenveel gebruikers als licenties.
+refusal-users-not-on-source = { $count ->
+    [one] Deze gebruiker heeft
+   *[other] Deze { $count } gebruikers hebben
+} geen licentie van het bronabonnement: { $users }.
+refusal-source-seats-short = Het bronabonnement zou { $seats } licenties houden voor de { $users } gebruikers die erop blijven; verplaats minder licenties of meer gebruikers.

@@ -13,6 +13,7 @@ mod order_convert;
 mod orders;
 pub mod partner_role;
 mod role_convert;
+mod split_convert;
 pub mod upgrade;
 mod validate;
 

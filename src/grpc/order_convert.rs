@@ -129,6 +129,9 @@ pub fn preview(a: Assessment, catalog: &Catalog, lang: Lang) -> pb::PreviewUpgra
 
 /// The code a refusal carries in `ErrorInfo.reason`.
 fn code(r: &Refusal) -> String {
+    if let Some(code) = super::split_convert::code(r) {
+        return code.to_owned();
+    }
     match r {
         Refusal::Ineligible(reasons) => reasons
             .first()
@@ -141,12 +144,16 @@ fn code(r: &Refusal) -> String {
         Refusal::UpgradeTypeNotAllowed { .. } => "UPGRADE_TYPE_NOT_ALLOWED".into(),
         Refusal::BillingCycleUnsupported(_) => "BILLING_CYCLE_UNSUPPORTED".into(),
         Refusal::NotPendingCreditCheck(_) => "NOT_PENDING_CREDIT_CHECK".into(),
+        _ => "UNSPECIFIED".into(),
     }
 }
 
 /// What a refusal says to the partner, in their language.
 pub(super) fn refusal_text(r: &Refusal) -> Text {
     let range = |id, min: &i64, max: &i64| Text::new(id).arg("min", *min).arg("max", *max);
+    if let Some(text) = super::split_convert::text(r) {
+        return text;
+    }
     match r {
         Refusal::SubscriptionNotFound(id) => Text::new("error-not-found")
             .arg("kind", Text::new("resource-subscription"))
@@ -176,6 +183,7 @@ pub(super) fn refusal_text(r: &Refusal) -> Text {
             .arg("cycle", Text::named("cycle", cycle.as_str())),
         Refusal::NotPendingCreditCheck(state) => Text::new("refusal-not-pending-credit-check")
             .arg("state", Text::named("order-state", state.as_str())),
+        _ => Text::new("refusal-unknown-target-offer"),
     }
 }
 
@@ -188,6 +196,9 @@ pub fn refusal_error(r: Refusal) -> ApiError {
 }
 
 fn refusal_error_in_english(r: Refusal) -> ApiError {
+    if let Some(error) = super::split_convert::error(&r) {
+        return error;
+    }
     let reason = code(&r);
     match r {
         Refusal::SubscriptionNotFound(id) => ApiError::not_found("subscription", id),
@@ -282,5 +293,6 @@ fn refusal_error_in_english(r: Refusal) -> ApiError {
             metadata: Vec::new(),
             reason,
         },
+        other => ApiError::Internal(format!("unmapped refusal {}", other.summary())),
     }
 }

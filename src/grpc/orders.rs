@@ -58,6 +58,7 @@ fn upgrade_request(
         quantity: validate::quantity(quantity)?,
         upgrade_type: parse_upgrade_type(upgrade_type)?,
         billing_cycle: parse_billing_cycle(billing_cycle)?,
+        partial: false,
         user_ids: Vec::new(),
         into_subscription: None,
     })

@@ -9,10 +9,12 @@ pub mod report;
 pub mod split;
 
 pub use order::{Actor, OrderEvent, Outcome, UpgradeOrder, UpgradeRequest};
-pub use split::{LicenseMove, SeatCount};
 pub use plan::{
     Assessment, Context, Decision, Effects, NewIds, Plan, Refusal, assess, plan, resolve,
 };
+pub use split::{LicenseMove, SeatCount};
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_split;

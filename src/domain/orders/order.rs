@@ -20,6 +20,10 @@ pub struct UpgradeRequest {
     pub upgrade_type: UpgradeType,
     /// `None`: keep the source's billing cycle.
     pub billing_cycle: Option<BillingCycle>,
+    /// Move only `quantity` seats, fewer than the source's; the source stays
+    /// with the rest (SPEC §8). Explicit, so that a stale quantity never
+    /// turns a full upgrade into a partial one.
+    pub partial: bool,
     /// With license transfer in a partial upgrade: exactly these users move
     /// (sorted, no duplicates). Empty: all of the source's users in a full
     /// upgrade, none in a partial one.
@@ -47,6 +51,9 @@ impl UpgradeRequest {
     /// requests without them stay as they were stored.
     fn fingerprint_extension(&self) -> String {
         let mut more = String::new();
+        if self.partial {
+            more.push_str("|partial");
+        }
         if !self.user_ids.is_empty() {
             let users: Vec<String> = self.user_ids.iter().map(|u| u.to_string()).collect();
             more.push_str(&format!("|users={}", users.join(",")));

@@ -11,8 +11,7 @@ use super::report::{MigrationItem, migration_report};
 use super::split::{self, LicenseMove, SeatCount};
 use crate::domain::catalog::Catalog;
 use crate::domain::eligibility::{
-    self, EligibilityError, OrderKind, Reason, ReceiverProblem, SubscriptionRef,
-    TargetEligibility,
+    self, EligibilityError, OrderKind, Reason, ReceiverProblem, SubscriptionRef, TargetEligibility,
 };
 use crate::domain::ids::{CustomerUserId, OrderId, SubscriptionId};
 use crate::domain::model::{
@@ -164,7 +163,7 @@ pub fn assess(
         .offer(&request.target_offer_id)
         .ok_or(Refusal::UnknownTargetOffer)?;
 
-    let kind = split::kind_of(request, source);
+    let kind = split::kind_of(request);
     let receiver = split::receiver(snapshot, request)?;
     let billing_cycle = match receiver {
         Some(r) => r.billing_cycle,
@@ -349,10 +348,9 @@ pub fn resolve(
         quantity: order.quantity,
         upgrade_type: order.upgrade_type,
         billing_cycle: order.billing_cycle,
+        partial: order.partial,
         user_ids: order.user_ids.clone(),
-        into_subscription: order
-            .target_subscription_id
-            .filter(|_| order.into_existing),
+        into_subscription: order.target_subscription_id.filter(|_| order.into_existing),
     };
     // The submitter's right to the upgrade type was checked at submission;
     // the approver (a billing admin) only decides the credit.
@@ -417,6 +415,7 @@ fn execute(
         quantity: order.quantity,
         upgrade_type: order.upgrade_type,
         billing_cycle: order.billing_cycle,
+        partial: order.partial,
         user_ids: order.user_ids.clone(),
         into_subscription: order.target_subscription_id.filter(|_| order.into_existing),
     };
@@ -518,7 +517,9 @@ impl Refusal {
             }
             Refusal::BillingCycleUnsupported(c) => format!("BILLING_CYCLE_UNSUPPORTED ({c})"),
             Refusal::NotPendingCreditCheck(s) => format!("NOT_PENDING_CREDIT_CHECK ({s})"),
-            Refusal::TargetSubscriptionNotFound(id) => format!("TARGET_SUBSCRIPTION_NOT_FOUND ({id})"),
+            Refusal::TargetSubscriptionNotFound(id) => {
+                format!("TARGET_SUBSCRIPTION_NOT_FOUND ({id})")
+            }
             Refusal::ReceiverUnsuitable { problem, .. } => {
                 format!("TARGET_SUBSCRIPTION_UNSUITABLE ({problem})")
             }

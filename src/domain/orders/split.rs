@@ -4,8 +4,8 @@
 
 use std::collections::BTreeSet;
 
-use super::plan::Refusal;
 use super::order::UpgradeRequest;
+use super::plan::Refusal;
 use crate::domain::catalog::Offer;
 use crate::domain::eligibility::{OrderKind, TargetEligibility, receiver_problem};
 use crate::domain::ids::{CustomerUserId, SubscriptionId};
@@ -37,9 +37,9 @@ pub struct SeatCount {
 }
 
 /// The kind of `request` against `source`.
-pub fn kind_of(request: &UpgradeRequest, source: &Subscription) -> OrderKind {
+pub fn kind_of(request: &UpgradeRequest) -> OrderKind {
     OrderKind {
-        partial: request.quantity < source.quantity,
+        partial: request.partial,
         into_existing: request.into_subscription.is_some(),
     }
 }
@@ -96,7 +96,7 @@ pub fn refusal(
     receiver: Option<&Subscription>,
     moving: &BTreeSet<CustomerUserId>,
 ) -> Option<Refusal> {
-    let kind = kind_of(request, source);
+    let kind = kind_of(request);
     if let Some(r) = receiver {
         let problem = receiver_problem(source, target, r).or_else(|| {
             request

@@ -11,15 +11,15 @@ use crate::domain::ids::*;
 use crate::domain::model::*;
 use crate::domain::roles::{Caller, Principal};
 
-const NORTHWIND: &str = "30000000-0000-4000-8000-000000000001";
-const NORTHWIND_BASIC: &str = "40000000-0000-4000-8000-000000000101";
-const WINGTIP: &str = "30000000-0000-4000-8000-000000000007";
-const WINGTIP_STANDARD: &str = "40000000-0000-4000-8000-000000000701";
-const TAILSPIN: &str = "30000000-0000-4000-8000-000000000008";
+pub(super) const NORTHWIND: &str = "30000000-0000-4000-8000-000000000001";
+pub(super) const NORTHWIND_BASIC: &str = "40000000-0000-4000-8000-000000000101";
+pub(super) const WINGTIP: &str = "30000000-0000-4000-8000-000000000007";
+pub(super) const WINGTIP_STANDARD: &str = "40000000-0000-4000-8000-000000000701";
+pub(super) const TAILSPIN: &str = "30000000-0000-4000-8000-000000000008";
 const TAILSPIN_E4: &str = "40000000-0000-4000-8000-000000000801";
-const LITWARE: &str = "30000000-0000-4000-8000-000000000011";
+pub(super) const LITWARE: &str = "30000000-0000-4000-8000-000000000011";
 
-fn demo() -> (Catalog, ValidDataset) {
+pub(super) fn demo() -> (Catalog, ValidDataset) {
     let catalog = Catalog::builtin().unwrap();
     let data = Dataset::from_json(include_str!("../../../demo/dataset.json"))
         .unwrap()
@@ -28,7 +28,7 @@ fn demo() -> (Catalog, ValidDataset) {
     (catalog, data)
 }
 
-fn snapshot(data: &ValidDataset, customer: &str) -> CustomerSnapshot {
+pub(super) fn snapshot(data: &ValidDataset, customer: &str) -> CustomerSnapshot {
     let id = CustomerId::parse(customer).unwrap();
     CustomerSnapshot {
         customer: data.customers.iter().find(|c| c.id == id).unwrap().clone(),
@@ -53,7 +53,7 @@ fn snapshot(data: &ValidDataset, customer: &str) -> CustomerSnapshot {
     }
 }
 
-fn user(partner: PartnerId) -> Caller {
+pub(super) fn user(partner: PartnerId) -> Caller {
     Caller {
         partner_id: partner,
         principal: Principal::User {
@@ -65,11 +65,11 @@ fn user(partner: PartnerId) -> Caller {
     }
 }
 
-fn now() -> DateTime<Utc> {
+pub(super) fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 11, 12, 0, 0).unwrap()
 }
 
-fn request(
+pub(super) fn request(
     customer: &str,
     sub: &str,
     target: &str,
@@ -83,17 +83,20 @@ fn request(
         quantity,
         upgrade_type: t,
         billing_cycle: None,
+        partial: false,
+        user_ids: Vec::new(),
+        into_subscription: None,
     }
 }
 
-fn ids() -> NewIds {
+pub(super) fn ids() -> NewIds {
     NewIds {
         order: OrderId::new_v4(),
         target_subscription: SubscriptionId::new_v4(),
     }
 }
 
-const TRANSFER: UpgradeType = UpgradeType::WithLicenseTransfer;
+pub(super) const TRANSFER: UpgradeType = UpgradeType::WithLicenseTransfer;
 
 #[test]
 fn an_eligible_upgrade_executes_with_every_effect() {
@@ -119,15 +122,14 @@ fn an_eligible_upgrade_executes_with_every_effect() {
     let effects = plan.effects.expect("executes");
     let source = SubscriptionId::parse(NORTHWIND_BASIC).unwrap();
     assert_eq!(effects.cancel, vec![source]);
-    assert!(effects.move_licenses && effects.reattach.is_empty());
-    assert_eq!(effects.target.id, ids.target_subscription);
+    assert!(effects.licenses == LicenseMove::All && effects.reattach.is_empty());
+    let created = effects.create.expect("a new subscription");
+    assert_eq!(effects.target, ids.target_subscription);
+    assert_eq!(created.id, ids.target_subscription);
+    assert_eq!((created.quantity, created.assigned_seats), (12, 4));
+    assert_eq!(created.billing_cycle, BillingCycle::Annual);
     assert_eq!(
-        (effects.target.quantity, effects.target.assigned_seats),
-        (12, 4)
-    );
-    assert_eq!(effects.target.billing_cycle, BillingCycle::Annual);
-    assert_eq!(
-        effects.target.period_end,
+        created.period_end,
         Utc.with_ymd_and_hms(2027, 11, 11, 12, 0, 0).unwrap()
     );
 
@@ -328,6 +330,9 @@ fn approval_ignores_the_orders_own_check_and_rejection_moves_nothing() {
         target_offer_id: imported.target_offer_id.clone(),
         target_subscription_id: None,
         quantity: 200,
+        partial: false,
+        into_existing: false,
+        user_ids: vec![],
         upgrade_type: TRANSFER,
         billing_cycle: None,
         state: OrderState::PendingCreditCheck,

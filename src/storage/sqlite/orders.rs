@@ -242,11 +242,13 @@ async fn apply_effects(conn: &mut SqliteConnection, customer: Uuid, e: &Effects)
             .await?;
     }
     for id in &e.cancel {
-        sqlx::query("UPDATE subscriptions SET status = 'DELETED' WHERE customer_id = $1 AND id = $2")
-            .bind(customer)
-            .bind(id.0)
-            .execute(&mut *conn)
-            .await?;
+        sqlx::query(
+            "UPDATE subscriptions SET status = 'DELETED' WHERE customer_id = $1 AND id = $2",
+        )
+        .bind(customer)
+        .bind(id.0)
+        .execute(&mut *conn)
+        .await?;
     }
     for id in &e.reattach {
         sqlx::query("UPDATE subscriptions SET parent_id = $3 WHERE customer_id = $1 AND id = $2")

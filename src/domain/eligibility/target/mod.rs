@@ -9,8 +9,8 @@ use crate::domain::model::{Segment, Subscription};
 mod conflict;
 mod receive;
 
-pub use receive::{ReceiverProblem, receiver_problem};
 pub(super) use receive::receivers;
+pub use receive::{ReceiverProblem, receiver_problem};
 
 use super::index::SnapshotIndex;
 use super::reason::{Reason, ReasonCode as Code, Remedy};
