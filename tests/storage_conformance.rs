@@ -18,6 +18,8 @@ mod fixtures;
 mod orders;
 #[path = "storage_conformance/roles.rs"]
 mod roles;
+#[path = "storage_conformance/split.rs"]
+mod split;
 
 use std::sync::Arc;
 
@@ -96,6 +98,8 @@ conformance_suite!(
     orders::a_submission_is_written_replayed_and_its_key_guarded,
     orders::a_credit_check_is_resolved_once,
     orders::the_same_key_sent_at_once_is_written_once,
+    split::partial_upgrades_split_seats_and_users_as_named,
+    split::partial_refusals_write_nothing_and_replays_create_nothing,
     roles::roles_and_audit_records_are_written_in_one_transaction,
     roles::audit_records_page_newest_first,
     roles::a_dropped_role_transaction_writes_nothing,

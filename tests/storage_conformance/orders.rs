@@ -13,7 +13,7 @@ use csp_upgrades::domain::ids::*;
 use csp_upgrades::domain::model::*;
 use csp_upgrades::domain::orders::credit::Money;
 use csp_upgrades::domain::orders::{
-    Actor, Decision, Effects, Plan, Refusal, UpgradeOrder, UpgradeRequest,
+    Actor, Decision, Effects, LicenseMove, Plan, Refusal, SeatCount, UpgradeOrder, UpgradeRequest,
 };
 use csp_upgrades::domain::roles::{Caller, Principal};
 use csp_upgrades::storage::{KeyUse, OrderWrite, PageRequest, Store};
@@ -35,6 +35,9 @@ fn new_order(partner: &Partner, by: &PartnerUser, source: &Subscription) -> Upgr
         target_offer_id: OfferId::parse("o365-e3").unwrap(),
         target_subscription_id: None,
         quantity: source.quantity,
+        partial: false,
+        into_existing: false,
+        user_ids: Vec::new(),
         upgrade_type: UpgradeType::WithLicenseTransfer,
         billing_cycle: Some(BillingCycle::Monthly),
         state: OrderState::InProgress,
@@ -131,9 +134,15 @@ pub async fn an_order_and_its_effects_are_written_in_one_transaction(db: TestDb)
     let plan = Plan {
         order: executed.clone(),
         effects: Some(Effects {
-            target: target.clone(),
+            create: Some(target.clone()),
+            target: target.id,
             source: source.id,
-            move_licenses: true,
+            licenses: LicenseMove::All,
+            seats: vec![SeatCount {
+                id: source.id,
+                quantity: source.quantity,
+                assigned_seats: 0,
+            }],
             cancel: vec![source.id],
             reattach: vec![add_on.id],
         }),
@@ -267,7 +276,7 @@ pub async fn a_customer_lock_holds_off_other_writers(db: TestDb) {
 }
 
 /// The demo dataset's store and the use cases over it.
-async fn demo_app(db: &TestDb) -> (Arc<dyn Store>, App, Caller) {
+pub async fn demo_app(db: &TestDb) -> (Arc<dyn Store>, App, Caller) {
     let catalog = Arc::new(Catalog::builtin().unwrap());
     let store = csp_upgrades::startup::open_store(&db.url, &catalog, true)
         .await
@@ -304,7 +313,7 @@ const NORTHWIND_BASIC: &str = "40000000-0000-4000-8000-000000000101";
 const TAILSPIN: &str = "30000000-0000-4000-8000-000000000008";
 const TAILSPIN_E4: &str = "40000000-0000-4000-8000-000000000801";
 
-fn request(customer: &str, source: &str, target: &str, quantity: i64) -> UpgradeRequest {
+pub fn request(customer: &str, source: &str, target: &str, quantity: i64) -> UpgradeRequest {
     UpgradeRequest {
         customer_id: CustomerId::parse(customer).unwrap(),
         subscription_id: SubscriptionId::parse(source).unwrap(),
@@ -312,6 +321,9 @@ fn request(customer: &str, source: &str, target: &str, quantity: i64) -> Upgrade
         quantity,
         upgrade_type: UpgradeType::WithLicenseTransfer,
         billing_cycle: None,
+        partial: false,
+        user_ids: Vec::new(),
+        into_subscription: None,
     }
 }
 
