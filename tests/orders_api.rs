@@ -513,7 +513,7 @@ async fn a_rejected_credit_check_moves_nothing() {
         .unwrap()
         .into_inner();
     assert_eq!(order.state, pb::OrderState::Rejected as i32);
-    assert_eq!(order.outcome, pb::OrderOutcome::OutcomeRejected as i32);
+    assert_eq!(order.outcome, pb::OrderOutcome::Rejected as i32);
     let subs = subscriptions(&server, &ga, LITWARE).await;
     assert_eq!(subs.len(), 1);
     assert_eq!(subs[0].subscription_id, LITWARE_STANDARD);
@@ -622,7 +622,11 @@ async fn quantities_types_and_keys_are_checked() {
             .iter()
             .any(|m| m.issue == pb::MigrationIssue::LicenseNotMoved as i32)
     );
-    assert_eq!(order.submitted_by, "app:reseller-bot");
+    let submitter = order.submitter.as_ref().expect("a submitter");
+    assert_eq!(
+        (submitter.app_id.as_str(), submitter.user_id.as_str()),
+        ("reseller-bot", "")
+    );
 
     // Billing admins may view orders but not submit.
     let err = client(&server, &server.token(BILLING_ADMIN).await)

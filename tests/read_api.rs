@@ -186,7 +186,10 @@ async fn roles_decide_what_a_caller_may_read() {
                 let err = result.unwrap_err();
                 assert_eq!(err.code(), Code::PermissionDenied, "{upn}");
                 let info = err.get_details_error_info().expect("ErrorInfo");
-                assert_eq!(info.metadata["permission"], "VIEW_CATALOG_AND_CUSTOMERS");
+                assert_eq!(
+                    info.metadata["permission"],
+                    "PERMISSION_VIEW_CATALOG_AND_CUSTOMERS"
+                );
             }
         }
         let offers = server

@@ -21,7 +21,8 @@ use crate::state::AppState;
 use crate::storage::PageRequest;
 use crate::storage::orders::{NewOrder, OrderAudit, Submission};
 
-pub type WatchStream = Pin<Box<dyn Stream<Item = Result<pb::UpgradeOrderUpdate, Status>> + Send>>;
+pub type WatchStream =
+    Pin<Box<dyn Stream<Item = Result<pb::WatchUpgradeOrderResponse, Status>> + Send>>;
 
 /// How often a watcher re-reads the order when no local change was announced
 /// (changes made by another replica).
@@ -176,7 +177,7 @@ pub async fn submit(
         }
         Submission::Replayed(order) => Ok(order_convert::order(&order)),
         Submission::KeyReused(_) => Err(ApiError::AlreadyExists {
-            reason: "REQUEST_ID_REUSED".into(),
+            reason: pb::ErrorReason::RequestIdReused,
             message: "request_id was already used for a different request; use a new request_id"
                 .into(),
         }),
@@ -309,7 +310,7 @@ pub async fn watch(
         let mut sent = order.events.len().saturating_sub(1);
         loop {
             for event in &order.events[sent..] {
-                let update = pb::UpgradeOrderUpdate {
+                let update = pb::WatchUpgradeOrderResponse {
                     event: Some(order_convert::event(event)),
                     order: Some(order_convert::order(&order)),
                 };

@@ -5,12 +5,12 @@ use tonic::{Request, Response, Status};
 
 use super::pb::upgrade_service_server::UpgradeService;
 use super::pb::{CheckUpgradeEligibilityRequest, CheckUpgradeEligibilityResponse};
+use super::reason_convert::{reason, subscription};
 use super::{convert, orders, pb, require, validate};
 use crate::auth;
 use crate::domain::catalog::Catalog;
 use crate::domain::eligibility::{
-    self, Eligibility, EligibilityError, ManualPath, Reason, Remedy, SubscriptionRef,
-    TargetEligibility,
+    self, Eligibility, EligibilityError, ManualPath, TargetEligibility,
 };
 use crate::domain::roles::Permission;
 use crate::grpc::error::ApiError;
@@ -33,7 +33,8 @@ impl From<EligibilityError> for ApiError {
             EligibilityError::SubscriptionNotFound(id) => ApiError::not_found("subscription", id),
             // The offer is a reference in the request, not the resource the
             // call addresses: a bad argument, naming the field.
-            EligibilityError::UnknownTargetOffer(id) => ApiError::invalid(
+            EligibilityError::UnknownTargetOffer(id) => ApiError::invalid_because(
+                pb::ErrorReason::UnknownTargetOffer,
                 "target_offer_id",
                 format!("{id} is not an offer of the catalog"),
             ),
@@ -168,7 +169,7 @@ fn response(
             .into_iter()
             .map(|t| target(t, state.catalog()))
             .collect(),
-        source_reasons: source_reasons.into_iter().map(reason).collect(),
+        source_reasons: source_reasons.iter().map(reason).collect(),
     }
 }
 
@@ -198,60 +199,11 @@ pub fn target(t: TargetEligibility, catalog: &Catalog) -> pb::TargetEligibility 
             .collect(),
         min_quantity,
         max_quantity,
-        reasons: reasons.into_iter().map(reason).collect(),
-        dropped_add_ons: dropped_add_ons.into_iter().map(subscription_ref).collect(),
-        carried_add_ons: carried_add_ons.into_iter().map(subscription_ref).collect(),
+        reasons: reasons.iter().map(reason).collect(),
+        dropped_add_ons: dropped_add_ons.iter().map(subscription).collect(),
+        carried_add_ons: carried_add_ons.iter().map(subscription).collect(),
         manual_path: manual_path.map(manual),
         in_matrix,
-    }
-}
-
-pub fn reason(r: Reason) -> pb::Reason {
-    let Reason {
-        code,
-        message,
-        details,
-        subscriptions,
-        remedy: r_remedy,
-    } = r;
-    pb::Reason {
-        code: pb::ReasonCode::from_str_name(code.as_str()).map_or(0, |c| c as i32),
-        message,
-        details: details.into_iter().collect(),
-        subscriptions: subscriptions.into_iter().map(subscription_ref).collect(),
-        remedy: remedy(r_remedy) as i32,
-    }
-}
-
-fn remedy(r: Remedy) -> pb::Remedy {
-    match r {
-        Remedy::Wait => pb::Remedy::Wait,
-        Remedy::ResolveLicenseConflict => pb::Remedy::ResolveLicenseConflict,
-        Remedy::PayBalance => pb::Remedy::PayBalance,
-        Remedy::CancelInOtherChannel => pb::Remedy::CancelInOtherChannel,
-        Remedy::ChangePlanManually => pb::Remedy::ChangePlanManually,
-        Remedy::ContactSupport => pb::Remedy::ContactSupport,
-        Remedy::RequestDelegatedAdmin => pb::Remedy::RequestDelegatedAdmin,
-        Remedy::BuyPaidPlanFirst => pb::Remedy::BuyPaidPlanFirst,
-        Remedy::ReactivateSubscription => pb::Remedy::ReactivateSubscription,
-        Remedy::ChooseAnotherTarget => pb::Remedy::ChooseAnotherTarget,
-        Remedy::ConsolidatePlans => pb::Remedy::ConsolidatePlans,
-        Remedy::RemoveAddOn => pb::Remedy::RemoveAddOn,
-    }
-}
-
-fn subscription_ref(s: SubscriptionRef) -> pb::ConflictingSubscription {
-    let SubscriptionRef {
-        id,
-        offer_id,
-        channel,
-        status,
-    } = s;
-    pb::ConflictingSubscription {
-        subscription_id: id.to_string(),
-        offer_id: offer_id.to_string(),
-        channel: convert::channel(channel),
-        status: convert::status(status),
     }
 }
 
@@ -269,23 +221,5 @@ fn manual(m: ManualPath) -> pb::ManualPath {
         backup_data_first,
         one_way,
         steps,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use crate::domain::eligibility::ReasonCode;
-    use crate::grpc::pb;
-
-    /// The 24 codes of SPEC §4 have the same names and numbers in the domain
-    /// and in the contract.
-    #[test]
-    fn reason_codes_match_the_contract() {
-        assert_eq!(ReasonCode::ALL.len(), 24);
-        for (i, code) in ReasonCode::ALL.iter().enumerate() {
-            let pb = pb::ReasonCode::from_str_name(code.as_str())
-                .unwrap_or_else(|| panic!("{code} is not in the contract"));
-            assert_eq!(pb as usize, i + 1, "{}", code.as_str());
-        }
     }
 }

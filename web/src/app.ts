@@ -6,7 +6,7 @@ import { RpcError } from "@protobuf-ts/runtime-rpc";
 import { SubscriptionStatus } from "../gen/csp/v1/common";
 import { CustomerServiceClient } from "../gen/csp/v1/customer.client";
 import type { Subscription } from "../gen/csp/v1/customer";
-import { ReasonCode } from "../gen/csp/v1/upgrade";
+import { ReasonCode } from "../gen/csp/v1/reason";
 import type { CheckUpgradeEligibilityResponse } from "../gen/csp/v1/upgrade";
 import { UpgradeServiceClient } from "../gen/csp/v1/upgrade.client";
 

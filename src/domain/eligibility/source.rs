@@ -9,7 +9,7 @@ use crate::domain::model::{
 };
 
 use super::index::{SnapshotIndex, channel_label};
-use super::reason::{Reason, ReasonCode as Code, Remedy};
+use super::reason::{Details, Reason, ReasonCode as Code, Remedy};
 
 type Rule = fn(&SnapshotIndex<'_>, &Subscription, &Offer) -> Option<Reason>;
 
@@ -73,7 +73,7 @@ fn not_active(_: &SnapshotIndex<'_>, s: &Subscription, offer: &Offer) -> Option<
                 offer.name, s.status
             ),
         )
-        .detail("status", s.status),
+        .with(Details::Status(s.status)),
     )
 }
 
@@ -87,7 +87,6 @@ fn not_provisioned(_: &SnapshotIndex<'_>, s: &Subscription, offer: &Offer) -> Op
                 offer.name
             ),
         )
-        .detail("provisioned", false)
     })
 }
 
@@ -113,7 +112,9 @@ fn service_incident(ix: &SnapshotIndex<'_>, _: &Subscription, offer: &Offer) -> 
                 names.join(", ")
             ),
         )
-        .detail("services", hit.join(",")),
+        .with(Details::ServiceIncident(
+            hit.iter().map(|s| (*s).to_owned()).collect(),
+        )),
     )
 }
 
@@ -122,7 +123,6 @@ fn delegated_admin_missing(ix: &SnapshotIndex<'_>, _: &Subscription, _: &Offer) 
         return None;
     }
     let admin = &ix.snapshot.customer.delegated_admin;
-    let roles: Vec<&str> = admin.roles.iter().map(|r| r.as_str()).collect();
     let why = match admin.status {
         RelationshipStatus::None => {
             "this partner has no delegated admin relationship with the customer".to_owned()
@@ -140,16 +140,11 @@ fn delegated_admin_missing(ix: &SnapshotIndex<'_>, _: &Subscription, _: &Offer) 
             Remedy::RequestDelegatedAdmin,
             format!("No upgrade is possible because {why}; request or renew it."),
         )
-        .detail("relationship_status", admin.status)
-        .detail("delegated_roles", roles.join(","))
-        .detail(
-            "caller",
-            if ix.caller_has_user_context {
-                "USER"
-            } else {
-                "APP"
-            },
-        ),
+        .with(Details::DelegatedAdmin {
+            status: admin.status,
+            roles: admin.roles.iter().copied().collect(),
+            user_context: ix.caller_has_user_context,
+        }),
     )
 }
 
@@ -163,8 +158,10 @@ fn license_conflict(_: &SnapshotIndex<'_>, s: &Subscription, offer: &Offer) -> O
                 s.assigned_seats, offer.name, s.quantity
             ),
         )
-        .detail("assigned_seats", s.assigned_seats)
-        .detail("quantity", s.quantity)
+        .with(Details::LicenseConflict {
+            quantity: s.quantity,
+            assigned_seats: s.assigned_seats,
+        })
     })
 }
 
@@ -191,7 +188,7 @@ fn open_order_reason(
                 ids.join(", ")
             ),
         )
-        .detail("order_id", ids.join(","))
+        .with(Details::OpenOrders(orders.iter().map(|o| o.id).collect()))
         .about(subs),
     )
 }
@@ -246,7 +243,6 @@ fn duplicate_plans(ix: &SnapshotIndex<'_>, _: &Subscription, offer: &Offer) -> O
                 offer.name
             ),
         )
-        .detail("count", dups.len())
         .about(dups),
     )
 }
@@ -261,7 +257,7 @@ fn prepaid(_: &SnapshotIndex<'_>, s: &Subscription, offer: &Offer) -> Option<Rea
                 offer.name
             ),
         )
-        .detail("payment_method", s.payment_method)
+        .with(Details::PaymentMethod(s.payment_method))
     })
 }
 
@@ -276,7 +272,7 @@ fn restricted_segment(_: &SnapshotIndex<'_>, _: &Subscription, offer: &Offer) ->
                 offer.segment.as_str().to_lowercase()
             ),
         )
-        .detail("segment", offer.segment)
+        .with(Details::Segment(offer.segment))
     })
 }
 
@@ -287,7 +283,6 @@ fn unpaid_balance(ix: &SnapshotIndex<'_>, _: &Subscription, _: &Offer) -> Option
             Remedy::PayBalance,
             "The customer has an unpaid balance; pay it, then check again.".to_owned(),
         )
-        .detail("unpaid_balance", true)
     })
 }
 
@@ -301,7 +296,6 @@ fn trial(_: &SnapshotIndex<'_>, s: &Subscription, offer: &Offer) -> Option<Reaso
                 offer.name
             ),
         )
-        .detail("trial", true)
     })
 }
 
@@ -315,7 +309,6 @@ fn no_upgrade_paths(ix: &SnapshotIndex<'_>, _: &Subscription, offer: &Offer) -> 
                 offer.name
             ),
         )
-        .detail("offer_id", &offer.id)
     })
 }
 
@@ -333,7 +326,7 @@ fn bought_elsewhere(_: &SnapshotIndex<'_>, s: &Subscription, offer: &Offer) -> O
                 channel_label(s.channel)
             ),
         )
-        .detail("channel", s.channel)
+        .with(Details::Channel(s.channel))
         .about([s])
     })
 }

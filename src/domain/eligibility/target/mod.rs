@@ -3,13 +3,13 @@
 //! every reason at once.
 
 use crate::domain::catalog::{CatalogKind, Offer, UpgradePath};
-use crate::domain::ids::SubscriptionId;
+use crate::domain::ids::{OfferId, SubscriptionId};
 use crate::domain::model::{Segment, Subscription};
 
 mod conflict;
 
 use super::index::SnapshotIndex;
-use super::reason::{Reason, ReasonCode as Code, Remedy};
+use super::reason::{Details, LevelChange, Reason, ReasonCode as Code, Remedy};
 
 /// Everything the target rules look at for one source -> target pair.
 pub(super) struct TargetCtx<'a> {
@@ -142,8 +142,6 @@ fn not_in_matrix(_: &SnapshotIndex<'_>, c: &TargetCtx<'_>) -> Option<Reason> {
                 c.target.name, c.source_offer.name
             ),
         )
-        .detail("source_offer_id", &c.source_offer.id)
-        .detail("target_offer_id", &c.target.id)
     })
 }
 
@@ -190,10 +188,11 @@ fn market_mismatch(ix: &SnapshotIndex<'_>, c: &TargetCtx<'_>) -> Option<Reason> 
         return None;
     };
     Some(
-        Reason::new(Code::MarketMismatch, remedy, message)
-            .detail("source_market", &src.market)
-            .detail("target_market", &tgt.market)
-            .detail("customer_country", country),
+        Reason::new(Code::MarketMismatch, remedy, message).with(Details::Market {
+            source: src.market.clone(),
+            target: tgt.market.clone(),
+            customer_country: country.to_owned(),
+        }),
     )
 }
 
@@ -209,6 +208,7 @@ fn level_name(ix: &SnapshotIndex<'_>, service: &str, level: u8) -> String {
 /// users' data.
 fn data_service_downgrade(ix: &SnapshotIndex<'_>, c: &TargetCtx<'_>) -> Option<Reason> {
     let mut lost: Vec<(&str, String)> = Vec::new();
+    let mut changes = Vec::new();
     for (service, &have) in &c.source_offer.services {
         let data = ix.catalog.service(service).is_some_and(|s| s.data_related);
         if !data {
@@ -221,6 +221,12 @@ fn data_service_downgrade(ix: &SnapshotIndex<'_>, c: &TargetCtx<'_>) -> Option<R
                 service,
                 format!("{} -> {to}", level_name(ix, service, have)),
             ));
+            changes.push(LevelChange {
+                service_id: service.to_string(),
+                from_level: have,
+                from_name: level_name(ix, service, have),
+                to: then.map(|t| (t, level_name(ix, service, t))),
+            });
         }
     }
     if lost.is_empty() {
@@ -230,7 +236,7 @@ fn data_service_downgrade(ix: &SnapshotIndex<'_>, c: &TargetCtx<'_>) -> Option<R
         .iter()
         .map(|(s, change)| format!("{} ({change})", ix.service_name(s)))
         .collect();
-    let mut reason = Reason::new(
+    let reason = Reason::new(
         Code::DataServiceDowngrade,
         Remedy::ChangePlanManually,
         format!(
@@ -240,10 +246,7 @@ fn data_service_downgrade(ix: &SnapshotIndex<'_>, c: &TargetCtx<'_>) -> Option<R
             listed.join(", ")
         ),
     );
-    for (service, change) in lost {
-        reason = reason.detail(service, change);
-    }
-    Some(reason)
+    Some(reason.with(Details::DataServices(changes)))
 }
 
 /// Seed 002: the target's maximum, the automatic switch's user limit on the
@@ -257,8 +260,11 @@ fn seat_limit(_: &SnapshotIndex<'_>, c: &TargetCtx<'_>) -> Option<Reason> {
         Remedy::ChangePlanManually,
         String::new(),
     )
-    .detail("needed", n)
-    .detail("target_max_seats", c.target.max_seats);
+    .with(Details::SeatLimit {
+        needed: n,
+        target_max_seats: c.target.max_seats,
+        path_max_users: c.path.and_then(|p| p.max_users),
+    });
     if n > c.target.max_seats {
         clauses.push(format!(
             "{} allows at most {} seats",
@@ -268,14 +274,12 @@ fn seat_limit(_: &SnapshotIndex<'_>, c: &TargetCtx<'_>) -> Option<Reason> {
     }
     if let Some(cap) = c.path.and_then(|p| p.max_users).filter(|&cap| n > cap) {
         clauses.push(format!("the automatic switch is limited to {cap} users"));
-        reason = reason.detail("path_max_users", cap);
     }
     if n > c.source_offer.max_seats {
         clauses.push(format!(
             "{} is capped at {} users",
             c.source_offer.name, c.source_offer.max_seats
         ));
-        reason = reason.detail("source_max_seats", c.source_offer.max_seats);
     }
     if clauses.is_empty() {
         return None;
@@ -289,7 +293,6 @@ fn billing_cycle(_: &SnapshotIndex<'_>, c: &TargetCtx<'_>) -> Option<Reason> {
     if c.target.billing_cycles.contains(&cycle) {
         return None;
     }
-    let offered: Vec<&str> = c.target.billing_cycles.iter().map(|b| b.as_str()).collect();
     Some(
         Reason::new(
             Code::BillingCycleUnsupported,
@@ -300,8 +303,10 @@ fn billing_cycle(_: &SnapshotIndex<'_>, c: &TargetCtx<'_>) -> Option<Reason> {
                 cycle.as_str().to_lowercase()
             ),
         )
-        .detail("billing_cycle", cycle)
-        .detail("target_billing_cycles", offered.join(",")),
+        .with(Details::BillingCycle {
+            cycle,
+            offered: c.target.billing_cycles.clone(),
+        }),
     )
 }
 
@@ -335,10 +340,12 @@ fn not_available(ix: &SnapshotIndex<'_>, c: &TargetCtx<'_>) -> Option<Reason> {
             Remedy::ChooseAnotherTarget,
             format!("{} {}.", t.name, clauses.join(" and ")),
         )
-        .detail("available", t.available)
-        .detail("trial", t.trial)
-        .detail("target_segment", t.segment)
-        .detail("customer_segment", segment),
+        .with(Details::Availability {
+            available: t.available,
+            trial: t.trial,
+            target_segment: t.segment,
+            customer_segment: segment,
+        }),
     )
 }
 
@@ -347,7 +354,7 @@ fn add_on_incompatible(ix: &SnapshotIndex<'_>, c: &TargetCtx<'_>) -> Option<Reas
     if blocking.is_empty() {
         return None;
     }
-    let mut offers: Vec<String> = blocking.iter().map(|s| s.offer_id.to_string()).collect();
+    let mut offers: Vec<OfferId> = blocking.iter().map(|s| s.offer_id.clone()).collect();
     offers.sort();
     offers.dedup();
     let names: Vec<String> = blocking
@@ -364,7 +371,7 @@ fn add_on_incompatible(ix: &SnapshotIndex<'_>, c: &TargetCtx<'_>) -> Option<Reas
                 c.target.name
             ),
         )
-        .detail("add_on_offers", offers.join(","))
+        .with(Details::AddOns(offers))
         .about(blocking.iter().copied()),
     )
 }
@@ -380,6 +387,5 @@ fn custom_domain(ix: &SnapshotIndex<'_>, c: &TargetCtx<'_>) -> Option<Reason> {
                 c.source_offer.name, c.target.name
             ),
         )
-        .detail("custom_domain", true)
     })
 }
