@@ -225,7 +225,9 @@ impl<'a> SnapshotIndex<'a> {
 }
 
 /// License transfer moves users, so it needs a user caller and a relationship
-/// that may manage licenses; an upgrade alone needs any active relationship.
+/// that may write to the directory (SPEC §3, Partner Center's GDAP guidance
+/// for transitions: Directory Writer, License, User or Global
+/// Administrator); an upgrade alone needs any directory role.
 fn allowed_upgrade_types(snapshot: &CustomerSnapshot, caller: &Caller) -> Vec<UpgradeType> {
     let admin = &snapshot.customer.delegated_admin;
     if admin.status != RelationshipStatus::Active || admin.roles.is_empty() {
@@ -234,7 +236,10 @@ fn allowed_upgrade_types(snapshot: &CustomerSnapshot, caller: &Caller) -> Vec<Up
     let manages_licenses = admin.roles.iter().any(|r| {
         matches!(
             r,
-            DelegatedRole::LicenseAdmin | DelegatedRole::UserAdmin | DelegatedRole::GlobalAdmin
+            DelegatedRole::DirectoryWriter
+                | DelegatedRole::LicenseAdmin
+                | DelegatedRole::UserAdmin
+                | DelegatedRole::GlobalAdmin
         )
     });
     let mut types = Vec::with_capacity(2);

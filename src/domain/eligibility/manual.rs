@@ -127,10 +127,21 @@ pub(super) fn manual_path(
     steps.push(format!(
         "Check that both the {source} and the {target} subscriptions are listed and active."
     ));
-    let users = ix.licensed_users(c.source.id);
-    steps.push(format!(
-        "Reassign the licenses of the {users} users of {source} to {target} (all of them, or only some)."
-    ));
+    // The user records of an import may be fewer than the seats assigned:
+    // every assigned seat is a user to move all the same, and the step says
+    // where the number comes from.
+    let records = ix.licensed_users(c.source.id);
+    let users = records.max(c.source.assigned_seats);
+    steps.push(if records < users {
+        format!(
+            "Reassign the licenses of the {users} users of {source} to {target} (all of them, or only some): {} seats are assigned, but user records exist for only {records} of them.",
+            c.source.assigned_seats
+        )
+    } else {
+        format!(
+            "Reassign the licenses of the {users} users of {source} to {target} (all of them, or only some)."
+        )
+    });
     if !c.add_ons.incompatible.is_empty() {
         let names: Vec<String> = c
             .add_ons

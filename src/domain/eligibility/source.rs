@@ -211,20 +211,22 @@ fn credit_check_pending(ix: &SnapshotIndex<'_>, _: &Subscription, _: &Offer) -> 
     )
 }
 
-/// Active subscriptions of `offer` bought through this partner.
-fn active_here<'a, 'i>(
+/// Active subscriptions of `offer`, whatever channel they were bought
+/// through (SPEC §4.8: users split over two plans of one offer block the
+/// Upgrade tab wherever the second plan came from).
+fn active_of_offer<'a, 'i>(
     ix: &'i SnapshotIndex<'a>,
     offer: &Offer,
 ) -> impl Iterator<Item = &'a Subscription> + use<'a, 'i> {
     ix.live_of_offer(&offer.id)
-        .filter(|s| s.status == SubscriptionStatus::Active && s.channel == Channel::ThisPartner)
+        .filter(|s| s.status == SubscriptionStatus::Active)
 }
 
 /// The condition of [`duplicate_plans`], without building its reason (which
 /// names every duplicate): the hint tests it first.
 fn has_duplicates(ix: &SnapshotIndex<'_>, offer: &Offer) -> bool {
     // Several add-ons of one offer on different bases are normal.
-    !offer.add_on && active_here(ix, offer).nth(1).is_some()
+    !offer.add_on && active_of_offer(ix, offer).nth(1).is_some()
 }
 
 /// Seed 000: the Upgrade tab only works when all users are on one plan.
@@ -232,15 +234,20 @@ fn duplicate_plans(ix: &SnapshotIndex<'_>, _: &Subscription, offer: &Offer) -> O
     if !has_duplicates(ix, offer) {
         return None;
     }
-    let dups: Vec<&Subscription> = active_here(ix, offer).collect();
+    let dups: Vec<&Subscription> = active_of_offer(ix, offer).collect();
+    let mut channels: Vec<Channel> = dups.iter().map(|s| s.channel).collect();
+    channels.sort();
+    channels.dedup();
+    let through: Vec<&str> = channels.iter().map(|&c| channel_label(c)).collect();
     Some(
         Reason::new(
             Code::DuplicatePlans,
             Remedy::ConsolidatePlans,
             format!(
-                "The customer has {} active {} subscriptions; consolidate them into one before upgrading.",
+                "The customer has {} active {} subscriptions (through {}); consolidate them into one before upgrading.",
                 dups.len(),
-                offer.name
+                offer.name,
+                through.join(" and ")
             ),
         )
         .about(dups),

@@ -151,8 +151,10 @@ fn market_label(market: &str) -> &str {
     if market == GLOBAL { "global" } else { market }
 }
 
-/// SPEC §4.15: a country offer is sold only in that country, and an upgrade
-/// never crosses markets (seed 004: India SKUs go to India SKUs).
+/// SPEC §4.15: an offer of one market is sold only to customers of that
+/// country, and a source sold for one market only moves to an offer of that
+/// market (seed 004: India SKUs go to India SKUs). A global source may move
+/// to a country offer the customer may buy.
 fn market_mismatch(ix: &SnapshotIndex<'_>, c: &TargetCtx<'_>) -> Option<Reason> {
     let country = ix.snapshot.customer.country.as_str();
     let sold_here = |o: &Offer| o.market == GLOBAL || o.market == country;
@@ -173,7 +175,7 @@ fn market_mismatch(ix: &SnapshotIndex<'_>, c: &TargetCtx<'_>) -> Option<Reason> 
             ),
             Remedy::ChooseAnotherTarget,
         )
-    } else if src.market != tgt.market {
+    } else if src.market != GLOBAL && src.market != tgt.market {
         (
             format!(
                 "{} belongs to the {} market and can only move to an offer of the same market, but {} belongs to the {} market.",
@@ -249,9 +251,9 @@ fn data_service_downgrade(ix: &SnapshotIndex<'_>, c: &TargetCtx<'_>) -> Option<R
     Some(reason.with(Details::DataServices(changes)))
 }
 
-/// Seed 002: the target's maximum, the automatic switch's user limit on the
-/// edge, and a source already above its own cap (a P plan with more than 25
-/// users cannot switch).
+/// SPEC §4.20: the target's maximum and the path's own user limit (seed 002:
+/// the wizard's 300 users, the P plan's 25). The source's own maximum is no
+/// reason: outgrowing a plan is what an upgrade is for (seed 004).
 fn seat_limit(_: &SnapshotIndex<'_>, c: &TargetCtx<'_>) -> Option<Reason> {
     let n = c.needed;
     let mut clauses = Vec::new();
@@ -274,12 +276,6 @@ fn seat_limit(_: &SnapshotIndex<'_>, c: &TargetCtx<'_>) -> Option<Reason> {
     }
     if let Some(cap) = c.path.and_then(|p| p.max_users).filter(|&cap| n > cap) {
         clauses.push(format!("the automatic switch is limited to {cap} users"));
-    }
-    if n > c.source_offer.max_seats {
-        clauses.push(format!(
-            "{} is capped at {} users",
-            c.source_offer.name, c.source_offer.max_seats
-        ));
     }
     if clauses.is_empty() {
         return None;
@@ -376,9 +372,25 @@ fn add_on_incompatible(ix: &SnapshotIndex<'_>, c: &TargetCtx<'_>) -> Option<Reas
     )
 }
 
+/// Seed 002: a P plan with a custom domain cannot switch to an Enterprise or
+/// Midsize plan. The catalog marks the blocked paths; a target named outside
+/// the matrix is blocked when it belongs to the family of a blocked path's
+/// target (SPEC §4.24: whether or not it is a path).
+fn custom_domain_blocks(ix: &SnapshotIndex<'_>, c: &TargetCtx<'_>) -> bool {
+    match c.path {
+        Some(p) => p.custom_domain_blocks,
+        None => ix
+            .catalog
+            .paths_from(&c.source_offer.id)
+            .iter()
+            .filter(|p| p.custom_domain_blocks)
+            .filter_map(|p| ix.offer(&p.to))
+            .any(|blocked| blocked.family == c.target.family),
+    }
+}
+
 fn custom_domain(ix: &SnapshotIndex<'_>, c: &TargetCtx<'_>) -> Option<Reason> {
-    let blocks = c.path.is_some_and(|p| p.custom_domain_blocks);
-    (blocks && ix.snapshot.customer.custom_domain).then(|| {
+    (ix.snapshot.customer.custom_domain && custom_domain_blocks(ix, c)).then(|| {
         Reason::new(
             Code::CustomDomainBlocksSwitch,
             Remedy::ChangePlanManually,

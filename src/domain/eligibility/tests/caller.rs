@@ -45,12 +45,21 @@ fn upgrade_types_follow_caller_and_relationship() {
             &[GlobalAdmin],
             &[WithLicenseTransfer, UpgradeOnly],
         ),
+        // SPEC §3: Directory Writer is enough for a license transfer too.
+        row(
+            false,
+            Active,
+            &[DirectoryWriter],
+            &[WithLicenseTransfer, UpgradeOnly],
+        ),
         row(
             false,
             Active,
             &[DirectoryReader, DirectoryWriter],
-            &[UpgradeOnly],
+            &[WithLicenseTransfer, UpgradeOnly],
         ),
+        // Any directory role allows an upgrade without license transfer.
+        row(false, Active, &[DirectoryReader], &[UpgradeOnly]),
         row(false, Active, &[], &[]),
         row(false, Expired, &[GlobalAdmin], &[]),
         row(false, NoRelationship, &[], &[]),

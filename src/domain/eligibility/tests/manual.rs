@@ -202,6 +202,39 @@ fn when_only_a_manual_change_is_possible() {
         let m = manual(&t);
         assert!(m.licenses_to_buy >= 10, "{name}");
         assert_eq!(m.licenses_to_buy, t.min_quantity, "{name}");
-        assert_eq!(m.users_to_reassign, 10, "{name}");
+        // 10 licensed users, or the assigned seats when more (SPEC §6).
+        let assigned = s.src().assigned_seats;
+        assert_eq!(m.users_to_reassign, assigned.max(10), "{name}");
     }
+}
+
+/// Issue 14: the user records in the data may be fewer than the seats
+/// assigned (an import without users); the licenses of every assigned seat
+/// must still be reassigned, and the step says where the number comes from.
+#[test]
+fn users_to_reassign_counts_assigned_seats_when_records_are_fewer() {
+    let mut s = Setup::new("m365-business-basic");
+    s.snapshot.users.clear();
+    s.src().quantity = 300;
+    s.src().assigned_seats = 301;
+    let t = s.target("o365-e3");
+    assert_eq!(t.reason_codes(), [LicenseConflict]);
+    let m = manual(&t);
+    assert_eq!(m.users_to_reassign, 301);
+    assert_eq!(m.licenses_to_buy, 301);
+    let step = m
+        .steps
+        .iter()
+        .find(|s| s.starts_with("Reassign"))
+        .expect("a reassign step");
+    assert_eq!(
+        step,
+        "Reassign the licenses of the 301 users of Microsoft 365 Business Basic to Office 365 E3 \
+         (all of them, or only some): 301 seats are assigned, but user records exist for only 0 of them."
+    );
+    assert!(
+        !m.steps.iter().any(|s| s.contains(" 0 users")),
+        "{:#?}",
+        m.steps
+    );
 }

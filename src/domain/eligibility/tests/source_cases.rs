@@ -117,6 +117,25 @@ pub(super) const SOURCE_CASES: &[Case] = &[
         },
         &[DuplicatePlans],
     ),
+    // SPEC §4.8: whatever channel the second plan was bought through.
+    case(
+        "a second plan of the source offer bought directly",
+        BASIC,
+        STANDARD,
+        |s| {
+            s.add(BASIC, Channel::Direct);
+        },
+        &[DuplicatePlans],
+    ),
+    case(
+        "a second plan of the source offer through another partner",
+        BASIC,
+        "o365-e3",
+        |s| {
+            s.add(BASIC, Channel::OtherPartner);
+        },
+        &[DuplicatePlans],
+    ),
     case(
         "a suspended second plan is no duplicate",
         BASIC,

@@ -28,12 +28,28 @@ pub(super) const TARGET_CASES: &[Case] = &[
         |s| s.customer().country = "IN".into(),
         &[TargetNotInMatrix, MarketMismatch],
     ),
+    // SPEC §4.15: a global source of a customer in India may move to an
+    // India SKU; only the matrix stands in the way.
     case(
-        "global SKU to an India SKU",
+        "global SKU of an India customer to an India SKU",
         BASIC,
         "m365-business-standard-in",
         |s| s.customer().country = "IN".into(),
+        &[TargetNotInMatrix],
+    ),
+    case(
+        "global SKU outside India to an India SKU",
+        BASIC,
+        "m365-business-standard-in",
+        |_| {},
         &[TargetNotInMatrix, MarketMismatch],
+    ),
+    case(
+        "India SKU of an India customer on its path",
+        "m365-business-basic-in",
+        "m365-business-standard-in",
+        |s| s.customer().country = "IN".into(),
+        &[],
     ),
     case(
         "target owned through this partner",
@@ -145,6 +161,48 @@ pub(super) const TARGET_CASES: &[Case] = &[
         },
         &[SeatLimitExceeded],
     ),
+    // SPEC §4.20: the source's own maximum is no reason; outgrowing a plan
+    // is what an upgrade is for.
+    case(
+        "Business Basic above its own 300 to E3",
+        BASIC,
+        "o365-e3",
+        |s| {
+            s.src().quantity = 300;
+            s.src().assigned_seats = 301;
+        },
+        &[LicenseConflict],
+    ),
+    case(
+        "Business Basic above its own 300 to Business Standard (300 too)",
+        BASIC,
+        STANDARD,
+        |s| {
+            s.src().quantity = 300;
+            s.src().assigned_seats = 301;
+        },
+        &[LicenseConflict, SeatLimitExceeded],
+    ),
+    case(
+        "Apps for business with 301 seats to E3",
+        "m365-apps-business",
+        "o365-e3",
+        |s| {
+            s.src().quantity = 301;
+            s.src().assigned_seats = 301;
+        },
+        &[],
+    ),
+    case(
+        "Apps for business with 301 seats to Business Premium",
+        "m365-apps-business",
+        "m365-business-premium",
+        |s| {
+            s.src().quantity = 301;
+            s.src().assigned_seats = 301;
+        },
+        &[SeatLimitExceeded],
+    ),
     case(
         "more licensed users than seats counts too",
         "legacy-o365-p",
@@ -230,6 +288,36 @@ pub(super) const TARGET_CASES: &[Case] = &[
             s.customer().custom_domain = true;
         },
         &[CustomDomainBlocksSwitch],
+    ),
+    // SPEC §4.24: whether or not the target is a path of the source.
+    case(
+        "P plan with a custom domain to K1, named outside the matrix",
+        "legacy-o365-p",
+        "legacy-o365-k1",
+        |s| {
+            s.customer().custom_domain = true;
+        },
+        &[
+            TargetNotInMatrix,
+            DataServiceDowngrade,
+            CustomDomainBlocksSwitch,
+        ],
+    ),
+    case(
+        "P plan without a custom domain to K1",
+        "legacy-o365-p",
+        "legacy-o365-k1",
+        |_| {},
+        &[TargetNotInMatrix, DataServiceDowngrade],
+    ),
+    case(
+        "Small Business Premium with a custom domain to Enterprise",
+        "legacy-o365-small-business-premium",
+        "legacy-o365-e3",
+        |s| {
+            s.customer().custom_domain = true;
+        },
+        &[],
     ),
     case(
         "P plan with a custom domain to Small Business Premium",
