@@ -27,6 +27,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         prost::Message::encode_to_vec(&fds),
     )?;
     tonic_prost_build::configure()
+        // prost's codec answers a malformed request INTERNAL; ours answers
+        // INVALID_ARGUMENT (src/grpc/codec.rs).
+        .codec_path("crate::grpc::codec::ProtobufCodec")
         .build_client(true)
         .build_server(true)
         .compile_fds(fds)?;

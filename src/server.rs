@@ -3,10 +3,11 @@
 //!
 //! Every call passes, outermost first: CORS and gRPC-web translation
 //! ([`web`]), the observing layer (ids, span, metrics, access log:
-//! [`crate::telemetry::layer`]), the request timeout ([`deadline`]), then
-//! authentication. Connection limits are in [`ServerOptions`].
+//! [`crate::telemetry::layer`]), the request timeout ([`deadline`]), the
+//! answer to a malformed frame ([`framing`]), then authentication. Connection limits are in [`ServerOptions`].
 
 mod deadline;
+mod framing;
 mod options;
 mod web;
 
@@ -210,6 +211,7 @@ pub async fn run_with(
         .layer(tonic_web::GrpcWebLayer::new())
         .layer(ObserveLayer)
         .layer(deadline::DeadlineLayer::new(options.request_timeout))
+        .layer(framing::FramingLayer)
         .layer(AuthLayer::new(state.clone()))
         .add_service(health_service)
         .add_service(reflection_v1)

@@ -10,6 +10,7 @@ mod verified;
 use http::HeaderMap;
 
 use crate::domain::ids::{PartnerId, PartnerUserId};
+use crate::domain::limits;
 use crate::domain::roles::{Caller, Principal};
 use crate::grpc::error::ApiError;
 use crate::state::AppState;
@@ -36,6 +37,12 @@ pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Calle
     let store = state.store()?;
     match claims.app_id {
         Some(app_id) => {
+            // Written into audit records: held to what both backends store.
+            if app_id.is_empty()
+                || limits::text_problem(&app_id, limits::MAX_APP_ID_CHARS).is_some()
+            {
+                return Err(unauthenticated("invalid app_id claim"));
+            }
             if !store.partner_exists(partner_id).await? {
                 return Err(unauthenticated("unknown partner"));
             }

@@ -5,6 +5,7 @@ pub mod catalog;
 pub mod dataset;
 pub mod eligibility;
 pub mod ids;
+pub mod limits;
 pub mod model;
 pub mod orders;
 pub mod roles;

@@ -15,7 +15,7 @@ use crate::domain::model::Subscription;
 use crate::domain::roles::Permission;
 use crate::grpc::error::ApiError;
 use crate::state::AppState;
-use crate::storage::{Page, PageRequest};
+use crate::storage::Page;
 
 pub struct CustomerApi {
     state: AppState,
@@ -52,7 +52,7 @@ impl CustomerService for CustomerApi {
             page_size,
             page_token,
         } = request.into_inner();
-        let page = PageRequest::new(page_size, &page_token)?;
+        let page = validate::page(page_size, &page_token)?;
 
         let page = self
             .state
@@ -99,7 +99,7 @@ impl CustomerService for CustomerApi {
             page_token,
         } = request.into_inner();
         let customer_id = validate::customer_id(&customer_id)?;
-        let page = PageRequest::new(page_size, &page_token)?;
+        let page = validate::page(page_size, &page_token)?;
 
         let snapshot = self
             .state

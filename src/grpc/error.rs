@@ -40,6 +40,15 @@ pub enum ApiError {
         /// Extra `ErrorInfo` metadata, e.g. the allowed quantity range.
         metadata: Vec<(String, String)>,
     },
+    /// `INVALID_ARGUMENT` (`MALFORMED_REQUEST`): the request is not a
+    /// well-formed message of the method's type (or not a well-formed gRPC
+    /// frame): the client's mistake, never `INTERNAL`. A `BadRequest` names
+    /// the field path when the decoder knows it.
+    #[error("the request is not a valid protobuf message of this method: {description}")]
+    Malformed {
+        field: Option<String>,
+        description: String,
+    },
     /// `UNAUTHENTICATED`: no valid credential. The message says what is wrong
     /// with the token, never anything about the partner's data.
     #[error("{0}")]
@@ -129,6 +138,34 @@ impl From<StorageError> for ApiError {
     }
 }
 
+/// Longest text an error carries in `grpc-message` or one detail field.
+/// Handlers quote client input short already (`validate::quote`); this is the
+/// backstop that keeps trailers far below clients' 16 KB header limit.
+const MAX_ERROR_TEXT: usize = 1024;
+
+fn capped(mut text: String) -> String {
+    if text.len() > MAX_ERROR_TEXT {
+        let mut end = MAX_ERROR_TEXT;
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        text.truncate(end);
+        text.push_str("…[truncated]");
+    }
+    text
+}
+
+fn bad_request(field: String, description: String) -> prost_types::Any {
+    let bad_request = rpc::BadRequest {
+        field_violations: vec![rpc::bad_request::FieldViolation {
+            field,
+            description: capped(description),
+            ..Default::default()
+        }],
+    };
+    any("google.rpc.BadRequest", &bad_request)
+}
+
 /// A `google.protobuf.Any` holding `message` under `type_name`.
 fn any(type_name: &str, message: &impl Message) -> prost_types::Any {
     prost_types::Any {
@@ -159,29 +196,27 @@ fn status(code: Code, message: String, details: Vec<prost_types::Any>) -> Status
 
 impl From<ApiError> for Status {
     fn from(e: ApiError) -> Status {
-        let message = e.to_string();
+        let message = capped(e.to_string());
         match e {
             ApiError::InvalidArgument {
                 reason,
                 field,
                 description,
                 metadata,
-            } => {
-                let bad_request = rpc::BadRequest {
-                    field_violations: vec![rpc::bad_request::FieldViolation {
-                        field: field.to_owned(),
-                        description,
-                        ..Default::default()
-                    }],
-                };
-                status(
-                    Code::InvalidArgument,
-                    message,
-                    vec![
-                        error_info(reason, metadata),
-                        any("google.rpc.BadRequest", &bad_request),
-                    ],
-                )
+            } => status(
+                Code::InvalidArgument,
+                message,
+                vec![
+                    error_info(reason, metadata),
+                    bad_request(field.to_owned(), description),
+                ],
+            ),
+            ApiError::Malformed { field, description } => {
+                let mut details = vec![error_info(ErrorReason::MalformedRequest, Vec::new())];
+                if let Some(field) = field {
+                    details.push(bad_request(field, description));
+                }
+                status(Code::InvalidArgument, message, details)
             }
             ApiError::Unauthenticated(_) => status(
                 Code::Unauthenticated,
@@ -202,7 +237,7 @@ impl From<ApiError> for Status {
             ApiError::NotFound { kind, id } => {
                 let resource = rpc::ResourceInfo {
                     resource_type: kind.to_owned(),
-                    resource_name: id,
+                    resource_name: capped(id),
                     owner: String::new(),
                     description: "not found".to_owned(),
                 };

@@ -2,6 +2,7 @@
 //! validates it, takes the caller from the request extensions, checks the
 //! permission of SPEC §3, calls storage and the domain, and converts back.
 
+mod codec;
 pub mod convert;
 pub mod customer;
 pub mod error;

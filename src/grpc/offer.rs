@@ -9,7 +9,7 @@ use crate::auth;
 use crate::domain::roles::Permission;
 use crate::grpc::error::ApiError;
 use crate::state::AppState;
-use crate::storage::{Page, PageRequest};
+use crate::storage::Page;
 
 pub struct OfferApi {
     state: AppState,
@@ -33,7 +33,7 @@ impl OfferService for OfferApi {
             page_size,
             page_token,
         } = request.into_inner();
-        let page = PageRequest::new(page_size, &page_token)?;
+        let page = validate::page(page_size, &page_token)?;
 
         let catalog = self.state.catalog();
         let after = page.after.as_ref().map(|(id, _)| id.as_str());

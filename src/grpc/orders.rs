@@ -14,11 +14,11 @@ use super::{pb, require, validate};
 use crate::auth;
 use crate::domain::audit::AuditAction;
 use crate::domain::ids::{AuditRecordId, OrderId, SubscriptionId};
+use crate::domain::limits;
 use crate::domain::model::{BillingCycle, UpgradeType};
 use crate::domain::orders::{self, Context, Decision, NewIds, UpgradeRequest};
 use crate::domain::roles::{Caller, Permission};
 use crate::state::AppState;
-use crate::storage::PageRequest;
 use crate::storage::orders::{NewOrder, OrderAudit, Submission};
 
 pub type WatchStream =
@@ -57,21 +57,14 @@ fn upgrade_request(
     upgrade_type: i32,
     billing_cycle: i32,
 ) -> Result<UpgradeRequest, ApiError> {
-    if quantity < 1 {
-        return Err(ApiError::invalid("quantity", "must be at least 1"));
-    }
     Ok(UpgradeRequest {
         customer_id: validate::customer_id(customer_id)?,
         subscription_id: validate::subscription_id(subscription_id)?,
         target_offer_id: validate::offer_id("target_offer_id", target_offer_id)?,
-        quantity,
+        quantity: validate::quantity(quantity)?,
         upgrade_type: parse_upgrade_type(upgrade_type)?,
         billing_cycle: parse_billing_cycle(billing_cycle)?,
     })
-}
-
-fn order_id(s: &str) -> Result<OrderId, ApiError> {
-    OrderId::parse(s).map_err(|e| ApiError::invalid("order_id", e.to_string()))
 }
 
 fn context<'a>(state: &'a AppState, caller: &'a Caller, request: &UpgradeRequest) -> Context<'a> {
@@ -196,7 +189,7 @@ pub async fn get(
     let caller = auth::caller(&request)?;
     require(&caller, Permission::ViewUpgradeOrders)?;
     let pb::GetUpgradeOrderRequest { order_id: id } = request.into_inner();
-    let id = order_id(&id)?;
+    let id = validate::order_id(&id)?;
 
     let order = state
         .store()?
@@ -218,7 +211,7 @@ pub async fn list(
         page_token,
     } = request.into_inner();
     let customer_id = validate::customer_id(&customer_id)?;
-    let page = PageRequest::new(page_size, &page_token)?;
+    let page = validate::page(page_size, &page_token)?;
 
     let page = state
         .store()?
@@ -242,15 +235,13 @@ pub async fn resolve_credit_check(
         decision,
         note,
     } = request.into_inner();
-    let id = order_id(&id)?;
+    let id = validate::order_id(&id)?;
     let decision = match pb::CreditDecision::try_from(decision) {
         Ok(pb::CreditDecision::Approve) => Decision::Approve,
         Ok(pb::CreditDecision::Reject) => Decision::Reject,
         _ => return Err(ApiError::invalid("decision", "must be APPROVE or REJECT")),
     };
-    if note.len() > 1000 {
-        return Err(ApiError::invalid("note", "at most 1000 bytes"));
-    }
+    validate::text("note", &note, limits::MAX_NOTE_BYTES)?;
 
     let target_subscription = SubscriptionId::new_v7();
     let now = state.clock().now();
@@ -295,7 +286,7 @@ pub async fn watch(
     let caller = auth::caller(&request)?;
     require(&caller, Permission::ViewUpgradeOrders)?;
     let pb::WatchUpgradeOrderRequest { order_id: id } = request.into_inner();
-    let id = order_id(&id)?;
+    let id = validate::order_id(&id)?;
 
     let store = state.store()?.clone();
     // Subscribe before the first read, so no change falls between the two.

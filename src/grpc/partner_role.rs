@@ -23,7 +23,7 @@ use crate::domain::ids::AuditRecordId;
 use crate::domain::roles::{self, Permission};
 use crate::grpc::error::{ApiError, Violation};
 use crate::state::AppState;
-use crate::storage::{PageRequest, RoleChangeOutcome, Store};
+use crate::storage::{RoleChangeOutcome, Store};
 
 pub struct PartnerRoleApi {
     state: AppState,
@@ -171,7 +171,7 @@ impl PartnerRoleService for PartnerRoleApi {
             page_size,
             page_token,
         } = request.into_inner();
-        let page = PageRequest::new(page_size, &page_token)?;
+        let page = validate::page(page_size, &page_token)?;
 
         let page = self
             .state
@@ -227,7 +227,7 @@ impl PartnerRoleService for PartnerRoleApi {
             end_time,
         } = request.into_inner();
         let range = role_convert::time_range(start_time, end_time)?;
-        let page = PageRequest::new(page_size, &page_token)?;
+        let page = validate::page(page_size, &page_token)?;
 
         let page = self
             .state
