@@ -109,7 +109,7 @@ while IFS= read -r command; do
       *) echo "$out"; echo "FAILED: a README grpcurl command failed"; exit 1 ;;
     esac
     echo "$out" | head -30
-    for expected in google.rpc.ErrorInfo '"reason": "TARGET_NOT_IN_MATRIX"' \
+    for expected in google.rpc.ErrorInfo '"reason":"TARGET_NOT_IN_MATRIX"' \
       google.rpc.PreconditionFailure csp.v1.UpgradeRefusal REMEDY_; do
       if ! grep -q -- "$expected" <<<"$out"; then
         echo "FAILED: grpcurl did not decode the refusal's details ($expected missing)"
