@@ -9,6 +9,7 @@
 mod deadline;
 mod framing;
 mod options;
+mod shutdown;
 mod web;
 
 pub use options::ServerOptions;
@@ -188,6 +189,7 @@ pub async fn run_with(
         .await;
 
     let opener = tokio::spawn(open_database(state.clone(), database, health.clone()));
+    let (start_drain, draining) = shutdown::channel();
 
     let reflection = || {
         pb::REFLECTED_DESCRIPTOR_SETS
@@ -200,18 +202,26 @@ pub async fn run_with(
     let reflection_v1alpha = reflection().build_v1alpha()?;
 
     let drain_health = health.clone();
+    let stop_watching = opener.abort_handle();
     let signal = async move {
         shutdown.await;
-        tracing::info!("shutting down: health NOT_SERVING, draining in-flight calls");
+        tracing::info!(
+            grace = ?options.shutdown_grace,
+            "shutting down: health NOT_SERVING, streams end, draining in-flight calls"
+        );
+        // The database watch must not turn health back to SERVING.
+        stop_watching.abort();
         set_all(&drain_health, ServingStatus::NotServing).await;
+        start_drain.start();
     };
 
-    let result = server
+    let serve = server
         .layer(web::cors(&options.cors_allowed_origins))
         .layer(tonic_web::GrpcWebLayer::new())
         .layer(ObserveLayer)
         .layer(deadline::DeadlineLayer::new(options.request_timeout))
         .layer(framing::FramingLayer)
+        .layer(shutdown::StreamsEndLayer::new(draining.clone()))
         .layer(AuthLayer::new(state.clone()))
         .add_service(health_service)
         .add_service(reflection_v1)
@@ -232,8 +242,8 @@ pub async fn run_with(
         .add_service(limited!(
             pb::upgrade_service_server::UpgradeServiceServer::new(UpgradeApi::new(state.clone()))
         ))
-        .serve_with_incoming_shutdown(incoming(listener), signal)
-        .await;
+        .serve_with_incoming_shutdown(incoming(listener), signal);
+    let result = shutdown::serve_until_drained(serve, draining, options.shutdown_grace).await;
     opener.abort();
     Ok(result?)
 }

@@ -49,7 +49,7 @@ BILLING="$(env -u DATABASE_URL "$BIN" token --data-dir "$DATA" --user billing@co
 export TOKEN
 
 echo "== starting the server on 127.0.0.1:50051 (demo data, embedded SQLite)"
-env -u DATABASE_URL -u CSP_LISTEN -u CSP_DEMO_DATA "$BIN" --data-dir "$DATA" \
+env -u DATABASE_URL -u CSP_LISTEN -u CSP_DEMO_DATA "$BIN" serve --data-dir "$DATA" \
   --listen 127.0.0.1:50051 >"$DATA/server.log" 2>&1 &
 SERVER_PID=$!
 # Serving once a call answers (the server loads the demo data first).

@@ -83,6 +83,13 @@ pub enum ApiError {
     /// `UNAVAILABLE`: the database cannot be reached, or start-up is not done.
     #[error("service unavailable: {0}")]
     Unavailable(String),
+    /// `UNAVAILABLE` with a `RetryInfo` of zero: the server is shutting down
+    /// and ended this stream; calling `method` again reaches another replica.
+    #[error(
+        "the server is shutting down: call {method} again to resume (another replica answers; \
+         a watch starts again from the order's latest event)"
+    )]
+    ShuttingDown { method: String },
     /// `INTERNAL`: logged in full, answered with a generic message.
     #[error("internal error: {0}")]
     Internal(String),
@@ -289,6 +296,19 @@ impl From<ApiError> for Status {
                 message,
                 vec![error_info(ErrorReason::ServiceUnavailable, Vec::new())],
             ),
+            ApiError::ShuttingDown { .. } => {
+                let retry = rpc::RetryInfo {
+                    retry_delay: Some(prost_types::Duration::default()),
+                };
+                status(
+                    Code::Unavailable,
+                    message,
+                    vec![
+                        error_info(ErrorReason::ShuttingDown, Vec::new()),
+                        any("google.rpc.RetryInfo", &retry),
+                    ],
+                )
+            }
             ApiError::Internal(detail) => {
                 tracing::error!(error = %detail, "internal error");
                 status(

@@ -20,6 +20,8 @@ pub struct ServerOptions {
     pub max_connection_age: Option<Duration>,
     /// Browser origins allowed to call through gRPC-web.
     pub cors_allowed_origins: Vec<String>,
+    /// How long shutdown waits for calls under way before dropping them.
+    pub shutdown_grace: Duration,
 }
 
 impl Default for ServerOptions {
@@ -31,6 +33,7 @@ impl Default for ServerOptions {
             http2_keepalive_timeout: Duration::from_secs(10),
             max_connection_age: Some(Duration::from_secs(300)),
             cors_allowed_origins: Vec::new(),
+            shutdown_grace: Duration::from_secs(30),
         }
     }
 }
@@ -50,20 +53,24 @@ impl From<&ServeArgs> for ServerOptions {
                 .filter(|o| !o.is_empty())
                 .cloned()
                 .collect(),
+            shutdown_grace: Duration::from_secs(args.shutdown_grace_secs),
         }
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use clap::Parser;
-
     use super::*;
-    use crate::config::Cli;
+    use crate::config::{Cli, ServeArgs};
+
+    /// The server's flags of the bare command `csp-upgrades ARGS`.
+    fn serve_args(args: &[&str]) -> Result<ServeArgs, clap::Error> {
+        let cli = Cli::parse_args(std::iter::once("csp-upgrades").chain(args.iter().copied()))?;
+        Ok(cli.serve_args().expect("the bare command serves").clone())
+    }
 
     fn parse(args: &[&str]) -> Result<ServerOptions, clap::Error> {
-        let cli = Cli::try_parse_from(std::iter::once("csp-upgrades").chain(args.iter().copied()))?;
-        Ok(ServerOptions::from(&cli.serve))
+        Ok(ServerOptions::from(&serve_args(args)?))
     }
 
     #[test]
@@ -80,6 +87,7 @@ mod tests {
             "--http2-keepalive-timeout-secs=3",
             "--max-connection-age-secs=60",
             "--cors-allowed-origins=https://partner.example,http://localhost:5173/",
+            "--shutdown-grace-secs=12",
         ])
         .unwrap();
         assert_eq!(
@@ -94,6 +102,7 @@ mod tests {
                     "https://partner.example".into(),
                     "http://localhost:5173".into()
                 ],
+                shutdown_grace: Duration::from_secs(12),
             }
         );
         let off = parse(&[
@@ -115,32 +124,32 @@ mod tests {
     }
 
     #[test]
+    fn a_drain_without_deadline_is_refused() {
+        assert!(parse(&["--shutdown-grace-secs=0"]).is_err());
+    }
+
+    #[test]
     fn empty_values_turn_things_off() {
-        let cli = Cli::try_parse_from([
-            "csp-upgrades",
+        let serve = serve_args(&[
             "--metrics-listen=",
             "--otlp-endpoint=",
             "--cors-allowed-origins=",
         ])
         .unwrap();
-        assert_eq!(cli.serve.metrics_addr(), None);
-        assert_eq!(cli.serve.otlp(), None);
+        assert_eq!(serve.metrics_addr(), None);
+        assert_eq!(serve.otlp(), None);
         assert_eq!(
-            ServerOptions::from(&cli.serve).cors_allowed_origins,
+            ServerOptions::from(&serve).cors_allowed_origins,
             Vec::<String>::new()
         );
-        let cli = Cli::try_parse_from([
-            "csp-upgrades",
+        let serve = serve_args(&[
             "--metrics-listen=0.0.0.0:9090",
             "--cors-allowed-origins=https://a.example,",
         ])
         .unwrap();
+        assert_eq!(serve.metrics_addr(), Some("0.0.0.0:9090".parse().unwrap()));
         assert_eq!(
-            cli.serve.metrics_addr(),
-            Some("0.0.0.0:9090".parse().unwrap())
-        );
-        assert_eq!(
-            ServerOptions::from(&cli.serve).cors_allowed_origins,
+            ServerOptions::from(&serve).cors_allowed_origins,
             ["https://a.example"]
         );
     }
