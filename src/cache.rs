@@ -2,11 +2,13 @@
 //! caller's roles, whether a partner exists (apps), and customer snapshots.
 //!
 //! Correctness does not rest on the time-to-live. Every write through this
-//! process drops what it touched before the call that wrote answers
-//! ([`store::CachedStore`]); on Postgres every write anywhere (other
-//! replicas, imports, hand-written SQL) is announced by a trigger and drops
-//! the entry when it arrives (`storage::changes`); while that feed is down
-//! nothing is cached or served from the cache. The time-to-live only bounds
+//! process drops what it touched before the call that wrote answers (the
+//! use-case layer publishes it on the change bus, `crate::app::bus`, which
+//! calls [`Cache::apply`] before it returns); on Postgres every write
+//! anywhere (other replicas, imports, hand-written SQL) is announced by a
+//! trigger inside its transaction and drops the entry when it arrives
+//! (`storage::changes`); while that feed is down nothing is cached or served
+//! from the cache. The time-to-live only bounds
 //! what the feed cannot hear: another process writing the embedded SQLite
 //! file.
 //!
@@ -16,6 +18,7 @@
 //! it). Generations live in a fixed array of stripes indexed by the key, so
 //! invalidation costs nothing per entry and races nothing.
 
+pub mod lookups;
 pub mod store;
 
 use std::future::Future;
@@ -210,23 +213,8 @@ impl Cache {
         }
     }
 
-    /// Follows the change feed of the store until it ends or the cache is
-    /// dropped (dropping the feed then stops its listener).
-    pub async fn follow(
-        cache: std::sync::Weak<Self>,
-        mut feed: tokio::sync::mpsc::UnboundedReceiver<FeedEvent>,
-    ) {
-        while let Some(event) = feed.recv().await {
-            let Some(cache) = cache.upgrade() else { return };
-            cache.apply(event);
-        }
-        // Nobody will tell us about writes any more.
-        if let Some(cache) = cache.upgrade() {
-            cache.apply(FeedEvent::Down);
-        }
-    }
-
-    fn apply(&self, event: FeedEvent) {
+    /// Takes in what the change bus heard (`crate::app::bus`).
+    pub fn apply(&self, event: FeedEvent) {
         match event {
             FeedEvent::Changed(change) => self.changed(change),
             FeedEvent::Up => {

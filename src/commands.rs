@@ -121,7 +121,9 @@ async fn serve_metrics(
         let shutdown = async move {
             let _ = stopped.wait_for(|stop| *stop).await;
         };
-        if let Err(e) = telemetry::metrics::serve(listener, handle, state, shutdown).await {
+        if let Err(e) =
+            telemetry::metrics::serve(listener, handle, move || state.pool_stats(), shutdown).await
+        {
             tracing::error!(error = %format!("{e:#}"), "metrics endpoint failed");
         }
     }))

@@ -18,6 +18,7 @@
 //! - [`config`], [`telemetry`], [`commands`]: flags, logs, and what each
 //!   subcommand of the `csp-upgrades` binary does.
 
+pub mod app;
 pub mod auth;
 pub mod cache;
 pub mod clock;

@@ -1,23 +1,22 @@
-//! What every handler shares: the catalog, the store (set once the database
-//! answers), the token verifier and the clock.
+//! What every handler shares: the catalog, the token verifier, the clock,
+//! and the use cases ([`App`]: the store behind its caches, the change bus),
+//! set once the database answers.
 
 use std::sync::Arc;
 
 use std::collections::BTreeMap;
 
 use rust_decimal::Decimal;
-use tokio::sync::{OnceCell, broadcast};
+use tokio::sync::OnceCell;
 
+use crate::app::{App, Policy};
 use crate::auth::jwt::TokenVerifier;
-use crate::cache::store::CachedStore;
+use crate::cache::lookups::LookupsMemo;
 use crate::clock::Clock;
 use crate::domain::catalog::Catalog;
 use crate::domain::eligibility::Lookups;
-use crate::domain::ids::OrderId;
 use crate::domain::model::CustomerSnapshot;
-use crate::grpc::error::ApiError;
-use crate::grpc::lookups::LookupsMemo;
-use crate::storage::Store;
+use crate::storage::{PoolStats, StorageError, Store};
 
 #[derive(Clone)]
 pub struct AppState {
@@ -26,13 +25,10 @@ pub struct AppState {
 
 struct Inner {
     catalog: Arc<Catalog>,
-    store: OnceCell<Arc<dyn Store>>,
+    app: OnceCell<App>,
     verifier: TokenVerifier,
     clock: Arc<dyn Clock>,
     options: Options,
-    /// Each order write on this replica announces the order id; watchers of
-    /// other replicas' orders fall back to polling.
-    order_changes: broadcast::Sender<OrderId>,
     lookups: LookupsMemo,
 }
 
@@ -70,33 +66,13 @@ impl AppState {
         AppState {
             inner: Arc::new(Inner {
                 catalog,
-                store: OnceCell::new(),
+                app: OnceCell::new(),
                 verifier,
                 clock,
                 options,
-                order_changes: broadcast::channel(256).0,
                 lookups,
             }),
         }
-    }
-
-    /// The credit check threshold for amounts in `currency`.
-    pub fn credit_check_threshold(&self, currency: &str) -> Decimal {
-        self.inner
-            .options
-            .credit_check_thresholds
-            .get(currency)
-            .copied()
-            .unwrap_or(Decimal::ZERO)
-    }
-
-    pub fn order_changed(&self, order: OrderId) {
-        // No receiver is fine: nobody is watching.
-        let _ = self.inner.order_changes.send(order);
-    }
-
-    pub fn order_changes(&self) -> broadcast::Receiver<OrderId> {
-        self.inner.order_changes.subscribe()
     }
 
     /// The eligibility lookups of `snapshot`, memoized while it is cached.
@@ -116,19 +92,35 @@ impl AppState {
         self.inner.clock.as_ref()
     }
 
-    /// The store, or `UNAVAILABLE` while start-up has not reached the database.
-    pub fn store(&self) -> Result<&Arc<dyn Store>, ApiError> {
-        self.inner
-            .store
-            .get()
-            .ok_or_else(|| ApiError::Unavailable("starting up: the database is not ready".into()))
+    /// The use cases, or `NotOpen` while start-up has not reached the
+    /// database.
+    pub fn app(&self) -> Result<&App, StorageError> {
+        self.inner.app.get().ok_or(StorageError::NotOpen)
     }
 
-    /// Called once, when the database is migrated and answers. Handlers get
-    /// the store behind the cache.
+    /// The store the handlers read from (through the caches).
+    pub fn store(&self) -> Result<&Arc<dyn Store>, StorageError> {
+        Ok(self.app()?.store())
+    }
+
+    /// The database pool's connections, once the database is open.
+    pub fn pool_stats(&self) -> Option<PoolStats> {
+        self.store().ok().map(|s| s.pool_stats())
+    }
+
+    /// Called once, when the database is migrated and answers.
     pub fn set_store(&self, store: Arc<dyn Store>) {
-        let cached = CachedStore::new(store, self.inner.options.cache);
+        let policy = Policy {
+            credit_check_thresholds: self.inner.options.credit_check_thresholds.clone(),
+        };
+        let app = App::new(
+            store,
+            Arc::clone(&self.inner.catalog),
+            Arc::clone(&self.inner.clock),
+            policy,
+            self.inner.options.cache,
+        );
         // A second call would be a bug in start-up; keep the first store.
-        let _ = self.inner.store.set(Arc::new(cached));
+        let _ = self.inner.app.set(app);
     }
 }

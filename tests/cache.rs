@@ -112,7 +112,12 @@ where
 /// process per database file).
 async fn second_replica(first: &TestServer) -> Option<TestServer> {
     if !first.url.starts_with("postgres") {
-        eprintln!("skipped: replicas need Postgres (set TEST_DATABASE_URL)");
+        // Past the harness' capture, so every run shows it.
+        use std::io::Write;
+        let _ = writeln!(
+            std::io::stderr(),
+            "SKIPPED a replica test of tests/cache.rs: replicas need Postgres (set TEST_DATABASE_URL)"
+        );
         return None;
     }
     Some(first.replica(long_lived()).await)

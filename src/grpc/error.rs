@@ -133,6 +133,7 @@ impl From<StorageError> for ApiError {
                 tracing::warn!(error = %e, "database unavailable");
                 ApiError::Unavailable("the database cannot be reached; retry later".into())
             }
+            StorageError::NotOpen => ApiError::Unavailable(e.to_string()),
             StorageError::BadPageToken => ApiError::invalid(
                 "page_token",
                 "not a page token issued by this service for this list",

@@ -6,7 +6,6 @@ mod codec;
 pub mod convert;
 pub mod customer;
 pub mod error;
-pub mod lookups;
 pub mod offer;
 mod order_convert;
 mod orders;

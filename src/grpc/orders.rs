@@ -1,8 +1,7 @@
-//! The order RPCs of `csp.v1.UpgradeService` (SPEC §5). The domain decides;
-//! storage runs the decision inside the transaction that writes.
+//! The order RPCs of `csp.v1.UpgradeService` (SPEC §5). The writes are use
+//! cases of `crate::app`, which decide inside the transaction that writes.
 
 use std::pin::Pin;
-use std::time::Duration;
 
 use futures::Stream;
 use tokio::sync::mpsc;
@@ -11,22 +10,17 @@ use tonic::{Request, Status};
 use super::error::ApiError;
 use super::order_convert::{self, refusal_error};
 use super::{pb, require, validate};
+use crate::app::bus::customer_changed;
+use crate::app::{Resolution, Submission};
 use crate::auth;
-use crate::domain::audit::AuditAction;
-use crate::domain::ids::{AuditRecordId, OrderId, SubscriptionId};
 use crate::domain::limits;
 use crate::domain::model::{BillingCycle, UpgradeType};
-use crate::domain::orders::{self, Context, Decision, NewIds, UpgradeRequest};
-use crate::domain::roles::{Caller, Permission};
+use crate::domain::orders::{self, Decision, UpgradeRequest};
+use crate::domain::roles::Permission;
 use crate::state::AppState;
-use crate::storage::orders::{NewOrder, OrderAudit, Submission};
 
 pub type WatchStream =
     Pin<Box<dyn Stream<Item = Result<pb::WatchUpgradeOrderResponse, Status>> + Send>>;
-
-/// How often a watcher re-reads the order when no local change was announced
-/// (changes made by another replica).
-const WATCH_POLL: Duration = Duration::from_secs(1);
 
 fn parse_upgrade_type(value: i32) -> Result<UpgradeType, ApiError> {
     match pb::UpgradeType::try_from(value) {
@@ -67,19 +61,6 @@ fn upgrade_request(
     })
 }
 
-fn context<'a>(state: &'a AppState, caller: &'a Caller, request: &UpgradeRequest) -> Context<'a> {
-    let currency = state
-        .catalog()
-        .offer(&request.target_offer_id)
-        .map_or("", |o| o.currency.as_str());
-    Context {
-        catalog: state.catalog(),
-        caller,
-        now: state.clock().now(),
-        credit_check_threshold: state.credit_check_threshold(currency),
-    }
-}
-
 pub async fn preview(
     state: &AppState,
     request: Request<pb::PreviewUpgradeRequest>,
@@ -103,13 +84,14 @@ pub async fn preview(
         billing_cycle,
     )?;
 
-    let snapshot = state
-        .store()?
+    let app = state.app()?;
+    let snapshot = app
+        .store()
         .snapshot(caller.partner_id, request.customer_id)
         .await?
         .ok_or_else(|| ApiError::not_found("customer", request.customer_id))?;
-    let assessment = orders::assess(&context(state, &caller, &request), &snapshot, &request)
-        .map_err(refusal_error)?;
+    let ctx = app.request_context(&caller, &request);
+    let assessment = orders::assess(&ctx, &snapshot, &request).map_err(refusal_error)?;
     Ok(order_convert::preview(assessment, state.catalog()))
 }
 
@@ -139,45 +121,16 @@ pub async fn submit(
         billing_cycle,
     )?;
 
-    let ctx = context(state, &caller, &request);
-    let ids = NewIds {
-        order: OrderId::new_v7(),
-        target_subscription: SubscriptionId::new_v7(),
-    };
-    let decide = |snapshot: &_| orders::plan(&ctx, snapshot, &request, request_id, ids);
-    let audit = OrderAudit {
-        caller: &caller,
-        action: AuditAction::SubmitUpgrade,
-        id: AuditRecordId::new_v7(),
-    };
-    let submission = state
-        .store()?
-        .submit_order(NewOrder {
-            partner: caller.partner_id,
-            customer: request.customer_id,
-            request_id,
-            fingerprint: &request.fingerprint(),
-            audit: &audit,
-            decide: &decide,
-        })
-        .await?;
+    let submission = state.app()?.submit(&caller, &request, request_id).await?;
     match submission {
-        Submission::Created(order) => {
-            tracing::info!(order = %order.id, state = %order.state, outcome = %order.outcome(), "upgrade order written");
-            crate::telemetry::metrics::upgrade_order(order.outcome().as_str());
-            state.order_changed(order.id);
-            Ok(order_convert::order(&order))
-        }
+        Submission::Created(order) => Ok(order_convert::order(&order)),
         Submission::Replayed(order) => Ok(order_convert::order(&order)),
         Submission::KeyReused(_) => Err(ApiError::AlreadyExists {
             reason: pb::ErrorReason::RequestIdReused,
             message: "request_id was already used for a different request; use a new request_id"
                 .into(),
         }),
-        Submission::Refused(refusal) => {
-            crate::telemetry::metrics::upgrade_order("REFUSED");
-            Err(refusal_error(refusal))
-        }
+        Submission::Refused(refusal) => Err(refusal_error(refusal)),
         Submission::CustomerNotFound => Err(ApiError::not_found("customer", request.customer_id)),
     }
 }
@@ -243,38 +196,15 @@ pub async fn resolve_credit_check(
     };
     validate::text("note", &note, limits::MAX_NOTE_BYTES)?;
 
-    let target_subscription = SubscriptionId::new_v7();
-    let now = state.clock().now();
-    let decide = |snapshot: &_, order: &orders::UpgradeOrder| {
-        let currency = order
-            .monthly_value
-            .as_ref()
-            .map_or("", |m| m.currency.as_str());
-        let ctx = Context {
-            catalog: state.catalog(),
-            caller: &caller,
-            now,
-            credit_check_threshold: state.credit_check_threshold(currency),
-        };
-        orders::resolve(&ctx, snapshot, order, decision, &note, target_subscription)
-    };
-    let audit = OrderAudit {
-        caller: &caller,
-        action: match decision {
-            Decision::Approve => AuditAction::ApproveCreditCheck,
-            Decision::Reject => AuditAction::RejectCreditCheck,
-        },
-        id: AuditRecordId::new_v7(),
-    };
-    let order = state
-        .store()?
-        .resolve_order(caller.partner_id, id, &audit, &decide)
-        .await?
-        .ok_or_else(|| ApiError::not_found("order", id))?
-        .map_err(refusal_error)?;
-    crate::telemetry::metrics::upgrade_order(order.outcome().as_str());
-    state.order_changed(order.id);
-    Ok(order_convert::order(&order))
+    let resolution = state
+        .app()?
+        .resolve_credit_check(&caller, id, decision, &note)
+        .await?;
+    match resolution {
+        Resolution::Resolved(order) => Ok(order_convert::order(&order)),
+        Resolution::Refused(refusal) => Err(refusal_error(refusal)),
+        Resolution::OrderNotFound => Err(ApiError::not_found("order", id)),
+    }
 }
 
 /// Streams the order's latest event at once, then every later event, and
@@ -288,9 +218,10 @@ pub async fn watch(
     let pb::WatchUpgradeOrderRequest { order_id: id } = request.into_inner();
     let id = validate::order_id(&id)?;
 
-    let store = state.store()?.clone();
+    let app = state.app()?;
+    let store = app.store().clone();
     // Subscribe before the first read, so no change falls between the two.
-    let mut changes = state.order_changes();
+    let mut changes = app.bus().subscribe();
     let first = store
         .order(caller.partner_id, id)
         .await?
@@ -313,9 +244,10 @@ pub async fn watch(
             if order.state.is_final() {
                 return;
             }
+            // Woken by the change bus: this replica's writes, and on
+            // Postgres every other replica's, heard through LISTEN.
             tokio::select! {
-                _ = changes.recv() => {},
-                () = tokio::time::sleep(WATCH_POLL) => {},
+                alive = customer_changed(&mut changes, order.customer_id) => if !alive { return },
                 () = tx.closed() => return,
             }
             match store.order(caller.partner_id, id).await {

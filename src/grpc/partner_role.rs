@@ -3,10 +3,9 @@
 //!
 //! Grant and revoke validate the request first (the audit record needs a
 //! well-formed target and role; a malformed request is `INVALID_ARGUMENT`
-//! and not audited), then check the caller's permission, then let storage
-//! apply the change under the partner's lock. Every outcome is audited:
-//! a change (or no-op) in the change's own transaction, a refusal in a
-//! small transaction of its own.
+//! and not audited), then hand the change to the use case
+//! (`crate::app::roles`), which checks the caller's permission, applies it
+//! under the partner's lock and audits every outcome.
 
 use tonic::{Request, Response, Status};
 
@@ -17,13 +16,13 @@ use super::pb::{
     RevokeRoleResponse,
 };
 use super::{convert, pb, require, role_convert, validate};
+use crate::app::RoleChangeOutcome;
 use crate::auth;
 use crate::domain::audit::{Refusal, RoleAction, RoleChange};
 use crate::domain::ids::AuditRecordId;
 use crate::domain::roles::{self, Permission};
 use crate::grpc::error::{ApiError, Violation};
 use crate::state::AppState;
-use crate::storage::{RoleChangeOutcome, Store};
 
 pub struct PartnerRoleApi {
     state: AppState,
@@ -44,7 +43,6 @@ impl PartnerRoleApi {
     ) -> Result<(bool, pb::PartnerUser), ApiError> {
         let user = validate::partner_user_id(user_id)?;
         let role = role_convert::requested_role("role", role)?;
-        let store = self.state.store()?;
         let change = RoleChange {
             caller,
             action,
@@ -53,33 +51,13 @@ impl PartnerRoleApi {
             audit_id: AuditRecordId::new_v7(),
             at: self.state.clock().now(),
         };
-
-        if let Err(missing) = roles::may_change_role(&change.caller, role) {
-            let refusal = Refusal::PermissionDenied;
-            return Err(refuse(store.as_ref(), &change, refusal, Some(missing)).await);
-        }
-        match store.change_role(&change).await? {
+        match self.state.app()?.change_role(&change).await? {
             RoleChangeOutcome::Applied { user, changed } => {
-                tracing::info!(
-                    action = %action,
-                    user = %user.id,
-                    role = %role,
-                    changed,
-                    by = ?change.caller.principal,
-                    "partner role change"
-                );
                 Ok((changed, role_convert::partner_user(&user)))
             }
-            RoleChangeOutcome::Denied(missing) => {
-                let refusal = Refusal::PermissionDenied;
-                Err(refuse(store.as_ref(), &change, refusal, Some(missing)).await)
-            }
-            RoleChangeOutcome::UserNotFound => {
-                Err(refuse(store.as_ref(), &change, Refusal::UserNotFound, None).await)
-            }
-            RoleChangeOutcome::LastGlobalAdmin => {
-                Err(refuse(store.as_ref(), &change, Refusal::LastGlobalAdmin, None).await)
-            }
+            RoleChangeOutcome::Denied(missing) => Err(ApiError::PermissionDenied(missing)),
+            RoleChangeOutcome::UserNotFound => Err(ApiError::not_found("partner user", user)),
+            RoleChangeOutcome::LastGlobalAdmin => Err(last_global_admin(&change)),
         }
     }
 }
@@ -102,40 +80,6 @@ fn last_global_admin(change: &RoleChange) -> ApiError {
         }],
         metadata: Vec::new(),
         reasons: Vec::new(),
-    }
-}
-
-/// Audits a refused attempt in its own transaction and returns the error to
-/// answer (`missing`: the permission a `PERMISSION_DENIED` names). When the
-/// audit cannot be written the call fails with that error instead: a
-/// refusal is never answered unrecorded.
-async fn refuse(
-    store: &dyn Store,
-    change: &RoleChange,
-    refusal: Refusal,
-    missing: Option<Permission>,
-) -> ApiError {
-    tracing::info!(
-        action = %change.action,
-        user = %change.user,
-        role = %change.role,
-        refusal = %refusal,
-        by = ?change.caller.principal,
-        "partner role change refused"
-    );
-    let details = missing
-        .map(|p| ("missing_permission".to_owned(), p.as_str().to_owned()))
-        .into_iter()
-        .collect();
-    if let Err(e) = store.record_audit(&change.refused(refusal, details)).await {
-        return e.into();
-    }
-    match refusal {
-        Refusal::PermissionDenied => {
-            ApiError::PermissionDenied(missing.unwrap_or(Permission::ManageRoles))
-        }
-        Refusal::UserNotFound => ApiError::not_found("partner user", change.user),
-        Refusal::LastGlobalAdmin => last_global_admin(change),
     }
 }
 

@@ -1,7 +1,9 @@
 //! What other processes wrote, for the caches above the store (`src/cache.rs`).
 //!
 //! Postgres announces every write to cached tables on the `csp_changes`
-//! channel (triggers of migration 0004); [`listen`] turns those into
+//! channel, inside the writing transaction (triggers of migrations 0004 and
+//! 0006), so a change and its notification commit together; [`listen`]
+//! turns those into
 //! [`FeedEvent`]s, and says when it is deaf (connection lost) and when it
 //! hears again. SQLite has no such feed: the embedded database has one
 //! serving process, whose own writes the cache sees directly.
@@ -39,68 +41,6 @@ impl Change {
             }
         });
         parsed.unwrap_or(Change::Everything)
-    }
-}
-
-impl Change {
-    /// The payload the triggers would have sent.
-    fn payload(self) -> String {
-        match self {
-            Change::Customer(id) => format!("c:{id}"),
-            Change::PartnerUser(id) => format!("u:{id}"),
-            Change::Partner(id) => format!("p:{id}"),
-            Change::Everything => "*".to_owned(),
-        }
-    }
-}
-
-/// Announces what a committed transaction changed, for writes on the hot
-/// path (submissions, approvals), whose transactions tell the triggers to
-/// stay quiet (`SET LOCAL csp.announce = 'after-commit'`). A NOTIFY inside the transaction would
-/// serialize every notifying commit, WAL flush included, behind one lock
-/// (measured: submissions fell from 586-858 to 494-555 per second); a
-/// notification sent after the commit, batched on a connection of its own,
-/// costs a fraction of that. If the process dies between the commit and the
-/// announcement, other replicas see the change when their entries expire.
-#[derive(Debug, Clone, Default)]
-pub struct Announcer(Option<mpsc::UnboundedSender<Change>>);
-
-/// Changes sent in one statement at most.
-const BATCH: usize = 256;
-
-impl Announcer {
-    /// Nobody to tell (the embedded database has one serving process).
-    pub fn none() -> Self {
-        Announcer(None)
-    }
-
-    pub fn postgres(pool: &PgPool) -> Self {
-        let (tx, mut rx) = mpsc::unbounded_channel::<Change>();
-        let pool = own_connection(pool);
-        tokio::spawn(async move {
-            let mut batch = Vec::with_capacity(BATCH);
-            while rx.recv_many(&mut batch, BATCH).await > 0 {
-                let payloads: Vec<String> = batch.drain(..).map(Change::payload).collect();
-                let sent = sqlx::query("SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p")
-                    .bind(CHANNEL)
-                    .bind(&payloads)
-                    .execute(&pool)
-                    .await;
-                if let Err(e) = sent {
-                    tracing::warn!(error = %e, changes = payloads.len(),
-                        "could not announce committed changes; other replicas see them when their cache entries expire");
-                }
-            }
-        });
-        Announcer(Some(tx))
-    }
-
-    /// Call after the commit.
-    pub fn committed(&self, change: Change) {
-        if let Some(tx) = &self.0 {
-            // The task ends only with the last store: nothing to tell then.
-            let _ = tx.send(change);
-        }
     }
 }
 

@@ -3,6 +3,9 @@ use thiserror::Error;
 /// Storage failures, as the layers above need to tell them apart.
 #[derive(Debug, Error)]
 pub enum StorageError {
+    /// Start-up has not opened the database yet (maps to `UNAVAILABLE`).
+    #[error("starting up: the database is not ready")]
+    NotOpen,
     /// The database cannot be reached (maps to `UNAVAILABLE`).
     #[error("database unavailable: {0}")]
     Unavailable(#[source] sqlx::Error),

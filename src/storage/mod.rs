@@ -1,39 +1,42 @@
-//! Persistence. One trait, [`Store`], with a SQLite and a Postgres
-//! implementation; the conformance suite in `tests/storage_conformance.rs`
-//! runs the same cases against both. Storage never decides eligibility: it
-//! loads what the domain asks for and writes what the domain decided.
-
+//! Persistence: a typed trait per aggregate ([`Directory`] for partners,
+//! their users and customers, [`OrderStore`] for upgrade orders,
+//! [`RoleStore`] for roles and the audit log), each written out in plain
+//! Rust once per backend (`sqlite/`, `postgres/`), with the SQL in `.sql`
+//! files (`sql/` when both backends run the same text, `postgres/sql/`
+//! when only Postgres does) and rows decoded by column name (`rows/`).
+//! `tests/storage_conformance.rs` runs the same cases against both.
+//!
+//! Storage never decides: a write is a transaction ([`OrderTx`],
+//! [`RoleTx`]) that the use-case layer (`crate::app`) opens, reads in,
+//! asks the domain about, writes what was decided into and commits.
 //!
 //! Timestamps are kept to the microsecond on both backends.
 
 pub mod changes;
+mod directory;
 mod error;
-mod order_rows;
-mod order_sql;
-pub mod orders;
+mod import;
+mod orders;
 mod page;
-mod pg_sql;
 mod postgres;
-mod role_sql;
-pub mod roles;
+mod roles;
 mod rows;
-mod sql;
-mod sql_store;
 mod sqlite;
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
 
+pub use directory::Directory;
 pub use error::StorageError;
+pub use orders::{KeyUse, OrderStore, OrderTx, OrderWrite};
 pub use page::{Page, PageRequest};
 pub use postgres::PgStore;
-pub use roles::{RoleChangeOutcome, RoleStore, TimeRange};
+pub use roles::{RoleStore, RoleTx, TimeRange};
 pub use sqlite::SqliteStore;
 
+use crate::domain::audit::AuditRecord;
 use crate::domain::dataset::ValidDataset;
-use crate::domain::ids::{CustomerId, PartnerId, PartnerUserId};
-use crate::domain::model::{Customer, CustomerSnapshot, Partner, PartnerUser, Subscription};
 
 pub type Result<T, E = StorageError> = std::result::Result<T, E>;
 
@@ -56,8 +59,9 @@ pub struct ImportSummary {
     pub customer_users: usize,
 }
 
+/// Every aggregate's store, and what concerns the database as a whole.
 #[async_trait]
-pub trait Store: orders::OrderStore + roles::RoleStore + Send + Sync + 'static {
+pub trait Store: Directory + OrderStore + RoleStore + Send + Sync + 'static {
     /// Which backend this is (`sqlite` or `postgres`), for logs.
     fn backend(&self) -> &'static str;
 
@@ -74,57 +78,23 @@ pub trait Store: orders::OrderStore + roles::RoleStore + Send + Sync + 'static {
     /// An id that already exists in the database fails the whole import.
     async fn import(&self, dataset: &ValidDataset) -> Result<ImportSummary>;
 
-    /// The partner tenant, if it exists.
-    async fn partner(&self, partner: PartnerId) -> Result<Option<Partner>>;
-
-    /// Whether the partner tenant exists.
-    async fn partner_exists(&self, partner: PartnerId) -> Result<bool>;
-
-    /// A partner user by user principal name (case-insensitive), with roles;
-    /// used by `csp-upgrades token --user`.
-    async fn partner_user_by_upn(&self, upn: &str) -> Result<Option<PartnerUser>>;
-
-    /// A partner user with their roles, read fresh from the database. UPNs
-    /// are stored lower-cased.
-    async fn partner_user(
-        &self,
-        partner: PartnerId,
-        user: PartnerUserId,
-    ) -> Result<Option<PartnerUser>>;
-
-    /// The partner's customers ordered by (name, id).
-    async fn list_customers(
-        &self,
-        partner: PartnerId,
-        page: &PageRequest,
-    ) -> Result<Page<Customer>>;
-
-    /// One customer of the partner; `None` for an unknown id or another
-    /// partner's customer.
-    async fn customer(&self, partner: PartnerId, customer: CustomerId) -> Result<Option<Customer>>;
-
-    /// A customer's subscriptions (all channels, add-ons included) ordered by
-    /// (created_at, id). `None` when the customer is not the partner's.
-    async fn list_subscriptions(
-        &self,
-        partner: PartnerId,
-        customer: CustomerId,
-        page: &PageRequest,
-    ) -> Result<Option<Page<Subscription>>>;
-
-    /// Everything the eligibility rules need about one customer, in a fixed
-    /// number of queries whatever the number of subscriptions. `None` when
-    /// the customer is not the partner's. Shared: a cache may hand the same
-    /// snapshot to many callers.
-    async fn snapshot(
-        &self,
-        partner: PartnerId,
-        customer: CustomerId,
-    ) -> Result<Option<Arc<CustomerSnapshot>>>;
+    /// Writes one audit record in a transaction of its own (a refusal
+    /// decided before any transaction began).
+    async fn record_audit(&self, record: &AuditRecord) -> Result<()>;
 
     /// Writes by other processes, as they commit; `None` when this backend
     /// has no other writers to hear from (the embedded database).
     fn change_feed(&self) -> Option<tokio::sync::mpsc::UnboundedReceiver<changes::FeedEvent>>;
+}
+
+/// What every write transaction can do besides its aggregate's own writes.
+#[async_trait]
+pub trait Tx: Send {
+    /// Writes an audit record the caller built.
+    async fn insert_audit(&mut self, record: &AuditRecord) -> Result<()>;
+
+    /// Commits; dropping a transaction instead rolls it back.
+    async fn commit(self: Box<Self>) -> Result<()>;
 }
 
 /// Opens the database the URL names (`sqlite:`, `postgres:` or
@@ -175,6 +145,34 @@ pub fn redacted(url: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::redacted;
+    use crate::domain::audit::AuditAction;
+    use crate::domain::model::OrderState;
+
+    #[test]
+    fn the_open_orders_query_lists_exactly_the_open_states() {
+        let sql = include_str!("sql/open_orders.sql");
+        for state in OrderState::ALL {
+            let listed = sql.contains(&format!("'{}'", state.as_str()));
+            assert_eq!(listed, state.is_open(), "{state}");
+        }
+    }
+
+    #[test]
+    fn the_audit_listing_shows_exactly_the_audit_actions() {
+        for sql in [
+            include_str!("sql/audit_first.sql"),
+            include_str!("sql/audit_after.sql"),
+        ] {
+            for action in AuditAction::ALL {
+                assert!(sql.contains(&format!("'{}'", action.as_str())));
+            }
+            assert_eq!(
+                sql.matches('\'').count(),
+                2 * AuditAction::ALL.len(),
+                "no other quoted action"
+            );
+        }
+    }
 
     #[test]
     fn passwords_are_hidden_everything_else_kept() {

@@ -15,7 +15,7 @@ use tokio::net::TcpListener;
 use tonic::Code;
 
 use super::routes::Route;
-use crate::state::AppState;
+use crate::storage::PoolStats;
 
 /// Calls finished, by `grpc_service`, `grpc_method` and `grpc_code`.
 pub const HANDLED: &str = "grpc_server_handled_total";
@@ -90,11 +90,12 @@ fn describe() {
     );
 }
 
-/// Serves `GET /metrics` on `listener` until `shutdown` resolves.
+/// Serves `GET /metrics` on `listener` until `shutdown` resolves;
+/// `pool_stats` says what the database pool holds (`None` before it opens).
 pub async fn serve(
     listener: TcpListener,
     handle: PrometheusHandle,
-    state: AppState,
+    pool_stats: impl Fn() -> Option<PoolStats> + Clone + Send + Sync + 'static,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let upkeep = {
@@ -110,7 +111,7 @@ pub async fn serve(
     let app = axum::Router::new().route(
         "/metrics",
         axum::routing::get(move || {
-            sample_pool(&state);
+            sample_pool(pool_stats());
             let body = handle.render();
             async move {
                 (
@@ -132,9 +133,8 @@ pub async fn serve(
 
 /// The pool is read when Prometheus asks, so the gauge is never staler than
 /// the scrape.
-fn sample_pool(state: &AppState) {
-    if let Ok(store) = state.store() {
-        let stats = store.pool_stats();
+fn sample_pool(stats: Option<PoolStats>) {
+    if let Some(stats) = stats {
         metrics::gauge!(DB_POOL, "state" => "active").set(f64::from(stats.active));
         metrics::gauge!(DB_POOL, "state" => "idle").set(f64::from(stats.idle));
     }

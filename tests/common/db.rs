@@ -33,15 +33,36 @@ impl TestDb {
 pub async fn fresh() -> TestDb {
     match std::env::var("TEST_DATABASE_URL") {
         Ok(server_url) if !server_url.is_empty() => fresh_postgres(server_url).await,
+        _ => fresh_sqlite(),
+    }
+}
+
+/// A fresh SQLite database, whatever `TEST_DATABASE_URL` says.
+pub fn fresh_sqlite() -> TestDb {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    // A sub-folder that does not exist yet: connect must create it.
+    let path = dir.path().join("db").join("csp.db");
+    TestDb {
+        url: format!("sqlite://{}", path.display()),
+        _dir: Some(dir),
+        postgres: None,
+    }
+}
+
+/// A fresh Postgres database on the `TEST_DATABASE_URL` server; without
+/// one, `None` and a line on the test's stderr that says `test` was skipped
+/// (written past the test harness' capture, so every run shows it).
+pub async fn fresh_postgres_or_skip(test: &str) -> Option<TestDb> {
+    match std::env::var("TEST_DATABASE_URL") {
+        Ok(server_url) if !server_url.is_empty() => Some(fresh_postgres(server_url).await),
         _ => {
-            let dir = tempfile::tempdir().expect("temporary folder");
-            // A sub-folder that does not exist yet: connect must create it.
-            let path = dir.path().join("db").join("csp.db");
-            TestDb {
-                url: format!("sqlite://{}", path.display()),
-                _dir: Some(dir),
-                postgres: None,
-            }
+            use std::io::Write;
+            let _ = writeln!(
+                std::io::stderr(),
+                "SKIPPED {test} on Postgres: TEST_DATABASE_URL is not set \
+                 (e.g. postgres://postgres@127.0.0.1:5432/test; .ci/run sets it)"
+            );
+            None
         }
     }
 }

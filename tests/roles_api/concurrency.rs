@@ -1,16 +1,16 @@
 //! Two global admins revoking each other at the same moment: one wins, the
 //! partner keeps exactly one global admin. Proven through gRPC and, with a
-//! barrier so that both transactions start together, on the store itself.
+//! barrier so that both transactions start together, on the use case itself.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
+use csp_upgrades::app::RoleChangeOutcome;
 use csp_upgrades::domain::audit::{RoleAction, RoleChange};
 use csp_upgrades::domain::ids::{AuditRecordId, PartnerId, PartnerUserId};
 use csp_upgrades::domain::model::Role;
 use csp_upgrades::domain::roles::{Caller, Principal};
 use csp_upgrades::grpc::pb;
-use csp_upgrades::storage::RoleChangeOutcome;
 use pb::PartnerRole as R;
 use tokio::sync::Barrier;
 use tonic::Code;
@@ -96,9 +96,10 @@ fn revoke_global_admin(caller: &Caller, of: &str) -> RoleChange {
 /// overlap; without the partner lock, read committed would let both count
 /// two admins and both delete.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn mutual_revokes_on_the_store_are_serialised() {
+async fn mutual_revokes_on_the_use_case_are_serialised() {
     let server = TestServer::start().await;
     let store = Arc::clone(server.state.store().unwrap());
+    let state = server.state.clone();
     let ga = global_admin(GA_ID, GLOBAL_ADMIN);
     let uma = global_admin(UMA_ID, USER_MANAGEMENT_ADMIN);
     // (admin, the other user): who grants GLOBAL_ADMIN back before a round.
@@ -106,17 +107,17 @@ async fn mutual_revokes_on_the_store_are_serialised() {
     for round in 0..ROUNDS {
         let mut restore = revoke_global_admin(restorer.0, restorer.1);
         restore.action = RoleAction::Grant;
-        let restored = store.change_role(&restore).await.unwrap();
+        let restored = state.app().unwrap().change_role(&restore).await.unwrap();
         assert!(
             matches!(restored, RoleChangeOutcome::Applied { changed: true, .. }),
             "round {round}: {restored:?}"
         );
         let barrier = Arc::new(Barrier::new(2));
         let run = |change: RoleChange| {
-            let (store, barrier) = (Arc::clone(&store), Arc::clone(&barrier));
+            let (state, barrier) = (state.clone(), Arc::clone(&barrier));
             tokio::spawn(async move {
                 barrier.wait().await;
-                store.change_role(&change).await.unwrap()
+                state.app().unwrap().change_role(&change).await.unwrap()
             })
         };
         let a = run(revoke_global_admin(&ga, UMA_ID));

@@ -1,0 +1,217 @@
+//! Submitting an upgrade order and resolving its credit check.
+//!
+//! Both decide inside the transaction that writes, after taking the
+//! customer's lock and reading the snapshot in it: nothing can change
+//! between the eligibility check and the write, and every effect, the order,
+//! its events and its audit record commit together or not at all.
+
+use uuid::Uuid;
+
+use super::App;
+use crate::domain::audit::{self, AuditAction};
+use crate::domain::ids::{AuditRecordId, OrderId, SubscriptionId};
+use crate::domain::orders::{
+    self, Context, Decision, NewIds, Plan, Refusal, UpgradeOrder, UpgradeRequest,
+};
+use crate::domain::roles::Caller;
+use crate::storage::changes::Change;
+use crate::storage::{KeyUse, OrderTx, OrderWrite, Result, StorageError};
+use crate::telemetry::metrics;
+
+/// How a submission ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Submission {
+    /// A new order was written (executed, or waiting for a credit check).
+    Created(UpgradeOrder),
+    /// The key was used before for the same request: the original order.
+    Replayed(UpgradeOrder),
+    /// The key was used before for a different request.
+    KeyReused(OrderId),
+    /// The domain refused; nothing was written.
+    Refused(Refusal),
+    CustomerNotFound,
+}
+
+/// How a credit check resolution ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Resolution {
+    /// The order after it: executed, failed on approval, or rejected.
+    Resolved(Box<UpgradeOrder>),
+    /// The domain refused (the order is not waiting); nothing was written.
+    Refused(Refusal),
+    /// No such order of the caller's partner.
+    OrderNotFound,
+}
+
+impl App {
+    /// What the domain decides with: the catalog, the time now, and the
+    /// credit check threshold of `currency`.
+    pub fn context<'a>(&'a self, caller: &'a Caller, currency: &str) -> Context<'a> {
+        Context {
+            catalog: &self.catalog,
+            caller,
+            now: self.clock.now(),
+            credit_check_threshold: self.policy.credit_check_threshold(currency),
+        }
+    }
+
+    /// The context of deciding `request`: in the currency of its target.
+    pub fn request_context<'a>(
+        &'a self,
+        caller: &'a Caller,
+        request: &UpgradeRequest,
+    ) -> Context<'a> {
+        let currency = self
+            .catalog
+            .offer(&request.target_offer_id)
+            .map_or("", |o| o.currency.as_str());
+        self.context(caller, currency)
+    }
+
+    /// Submits an upgrade under the client's idempotency key `request_id`.
+    pub async fn submit(
+        &self,
+        caller: &Caller,
+        request: &UpgradeRequest,
+        request_id: Uuid,
+    ) -> Result<Submission> {
+        let fingerprint = request.fingerprint();
+        let submitted = self
+            .submit_locked(caller, request, request_id, &fingerprint)
+            .await;
+        let submission = match submitted {
+            // The same key raced in through another customer's lock: the
+            // unique (partner, key) index refused our insert.
+            Err(StorageError::Conflict(_)) => {
+                let used = self
+                    .store
+                    .key_use(caller.partner_id, request_id)
+                    .await?
+                    .ok_or_else(|| StorageError::Corrupt("key conflict without an order".into()))?;
+                let order = self.store.order(caller.partner_id, used.order).await?;
+                key_used(used, order, &fingerprint)?
+            }
+            other => other?,
+        };
+        match &submission {
+            Submission::Created(order) => self.order_written(order),
+            Submission::Refused(_) => metrics::upgrade_order("REFUSED"),
+            _ => {}
+        }
+        Ok(submission)
+    }
+
+    async fn submit_locked(
+        &self,
+        caller: &Caller,
+        request: &UpgradeRequest,
+        request_id: Uuid,
+        fingerprint: &str,
+    ) -> Result<Submission> {
+        let (partner, customer) = (caller.partner_id, request.customer_id);
+        let Some(mut tx) = self.store.lock_customer(partner, customer).await? else {
+            return Ok(Submission::CustomerNotFound);
+        };
+        // Looked up under the lock: the same key sent twice at once is then
+        // replayed, not planned again on a snapshot that already holds the
+        // first order.
+        if let Some(used) = tx.key_use(partner, request_id).await? {
+            let order = tx.order(partner, used.order).await?;
+            return key_used(used, order, fingerprint);
+        }
+        let snapshot = tx.snapshot(partner, customer).await?.ok_or_else(|| {
+            StorageError::Corrupt(format!("customer {customer} vanished under its lock"))
+        })?;
+        let ids = NewIds {
+            order: OrderId::new_v7(),
+            target_subscription: SubscriptionId::new_v7(),
+        };
+        let ctx = self.request_context(caller, request);
+        let plan = match orders::plan(&ctx, &snapshot, request, request_id, ids) {
+            Ok(plan) => plan,
+            Err(refusal) => return Ok(Submission::Refused(refusal)),
+        };
+        let write = OrderWrite::New { fingerprint };
+        write_and_commit(tx, caller, AuditAction::SubmitUpgrade, &plan, write).await?;
+        Ok(Submission::Created(plan.order))
+    }
+
+    /// Approves or rejects an order waiting for a credit check.
+    pub async fn resolve_credit_check(
+        &self,
+        caller: &Caller,
+        order: OrderId,
+        decision: Decision,
+        note: &str,
+    ) -> Result<Resolution> {
+        let partner = caller.partner_id;
+        let Some(before) = self.store.order(partner, order).await? else {
+            return Ok(Resolution::OrderNotFound);
+        };
+        let vanished = || StorageError::Corrupt(format!("order {order} vanished"));
+        let mut tx = self
+            .store
+            .lock_customer(partner, before.customer_id)
+            .await?
+            .ok_or_else(vanished)?;
+        // Read again under the lock: another approver may have been first.
+        let current = tx.order(partner, order).await?.ok_or_else(vanished)?;
+        let snapshot = tx
+            .snapshot(partner, current.customer_id)
+            .await?
+            .ok_or_else(vanished)?;
+        let currency = current
+            .monthly_value
+            .as_ref()
+            .map_or("", |m| m.currency.as_str());
+        let ctx = self.context(caller, currency);
+        let target = SubscriptionId::new_v7();
+        let plan = match orders::resolve(&ctx, &snapshot, &current, decision, note, target) {
+            Ok(plan) => plan,
+            Err(refusal) => return Ok(Resolution::Refused(refusal)),
+        };
+        let action = match decision {
+            Decision::Approve => AuditAction::ApproveCreditCheck,
+            Decision::Reject => AuditAction::RejectCreditCheck,
+        };
+        let write = OrderWrite::Update {
+            previous_events: current.events.len(),
+        };
+        write_and_commit(tx, caller, action, &plan, write).await?;
+        self.order_written(&plan.order);
+        Ok(Resolution::Resolved(Box::new(plan.order)))
+    }
+
+    /// After the commit: drop the customer's cached snapshot, wake the
+    /// order's watchers, count it.
+    fn order_written(&self, order: &UpgradeOrder) {
+        self.bus.written(Change::Customer(order.customer_id));
+        tracing::info!(order = %order.id, state = %order.state, outcome = %order.outcome(), "upgrade order written");
+        metrics::upgrade_order(order.outcome().as_str());
+    }
+}
+
+/// Writes the plan and its audit record, and commits.
+async fn write_and_commit(
+    mut tx: Box<dyn OrderTx>,
+    caller: &Caller,
+    action: AuditAction,
+    plan: &Plan,
+    write: OrderWrite<'_>,
+) -> Result<()> {
+    tx.write_order(plan, write).await?;
+    let record = audit::order_record(caller, action, &plan.order, AuditRecordId::new_v7());
+    tx.insert_audit(&record).await?;
+    tx.commit().await
+}
+
+/// The answer to a request whose key an order already used: that order
+/// when the request matches.
+fn key_used(used: KeyUse, order: Option<UpgradeOrder>, fingerprint: &str) -> Result<Submission> {
+    if used.fingerprint.as_deref() != Some(fingerprint) {
+        return Ok(Submission::KeyReused(used.order));
+    }
+    let order =
+        order.ok_or_else(|| StorageError::Corrupt(format!("order {} vanished", used.order)))?;
+    Ok(Submission::Replayed(order))
+}

@@ -1,0 +1,58 @@
+//! Partners, their users and customers: what every call reads.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+
+use super::{Page, PageRequest, Result};
+use crate::domain::ids::{CustomerId, PartnerId, PartnerUserId};
+use crate::domain::model::{Customer, CustomerSnapshot, Partner, PartnerUser};
+
+#[async_trait]
+pub trait Directory: Send + Sync {
+    /// The partner tenant, if it exists.
+    async fn partner(&self, partner: PartnerId) -> Result<Option<Partner>>;
+
+    /// Whether the partner tenant exists.
+    async fn partner_exists(&self, partner: PartnerId) -> Result<bool>;
+
+    /// A partner user by user principal name (case-insensitive), with roles;
+    /// used by `csp-upgrades token --user`.
+    async fn partner_user_by_upn(&self, upn: &str) -> Result<Option<PartnerUser>>;
+
+    /// A partner user with their roles, read fresh from the database. UPNs
+    /// are stored lower-cased.
+    async fn partner_user(
+        &self,
+        partner: PartnerId,
+        user: PartnerUserId,
+    ) -> Result<Option<PartnerUser>>;
+
+    /// The partner's users with their roles, ordered by (upn, id).
+    async fn list_partner_users(
+        &self,
+        partner: PartnerId,
+        page: &PageRequest,
+    ) -> Result<Page<PartnerUser>>;
+
+    /// The partner's customers ordered by (name, id).
+    async fn list_customers(
+        &self,
+        partner: PartnerId,
+        page: &PageRequest,
+    ) -> Result<Page<Customer>>;
+
+    /// One customer of the partner; `None` for an unknown id or another
+    /// partner's customer.
+    async fn customer(&self, partner: PartnerId, customer: CustomerId) -> Result<Option<Customer>>;
+
+    /// Everything the eligibility rules need about one customer, in a fixed
+    /// number of queries whatever the number of subscriptions, read at one
+    /// moment. `None` when the customer is not the partner's. Shared: a
+    /// cache may hand the same snapshot to many callers.
+    async fn snapshot(
+        &self,
+        partner: PartnerId,
+        customer: CustomerId,
+    ) -> Result<Option<Arc<CustomerSnapshot>>>;
+}

@@ -1,0 +1,187 @@
+//! [`Directory`] on Postgres.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use sqlx::PgConnection;
+
+use super::PgStore;
+use crate::domain::ids::{CustomerId, PartnerId, PartnerUserId};
+use crate::domain::model::{Customer, CustomerSnapshot, Partner, PartnerUser};
+use crate::storage::rows::{
+    self, CustomerRow, OrderSummaryRow, PartnerRow, PartnerUserRow, SubscriptionRow, UserLicenseRow,
+};
+use crate::storage::{Directory, Page, PageRequest, Result};
+
+pub(super) async fn partner_user_on(
+    conn: &mut PgConnection,
+    partner: PartnerId,
+    user: PartnerUserId,
+) -> Result<Option<PartnerUser>> {
+    sqlx::query_as::<_, PartnerUserRow>(include_str!("../sql/partner_user.sql"))
+        .bind(partner.0)
+        .bind(user.0)
+        .fetch_optional(&mut *conn)
+        .await?
+        .map(PartnerUserRow::into_domain)
+        .transpose()
+}
+
+pub(super) async fn customer_on(
+    conn: &mut PgConnection,
+    partner: PartnerId,
+    customer: CustomerId,
+) -> Result<Option<Customer>> {
+    sqlx::query_as::<_, CustomerRow>(include_str!("../sql/customer.sql"))
+        .bind(partner.0)
+        .bind(customer.0)
+        .fetch_optional(&mut *conn)
+        .await?
+        .map(CustomerRow::into_domain)
+        .transpose()
+}
+
+/// A customer's snapshot, read on `conn`: in a repeatable-read transaction
+/// (or under the customer's lock), so the four queries see one moment.
+pub(super) async fn snapshot_on(
+    conn: &mut PgConnection,
+    partner: PartnerId,
+    customer: CustomerId,
+) -> Result<Option<CustomerSnapshot>> {
+    let Some(found) = customer_on(&mut *conn, partner, customer).await? else {
+        return Ok(None);
+    };
+    let subscriptions =
+        sqlx::query_as::<_, SubscriptionRow>(include_str!("../sql/subscriptions_of_customer.sql"))
+            .bind(customer.0)
+            .fetch_all(&mut *conn)
+            .await?
+            .into_iter()
+            .map(SubscriptionRow::into_domain)
+            .collect::<Result<_>>()?;
+    let users = rows::users_from_rows(
+        sqlx::query_as::<_, UserLicenseRow>(include_str!("../sql/users_with_licenses.sql"))
+            .bind(customer.0)
+            .fetch_all(&mut *conn)
+            .await?,
+    )?;
+    let open_orders = sqlx::query_as::<_, OrderSummaryRow>(include_str!("../sql/open_orders.sql"))
+        .bind(customer.0)
+        .fetch_all(&mut *conn)
+        .await?
+        .into_iter()
+        .map(OrderSummaryRow::into_domain)
+        .collect::<Result<_>>()?;
+    Ok(Some(CustomerSnapshot {
+        customer: found,
+        subscriptions,
+        users,
+        open_orders,
+    }))
+}
+
+#[async_trait]
+impl Directory for PgStore {
+    async fn partner(&self, partner: PartnerId) -> Result<Option<Partner>> {
+        Ok(
+            sqlx::query_as::<_, PartnerRow>("SELECT id, name FROM partners WHERE id = $1")
+                .bind(partner.0)
+                .fetch_optional(&self.pool)
+                .await?
+                .map(PartnerRow::into_domain),
+        )
+    }
+
+    async fn partner_exists(&self, partner: PartnerId) -> Result<bool> {
+        Ok(self.partner(partner).await?.is_some())
+    }
+
+    async fn partner_user_by_upn(&self, upn: &str) -> Result<Option<PartnerUser>> {
+        sqlx::query_as::<_, PartnerUserRow>(include_str!("../sql/partner_user_by_upn.sql"))
+            .bind(upn.to_lowercase())
+            .fetch_optional(&self.pool)
+            .await?
+            .map(PartnerUserRow::into_domain)
+            .transpose()
+    }
+
+    async fn partner_user(
+        &self,
+        partner: PartnerId,
+        user: PartnerUserId,
+    ) -> Result<Option<PartnerUser>> {
+        let mut conn = self.pool.acquire().await?;
+        partner_user_on(&mut conn, partner, user).await
+    }
+
+    async fn list_partner_users(
+        &self,
+        partner: PartnerId,
+        page: &PageRequest,
+    ) -> Result<Page<PartnerUser>> {
+        let after = page.after.as_ref().map(rows::text_after).transpose()?;
+        let limit = i64::from(page.size) + 1;
+        let query = match after {
+            None => sqlx::query_as(include_str!("../sql/partner_users_first.sql"))
+                .bind(partner.0)
+                .bind(limit),
+            Some((upn, id)) => sqlx::query_as(include_str!("../sql/partner_users_after.sql"))
+                .bind(partner.0)
+                .bind(limit)
+                .bind(upn)
+                .bind(id),
+        };
+        let found: Vec<PartnerUserRow> = query.fetch_all(&self.pool).await?;
+        rows::page(
+            found,
+            PartnerUserRow::into_domain,
+            page.size,
+            PartnerUserRow::page_key,
+        )
+    }
+
+    async fn list_customers(
+        &self,
+        partner: PartnerId,
+        page: &PageRequest,
+    ) -> Result<Page<Customer>> {
+        let after = page.after.as_ref().map(rows::text_after).transpose()?;
+        let limit = i64::from(page.size) + 1;
+        let query = match after {
+            None => sqlx::query_as(include_str!("../sql/customers_first.sql"))
+                .bind(partner.0)
+                .bind(limit),
+            Some((name, id)) => sqlx::query_as(include_str!("../sql/customers_after.sql"))
+                .bind(partner.0)
+                .bind(limit)
+                .bind(name)
+                .bind(id),
+        };
+        let found: Vec<CustomerRow> = query.fetch_all(&self.pool).await?;
+        rows::page(
+            found,
+            CustomerRow::into_domain,
+            page.size,
+            CustomerRow::page_key,
+        )
+    }
+
+    async fn customer(&self, partner: PartnerId, customer: CustomerId) -> Result<Option<Customer>> {
+        let mut conn = self.pool.acquire().await?;
+        customer_on(&mut conn, partner, customer).await
+    }
+
+    async fn snapshot(
+        &self,
+        partner: PartnerId,
+        customer: CustomerId,
+    ) -> Result<Option<Arc<CustomerSnapshot>>> {
+        let mut tx = self
+            .pool
+            .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            .await?;
+        let snapshot = snapshot_on(&mut tx, partner, customer).await?;
+        tx.commit().await?;
+        Ok(snapshot.map(Arc::new))
+    }
+}

@@ -1,0 +1,232 @@
+//! [`OrderStore`] and [`OrderTx`] on SQLite.
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use sqlx::SqliteConnection;
+use uuid::Uuid;
+
+use super::{SqliteStore, SqliteTx, directory};
+use crate::domain::ids::{CustomerId, OrderId, PartnerId};
+use crate::domain::model::CustomerSnapshot;
+use crate::domain::orders::{Plan, UpgradeOrder};
+use crate::storage::import::INSERT_ORDER_EVENT;
+use crate::storage::rows::{
+    self, EventRow, INSERT_ORDER, INSERT_SUBSCRIPTION, KeyRow, OrderRow, bind_order,
+    bind_order_update, bind_subscription, stored_time,
+};
+use crate::storage::{KeyUse, OrderStore, OrderTx, OrderWrite, Page, PageRequest, Result};
+
+const KEY_USE: &str =
+    "SELECT id, request_hash FROM upgrade_orders WHERE partner_id = $1 AND request_id = $2";
+
+async fn order_on(
+    conn: &mut SqliteConnection,
+    partner: PartnerId,
+    order: OrderId,
+) -> Result<Option<UpgradeOrder>> {
+    let Some(row) = sqlx::query_as::<_, OrderRow>(include_str!("../sql/order.sql"))
+        .bind(partner.0)
+        .bind(order.0)
+        .fetch_optional(&mut *conn)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let events = sqlx::query_as::<_, EventRow>(include_str!("../sql/order_events.sql"))
+        .bind(order.0)
+        .fetch_all(&mut *conn)
+        .await?
+        .into_iter()
+        .map(EventRow::into_domain)
+        .collect::<Result<Vec<_>>>()?;
+    row.into_domain(events).map(Some)
+}
+
+async fn key_use_on(
+    conn: &mut SqliteConnection,
+    partner: PartnerId,
+    request_id: Uuid,
+) -> Result<Option<KeyUse>> {
+    let found = sqlx::query_as::<_, KeyRow>(KEY_USE)
+        .bind(partner.0)
+        .bind(request_id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    Ok(found.map(|k| KeyUse {
+        order: OrderId(k.id),
+        fingerprint: k.request_hash,
+    }))
+}
+
+#[async_trait]
+impl OrderStore for SqliteStore {
+    async fn order(&self, partner: PartnerId, order: OrderId) -> Result<Option<UpgradeOrder>> {
+        let mut conn = self.pool.acquire().await?;
+        order_on(&mut conn, partner, order).await
+    }
+
+    async fn list_orders(
+        &self,
+        partner: PartnerId,
+        customer: CustomerId,
+        page: &PageRequest,
+    ) -> Result<Option<Page<UpgradeOrder>>> {
+        let after = page.after.as_ref().map(rows::time_after).transpose()?;
+        let mut conn = self.pool.acquire().await?;
+        if directory::customer_on(&mut conn, partner, customer)
+            .await?
+            .is_none()
+        {
+            return Ok(None);
+        }
+        let limit = i64::from(page.size) + 1;
+        let query = match after {
+            None => sqlx::query_as(include_str!("../sql/orders_first.sql"))
+                .bind(partner.0)
+                .bind(customer.0)
+                .bind(limit),
+            Some((at, id)) => sqlx::query_as(include_str!("../sql/orders_after.sql"))
+                .bind(partner.0)
+                .bind(customer.0)
+                .bind(limit)
+                .bind(at)
+                .bind(id),
+        };
+        let found: Vec<OrderRow> = query.fetch_all(&mut *conn).await?;
+        let mut events: HashMap<Uuid, Vec<_>> = HashMap::new();
+        for e in sqlx::query_as::<_, EventRow>(include_str!("../sql/customer_order_events.sql"))
+            .bind(partner.0)
+            .bind(customer.0)
+            .fetch_all(&mut *conn)
+            .await?
+        {
+            events.entry(e.order_id).or_default().push(e.into_domain()?);
+        }
+        let orders = found
+            .into_iter()
+            .map(|r| {
+                let of_order = events.remove(&r.id()).unwrap_or_default();
+                r.into_domain(of_order)
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Some(Page::from_rows(orders, page.size, |o| {
+            rows::time_key(o.created_at, o.id)
+        })))
+    }
+
+    async fn key_use(&self, partner: PartnerId, request_id: Uuid) -> Result<Option<KeyUse>> {
+        let mut conn = self.pool.acquire().await?;
+        key_use_on(&mut conn, partner, request_id).await
+    }
+
+    async fn lock_customer(
+        &self,
+        partner: PartnerId,
+        customer: CustomerId,
+    ) -> Result<Option<Box<dyn OrderTx>>> {
+        // BEGIN IMMEDIATE already holds the database's write lock: the
+        // customer only needs to exist.
+        let mut tx = self.begin_write().await?;
+        let exists: bool = sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM customers WHERE partner_id = $1 AND id = $2)",
+        )
+        .bind(partner.0)
+        .bind(customer.0)
+        .fetch_one(&mut *tx.0)
+        .await?;
+        Ok(exists.then(|| Box::new(tx) as Box<dyn OrderTx>))
+    }
+}
+
+#[async_trait]
+impl OrderTx for SqliteTx {
+    async fn key_use(&mut self, partner: PartnerId, request_id: Uuid) -> Result<Option<KeyUse>> {
+        key_use_on(&mut self.0, partner, request_id).await
+    }
+
+    async fn order(&mut self, partner: PartnerId, order: OrderId) -> Result<Option<UpgradeOrder>> {
+        order_on(&mut self.0, partner, order).await
+    }
+
+    async fn snapshot(
+        &mut self,
+        partner: PartnerId,
+        customer: CustomerId,
+    ) -> Result<Option<CustomerSnapshot>> {
+        directory::snapshot_on(&mut self.0, partner, customer).await
+    }
+
+    /// A statement per row: SQLite has no arrays to bind, and its round
+    /// trips are hand-offs to the connection's thread, not network.
+    async fn write_order(&mut self, plan: &Plan, write: OrderWrite<'_>) -> Result<()> {
+        let conn = &mut *self.0;
+        let o = &plan.order;
+        let customer = o.customer_id.0;
+        if let Some(e) = &plan.effects {
+            let target = &e.target;
+            bind_subscription(sqlx::query(&INSERT_SUBSCRIPTION), target)
+                .execute(&mut *conn)
+                .await?;
+            if e.move_licenses {
+                sqlx::query(include_str!("../sql/move_licenses.sql"))
+                    .bind(customer)
+                    .bind(e.source.0)
+                    .bind(target.id.0)
+                    .execute(&mut *conn)
+                    .await?;
+                sqlx::query(
+                    "UPDATE subscriptions SET assigned_seats = 0 WHERE customer_id = $1 AND id = $2",
+                )
+                .bind(customer)
+                .bind(e.source.0)
+                .execute(&mut *conn)
+                .await?;
+            }
+            for id in &e.cancel {
+                sqlx::query(
+                    "UPDATE subscriptions SET status = 'DELETED' WHERE customer_id = $1 AND id = $2",
+                )
+                .bind(customer)
+                .bind(id.0)
+                .execute(&mut *conn)
+                .await?;
+            }
+            for id in &e.reattach {
+                sqlx::query(
+                    "UPDATE subscriptions SET parent_id = $3 WHERE customer_id = $1 AND id = $2",
+                )
+                .bind(customer)
+                .bind(id.0)
+                .bind(target.id.0)
+                .execute(&mut *conn)
+                .await?;
+            }
+        }
+        let previous_events = match write {
+            OrderWrite::New { fingerprint } => {
+                bind_order(sqlx::query(&INSERT_ORDER), o, fingerprint)
+                    .execute(&mut *conn)
+                    .await?;
+                0
+            }
+            OrderWrite::Update { previous_events } => {
+                bind_order_update(sqlx::query(include_str!("../sql/update_order.sql")), o)
+                    .execute(&mut *conn)
+                    .await?;
+                previous_events
+            }
+        };
+        for e in o.events.get(previous_events..).unwrap_or_default() {
+            sqlx::query(INSERT_ORDER_EVENT)
+                .bind(o.id.0)
+                .bind(e.seq)
+                .bind(e.state.as_str())
+                .bind(stored_time(e.at))
+                .bind(e.note.as_str())
+                .execute(&mut *conn)
+                .await?;
+        }
+        Ok(())
+    }
+}
