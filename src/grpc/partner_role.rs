@@ -18,7 +18,7 @@ use super::pb::{
 use super::{convert, pb, require, role_convert, validate};
 use crate::app::RoleChangeOutcome;
 use crate::auth;
-use crate::domain::audit::{Refusal, RoleAction, RoleChange};
+use crate::domain::audit::{RoleAction, RoleChange};
 use crate::domain::ids::AuditRecordId;
 use crate::domain::roles::{self, Permission};
 use crate::grpc::error::{ApiError, Violation};
