@@ -112,6 +112,7 @@ async fn every_reason_on_the_demo_data_has_its_typed_details() {
                 customer_id: c.customer_id.clone(),
                 page_size: 1000,
                 page_token: String::new(),
+                ..Default::default()
             })
             .await
             .unwrap()
@@ -383,4 +384,143 @@ async fn reflection_alone_decodes_every_error_detail() {
             "csp.v1.UpgradeRefusal".to_owned(),
         ])
     );
+}
+
+/// The documented list filters, through the API: partner-wide orders by
+/// state, subscriptions by status, offer and hint, customers by name prefix
+/// and country.
+#[tokio::test]
+async fn lists_filter_as_documented() {
+    let server = TestServer::start().await;
+    let billing = server.token(BILLING_ADMIN).await;
+    let token = server.token(ADMIN_AGENT).await;
+
+    let orders = |state: pb::OrderState| pb::ListUpgradeOrdersRequest {
+        page_size: 1000,
+        state: state as i32,
+        ..Default::default()
+    };
+    let all = server
+        .upgrades(Some(billing.clone()))
+        .list_upgrade_orders(orders(pb::OrderState::Unspecified))
+        .await
+        .unwrap()
+        .into_inner()
+        .orders;
+    let customers: BTreeSet<_> = all.iter().map(|o| o.customer_id.clone()).collect();
+    assert!(customers.len() >= 2, "partner-wide: {customers:?}");
+    let waiting = server
+        .upgrades(Some(billing))
+        .list_upgrade_orders(orders(pb::OrderState::PendingCreditCheck))
+        .await
+        .unwrap()
+        .into_inner()
+        .orders;
+    assert!(!waiting.is_empty(), "the demo has a credit check waiting");
+    assert!(
+        waiting
+            .iter()
+            .all(|o| o.state() == pb::OrderState::PendingCreditCheck)
+    );
+    assert_eq!(
+        waiting.len(),
+        all.iter()
+            .filter(|o| o.state() == pb::OrderState::PendingCreditCheck)
+            .count()
+    );
+
+    let list = server
+        .customers(Some(token.clone()))
+        .list_customers(pb::ListCustomersRequest {
+            page_size: 1000,
+            country: "IN".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .customers;
+    assert!(
+        !list.is_empty() && list.iter().all(|c| c.country == "IN"),
+        "{list:?}"
+    );
+    let first = &list[0];
+    let prefix: String = first
+        .name
+        .chars()
+        .take(3)
+        .collect::<String>()
+        .to_lowercase();
+    let named = server
+        .customers(Some(token.clone()))
+        .list_customers(pb::ListCustomersRequest {
+            page_size: 1000,
+            name_prefix: prefix.clone(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .customers;
+    assert!(named.iter().any(|c| c.customer_id == first.customer_id));
+    assert!(
+        named
+            .iter()
+            .all(|c| c.name.to_lowercase().starts_with(&prefix))
+    );
+    let bad = server
+        .customers(Some(token.clone()))
+        .list_customers(pb::ListCustomersRequest {
+            country: "India".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(bad.code(), Code::InvalidArgument);
+
+    const NORTHWIND: &str = "30000000-0000-4000-8000-000000000001";
+    let subs = |status: pb::SubscriptionStatus, offer: &str, hint: Option<bool>| {
+        pb::ListSubscriptionsRequest {
+            customer_id: NORTHWIND.into(),
+            page_size: 1000,
+            status: status as i32,
+            offer_id: offer.into(),
+            upgrade_available: hint,
+            ..Default::default()
+        }
+    };
+    let mut customers = server.customers(Some(token));
+    let every = customers
+        .list_subscriptions(subs(pb::SubscriptionStatus::Unspecified, "", None))
+        .await
+        .unwrap()
+        .into_inner()
+        .subscriptions;
+    for hint in [true, false] {
+        let got = customers
+            .list_subscriptions(subs(pb::SubscriptionStatus::Unspecified, "", Some(hint)))
+            .await
+            .unwrap()
+            .into_inner()
+            .subscriptions;
+        assert_eq!(
+            got.len(),
+            every.iter().filter(|s| s.upgrade_available == hint).count()
+        );
+    }
+    let offer = &every[0].offer_id;
+    let got = customers
+        .list_subscriptions(subs(pb::SubscriptionStatus::Active, offer, None))
+        .await
+        .unwrap()
+        .into_inner()
+        .subscriptions;
+    assert_eq!(
+        got.len(),
+        every
+            .iter()
+            .filter(|s| &s.offer_id == offer && s.status() == pb::SubscriptionStatus::Active)
+            .count()
+    );
+    assert!(!got.is_empty());
 }

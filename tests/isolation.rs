@@ -135,6 +135,7 @@ async fn seen_by(server: &TestServer, upn: &str) -> BTreeSet<String> {
         .list_customers(pb::ListCustomersRequest {
             page_size: 1000,
             page_token: String::new(),
+            ..Default::default()
         })
         .await
         .unwrap()
@@ -146,6 +147,7 @@ async fn seen_by(server: &TestServer, upn: &str) -> BTreeSet<String> {
                 customer_id: c.customer_id.clone(),
                 page_size: 1000,
                 page_token: String::new(),
+                ..Default::default()
             })
             .await
             .unwrap()

@@ -68,6 +68,7 @@ async fn subscriptions(server: &TestServer, token: &str, customer: &str) -> Vec<
             customer_id: customer.into(),
             page_size: 1000,
             page_token: String::new(),
+            ..Default::default()
         })
         .await
         .unwrap()
@@ -295,7 +296,10 @@ async fn list_orders(
                 .parse::<uuid::Uuid>()
                 .map(csp_upgrades::domain::ids::PartnerId)
                 .unwrap(),
-            csp_upgrades::domain::ids::CustomerId::parse(customer).unwrap(),
+            &csp_upgrades::storage::OrderFilter {
+                customer: Some(csp_upgrades::domain::ids::CustomerId::parse(customer).unwrap()),
+                state: None,
+            },
             &PageRequest::first(1000),
         )
         .await

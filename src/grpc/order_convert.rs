@@ -14,6 +14,23 @@ pub fn state(s: OrderState) -> i32 {
     convert::by_name!(pb::OrderState, "ORDER_STATE_", s)
 }
 
+/// An `OrderState` filter: `None` for UNSPECIFIED (any state).
+pub fn parse_state(value: i32) -> Result<Option<OrderState>, ApiError> {
+    match pb::OrderState::try_from(value) {
+        Ok(pb::OrderState::Unspecified) => Ok(None),
+        Ok(s) => s
+            .as_str_name()
+            .strip_prefix("ORDER_STATE_")
+            .and_then(OrderState::parse)
+            .map(Some)
+            .ok_or_else(|| ApiError::Internal(format!("proto state {s:?} has no domain state"))),
+        Err(_) => Err(ApiError::invalid(
+            "state",
+            format!("unknown order state {value}"),
+        )),
+    }
+}
+
 fn outcome(o: Outcome) -> i32 {
     convert::by_name!(pb::OrderOutcome, "ORDER_OUTCOME_", o)
 }

@@ -18,6 +18,7 @@ use crate::domain::model::{BillingCycle, UpgradeType};
 use crate::domain::orders::{self, Decision, UpgradeRequest};
 use crate::domain::roles::Permission;
 use crate::state::AppState;
+use crate::storage::OrderFilter;
 
 pub type WatchStream =
     Pin<Box<dyn Stream<Item = Result<pb::WatchUpgradeOrderResponse, Status>> + Send>>;
@@ -162,13 +163,20 @@ pub async fn list(
         customer_id,
         page_size,
         page_token,
+        state: order_state,
     } = request.into_inner();
-    let customer_id = validate::customer_id(&customer_id)?;
+    let filter = OrderFilter {
+        customer: match customer_id.as_str() {
+            "" => None,
+            id => Some(validate::customer_id(id)?),
+        },
+        state: order_convert::parse_state(order_state)?,
+    };
     let page = validate::page(page_size, &page_token)?;
 
     let page = state
         .store()?
-        .list_orders(caller.partner_id, customer_id, &page)
+        .list_orders(caller.partner_id, &filter, &page)
         .await?
         .ok_or_else(|| ApiError::not_found("customer", customer_id))?;
     Ok(pb::ListUpgradeOrdersResponse {
