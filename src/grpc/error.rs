@@ -14,6 +14,7 @@ use tonic_types::pb as rpc;
 
 use super::pb::{self, ErrorReason};
 use crate::domain::roles::Permission;
+use crate::domain::text::Text;
 use crate::storage::StorageError;
 
 /// `ErrorInfo.domain` of every error this service sends.
@@ -97,6 +98,10 @@ pub enum ApiError {
     /// request timeout.
     #[error("the call took longer than the server's request timeout of {0:?}")]
     DeadlineExceeded(std::time::Duration),
+    /// The inner error, with what the caller reads in its own language (the
+    /// `LocalizedMessage` detail); the status is the inner error's.
+    #[error("{error}")]
+    Localized { error: Box<ApiError>, text: Text },
 }
 
 impl ApiError {
@@ -122,6 +127,14 @@ impl ApiError {
         ApiError::NotFound {
             kind,
             id: id.to_string(),
+        }
+    }
+
+    /// This error, said to the caller with `text` (in its language).
+    pub fn with_text(self, text: Text) -> Self {
+        ApiError::Localized {
+            error: Box::new(self),
+            text,
         }
     }
 }
@@ -193,7 +206,7 @@ fn error_info(reason: ErrorReason, metadata: Vec<(String, String)>) -> prost_typ
 
 /// A status whose `grpc-status-details-bin` is a `google.rpc.Status` with
 /// `details`, ErrorInfo first.
-fn status(code: Code, message: String, details: Vec<prost_types::Any>) -> Status {
+fn rich(code: Code, message: String, details: Vec<prost_types::Any>) -> Status {
     let body = rpc::Status {
         code: code as i32,
         message: message.clone(),
@@ -202,8 +215,18 @@ fn status(code: Code, message: String, details: Vec<prost_types::Any>) -> Status
     Status::with_details(code, message, body.encode_to_vec().into())
 }
 
+/// Every error carries, besides its details, a `LocalizedMessage` in the
+/// caller's language (SPEC §12); `grpc-message` stays English, for logs.
 impl From<ApiError> for Status {
     fn from(e: ApiError) -> Status {
+        let lang = super::lang::current();
+        let localized = capped(lang.render(&super::error_text::error_text(&e)));
+        super::error_text::with_localized_message(status(e), lang, localized)
+    }
+}
+
+fn status(e: ApiError) -> Status {
+    {
         let message = capped(e.to_string());
         match e {
             ApiError::InvalidArgument {
@@ -211,7 +234,7 @@ impl From<ApiError> for Status {
                 field,
                 description,
                 metadata,
-            } => status(
+            } => rich(
                 Code::InvalidArgument,
                 message,
                 vec![
@@ -224,14 +247,14 @@ impl From<ApiError> for Status {
                 if let Some(field) = field {
                     details.push(bad_request(field, description));
                 }
-                status(Code::InvalidArgument, message, details)
+                rich(Code::InvalidArgument, message, details)
             }
-            ApiError::Unauthenticated(_) => status(
+            ApiError::Unauthenticated(_) => rich(
                 Code::Unauthenticated,
                 message,
                 vec![error_info(ErrorReason::Unauthenticated, Vec::new())],
             ),
-            ApiError::PermissionDenied(permission) => status(
+            ApiError::PermissionDenied(permission) => rich(
                 Code::PermissionDenied,
                 message,
                 vec![error_info(
@@ -249,7 +272,7 @@ impl From<ApiError> for Status {
                     owner: String::new(),
                     description: "not found".to_owned(),
                 };
-                status(
+                rich(
                     Code::NotFound,
                     message,
                     vec![
@@ -285,14 +308,14 @@ impl From<ApiError> for Status {
                         &pb::UpgradeRefusal { reasons },
                     ));
                 }
-                status(Code::FailedPrecondition, message, details)
+                rich(Code::FailedPrecondition, message, details)
             }
-            ApiError::AlreadyExists { reason, .. } => status(
+            ApiError::AlreadyExists { reason, .. } => rich(
                 Code::AlreadyExists,
                 message,
                 vec![error_info(reason, Vec::new())],
             ),
-            ApiError::Unavailable(_) => status(
+            ApiError::Unavailable(_) => rich(
                 Code::Unavailable,
                 message,
                 vec![error_info(ErrorReason::ServiceUnavailable, Vec::new())],
@@ -301,7 +324,7 @@ impl From<ApiError> for Status {
                 let retry = rpc::RetryInfo {
                     retry_delay: Some(prost_types::Duration::default()),
                 };
-                status(
+                rich(
                     Code::Unavailable,
                     message,
                     vec![
@@ -312,17 +335,18 @@ impl From<ApiError> for Status {
             }
             ApiError::Internal(detail) => {
                 tracing::error!(error = %detail, "internal error");
-                status(
+                rich(
                     Code::Internal,
                     "internal error; it has been logged".to_owned(),
                     vec![error_info(ErrorReason::InternalError, Vec::new())],
                 )
             }
-            ApiError::DeadlineExceeded(_) => status(
+            ApiError::DeadlineExceeded(_) => rich(
                 Code::DeadlineExceeded,
                 message,
                 vec![error_info(ErrorReason::RequestTimeout, Vec::new())],
             ),
+            ApiError::Localized { error, .. } => status(*error),
         }
     }
 }

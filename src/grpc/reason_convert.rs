@@ -7,6 +7,13 @@ use super::pb::reason::Details as Pb;
 use crate::domain::eligibility::{
     Details, LevelChange, Reason, ReasonCode, Remedy, SubscriptionRef,
 };
+use crate::i18n::Lang;
+
+/// Subscriptions (and per-subscription conflicts) one reason lists at most;
+/// `subscriptions_total` says how many there were. An answer stays small
+/// whatever the customer holds (a check repeats the source's reasons in
+/// every target).
+pub const MAX_LISTED_SUBSCRIPTIONS: usize = 20;
 
 pub fn code(c: ReasonCode) -> i32 {
     by_name!(pb::ReasonCode, "REASON_CODE_", c)
@@ -37,7 +44,8 @@ pub fn subscription(s: &SubscriptionRef) -> pb::SubscriptionSummary {
     }
 }
 
-pub fn reason(r: &Reason) -> pb::Reason {
+/// One reason, its texts said in `lang`.
+pub fn reason(r: &Reason, lang: Lang) -> pb::Reason {
     let Reason {
         code: c,
         message,
@@ -47,8 +55,14 @@ pub fn reason(r: &Reason) -> pb::Reason {
     } = r;
     pb::Reason {
         code: code(*c),
-        message: message.clone(),
-        subscriptions: subscriptions.iter().map(subscription).collect(),
+        message: lang.render(message),
+        remedy_description: lang.render(&re.description()),
+        subscriptions: subscriptions
+            .iter()
+            .take(MAX_LISTED_SUBSCRIPTIONS)
+            .map(subscription)
+            .collect(),
+        subscriptions_total: u32::try_from(subscriptions.len()).unwrap_or(u32::MAX),
         remedy: remedy(*re),
         details: typed(details),
     }
@@ -134,6 +148,7 @@ fn typed(d: &Details) -> Option<Pb> {
             service_ids: services.clone(),
             conflicts: holders
                 .iter()
+                .take(MAX_LISTED_SUBSCRIPTIONS)
                 .map(|(id, services)| pb::ServiceConflict {
                     subscription_id: id.to_string(),
                     service_ids: services.clone(),
@@ -182,6 +197,45 @@ mod tests {
             assert_eq!(code(*c), i as i32 + 1, "{c}");
             assert_eq!(error_reason(*c) as i32, i as i32 + 1, "{c}");
         }
+    }
+
+    #[test]
+    fn long_lists_in_an_answer_are_cut_with_their_count() {
+        use crate::domain::ids::{OfferId, SubscriptionId};
+        use crate::domain::model::{Channel, SubscriptionStatus};
+        let ids: Vec<SubscriptionId> = (0..25_000u128)
+            .map(|i| SubscriptionId(uuid::Uuid::from_u128(i)))
+            .collect();
+        let r = Reason {
+            code: ReasonCode::MultichannelConflict,
+            message: crate::domain::text::Text::new("m"),
+            details: Details::ServiceConflict {
+                services: vec!["exchange".into()],
+                holders: ids
+                    .iter()
+                    .map(|id| (*id, vec!["exchange".into()]))
+                    .collect(),
+                channels: vec![Channel::OtherPartner],
+                target_owned: false,
+            },
+            subscriptions: ids
+                .iter()
+                .map(|id| SubscriptionRef {
+                    id: *id,
+                    offer_id: OfferId::parse("o365-e3").unwrap(),
+                    channel: Channel::OtherPartner,
+                    status: SubscriptionStatus::Active,
+                })
+                .collect(),
+            remedy: Remedy::CancelInOtherChannel,
+        };
+        let r = reason(&r, Lang::En);
+        assert_eq!(r.subscriptions.len(), MAX_LISTED_SUBSCRIPTIONS);
+        assert_eq!(r.subscriptions_total, 25_000);
+        let Some(Pb::ServiceConflict(c)) = r.details else {
+            panic!("{:?}", r.details);
+        };
+        assert_eq!(c.conflicts.len(), MAX_LISTED_SUBSCRIPTIONS);
     }
 
     #[test]

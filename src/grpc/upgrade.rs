@@ -6,14 +6,16 @@ use tonic::{Request, Response, Status};
 use super::pb::upgrade_service_server::UpgradeService;
 use super::pb::{CheckUpgradeEligibilityRequest, CheckUpgradeEligibilityResponse};
 use super::reason_convert::{reason, subscription};
-use super::{convert, orders, pb, require, validate};
+use super::{convert, lang, orders, pb, require, validate};
 use crate::auth;
 use crate::domain::catalog::Catalog;
 use crate::domain::eligibility::{
     self, Eligibility, EligibilityError, ManualPath, TargetEligibility,
 };
 use crate::domain::roles::Permission;
+use crate::domain::text::Text;
 use crate::grpc::error::ApiError;
+use crate::i18n::Lang;
 use crate::state::AppState;
 use crate::telemetry::metrics;
 
@@ -37,7 +39,8 @@ impl From<EligibilityError> for ApiError {
                 pb::ErrorReason::UnknownTargetOffer,
                 "target_offer_id",
                 format!("{id} is not an offer of the catalog"),
-            ),
+            )
+            .with_text(Text::new("error-unknown-offer").arg("offer", id.to_string())),
             EligibilityError::SourceOfferNotInCatalog { .. } => ApiError::Internal(e.to_string()),
         }
     }
@@ -97,6 +100,7 @@ impl UpgradeService for UpgradeApi {
     ) -> Result<Response<CheckUpgradeEligibilityResponse>, Status> {
         let caller = auth::caller(&request)?;
         require(&caller, Permission::ViewCatalogAndCustomers)?;
+        let lang = lang::of(&request);
         let CheckUpgradeEligibilityRequest {
             customer_id,
             subscription_id,
@@ -131,6 +135,7 @@ impl UpgradeService for UpgradeApi {
             customer_id.to_string(),
             answer,
             &self.state,
+            lang,
         )))
     }
 }
@@ -155,6 +160,7 @@ fn response(
     customer_id: String,
     e: Eligibility,
     state: &AppState,
+    lang: Lang,
 ) -> CheckUpgradeEligibilityResponse {
     let Eligibility {
         source,
@@ -167,13 +173,17 @@ fn response(
         source_offer_id: source.offer_id.to_string(),
         targets: targets
             .into_iter()
-            .map(|t| target(t, state.catalog()))
+            .map(|t| target(t, state.catalog(), lang))
             .collect(),
-        source_reasons: source_reasons.iter().map(reason).collect(),
+        source_reasons: source_reasons
+            .into_iter()
+            .map(|r| reason(&r, lang))
+            .collect(),
     }
 }
 
-pub fn target(t: TargetEligibility, catalog: &Catalog) -> pb::TargetEligibility {
+/// One target's answer, its texts said in `lang`.
+pub fn target(t: TargetEligibility, catalog: &Catalog, lang: Lang) -> pb::TargetEligibility {
     let TargetEligibility {
         target,
         in_matrix,
@@ -199,15 +209,19 @@ pub fn target(t: TargetEligibility, catalog: &Catalog) -> pb::TargetEligibility 
             .collect(),
         min_quantity,
         max_quantity,
-        reasons: reasons.iter().map(reason).collect(),
+        reasons: reasons.iter().map(|r| reason(r, lang)).collect(),
         dropped_add_ons: dropped_add_ons.iter().map(subscription).collect(),
         carried_add_ons: carried_add_ons.iter().map(subscription).collect(),
-        manual_path: manual_path.map(manual),
+        manual_path: manual_path.map(|m| manual(m, lang)),
         in_matrix,
     }
 }
 
-fn manual(m: ManualPath) -> pb::ManualPath {
+/// Characters of one manual step (a step may list conflicting
+/// subscriptions); past this it ends with how much was left out.
+const MAX_STEP_CHARS: usize = 1000;
+
+fn manual(m: ManualPath, lang: Lang) -> pb::ManualPath {
     let ManualPath {
         licenses_to_buy,
         users_to_reassign,
@@ -220,6 +234,30 @@ fn manual(m: ManualPath) -> pb::ManualPath {
         users_to_reassign,
         backup_data_first,
         one_way,
-        steps,
+        steps: steps.iter().map(|s| bounded_step(lang.render(s))).collect(),
+    }
+}
+
+fn bounded_step(step: String) -> String {
+    match step.char_indices().nth(MAX_STEP_CHARS) {
+        None => step,
+        Some((end, _)) => format!(
+            "{}… ({} more characters)",
+            &step[..end],
+            step[end..].chars().count()
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_manual_steps_are_cut_with_their_count() {
+        let step = bounded_step("x".repeat(1_000_000));
+        assert!(step.len() < 1100, "{} bytes", step.len());
+        assert!(step.ends_with("… (999000 more characters)"), "{step:.20}");
+        assert_eq!(bounded_step("short".into()), "short");
     }
 }

@@ -142,11 +142,8 @@ fn details_name_the_facts() {
     assert_eq!(multi.subscriptions[0].id, other);
     assert_eq!(multi.subscriptions[0].channel, Channel::Direct);
     assert_eq!(multi.remedy, Remedy::CancelInOtherChannel);
-    assert!(
-        multi.message.contains("Microsoft directly"),
-        "{}",
-        multi.message
-    );
+    let message = en(&multi.message);
+    assert!(message.contains("Microsoft directly"), "{message}");
 }
 
 /// Service, levels and "from -> to" names of a data downgrade's details.
@@ -184,10 +181,10 @@ fn data_downgrade_details_per_service() {
             ("sharepoint", 2, Some(1), "Plan 2 -> Plan 1".to_owned())
         ]
     );
+    let message = en(&r.message);
     assert!(
-        r.message.contains("Exchange Online (Plan 2 -> Plan 1)"),
-        "{}",
-        r.message
+        message.contains("Exchange Online (Plan 2 -> Plan 1)"),
+        "{message}"
     );
 
     let s = Setup::new("m365-business-basic");
