@@ -323,6 +323,7 @@ async fn reflection_alone_decodes_every_error_detail() {
         "google.rpc.BadRequest",
         "google.rpc.PreconditionFailure",
         "google.rpc.ResourceInfo",
+        "google.rpc.LocalizedMessage",
         "csp.v1.UpgradeRefusal",
         "csp.v1.UpgradeService",
     ] {
@@ -381,6 +382,7 @@ async fn reflection_alone_decodes_every_error_detail() {
         BTreeSet::from([
             "google.rpc.ErrorInfo".to_owned(),
             "google.rpc.PreconditionFailure".to_owned(),
+            "google.rpc.LocalizedMessage".to_owned(),
             "csp.v1.UpgradeRefusal".to_owned(),
         ])
     );
