@@ -65,6 +65,7 @@ async fn upgrade_northwind(server: &TestServer, token: &str) {
             quantity: 12,
             upgrade_type: pb::UpgradeType::WithLicenseTransfer as i32,
             billing_cycle: 0,
+            ..Default::default()
         })
         .await
         .unwrap()

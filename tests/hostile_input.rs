@@ -204,6 +204,7 @@ async fn values_out_of_the_databases_range_are_refused_at_the_edge() {
             quantity: i64::MAX,
             upgrade_type: pb::UpgradeType::WithLicenseTransfer as i32,
             billing_cycle: 0,
+            ..Default::default()
         })
         .await
         .unwrap_err();

@@ -208,6 +208,7 @@ async fn errors_carry_a_localized_message_and_keep_grpc_message_english() {
                 quantity: 10,
                 upgrade_type: pb::UpgradeType::WithLicenseTransfer as i32,
                 billing_cycle: 0,
+                ..Default::default()
             },
             lang,
         )
@@ -251,6 +252,7 @@ async fn the_migration_report_is_said_in_the_callers_language() {
                 quantity: 10,
                 upgrade_type: pb::UpgradeType::WithLicenseTransfer as i32,
                 billing_cycle: 0,
+                ..Default::default()
             },
             lang,
         )
@@ -281,7 +283,7 @@ async fn the_migration_report_is_said_in_the_callers_language() {
         .find(|m| m.issue == pb::MigrationIssue::SignInBlocked as i32)
         .unwrap();
     assert_eq!(
-        blocked.remedy,
+        blocked.remedy_message,
         "Hef de aanmeldblokkering van de gebruiker op, zodat die het nieuwe abonnement kan gebruiken."
     );
 }

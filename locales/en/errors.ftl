@@ -62,3 +62,6 @@ refusal-users-not-on-source = { $count ->
    *[other] These { $count } users hold
 } no license of the source subscription: { $users }.
 refusal-source-seats-short = The source subscription would keep { $seats } seats for the { $users } users who stay on it; move fewer seats or more users.
+error-user-ids-not-partial = Only a partial upgrade with license transfer names the users who move.
+error-user-ids-too-many = Name at most { $max } users.
+error-user-ids-repeated = The field user_ids names a user more than once.

@@ -62,3 +62,6 @@ refusal-users-not-on-source = { $count ->
    *[other] Deze { $count } gebruikers hebben
 } geen licentie van het bronabonnement: { $users }.
 refusal-source-seats-short = Het bronabonnement zou { $seats } licenties houden voor de { $users } gebruikers die erop blijven; verplaats minder licenties of meer gebruikers.
+error-user-ids-not-partial = Alleen een gedeeltelijke upgrade met licentieoverdracht noemt de gebruikers die overgaan.
+error-user-ids-too-many = Noem hooguit { $max } gebruikers.
+error-user-ids-repeated = Het veld user_ids noemt een gebruiker meer dan eens.

@@ -19,8 +19,10 @@ use crate::domain::orders::{self, Decision, UpgradeRequest};
 use crate::domain::roles::Permission;
 use crate::domain::text::Text;
 use crate::state::AppState;
+use crate::storage::OrderFilter;
 
-pub type WatchStream = Pin<Box<dyn Stream<Item = Result<pb::UpgradeOrderUpdate, Status>> + Send>>;
+pub type WatchStream =
+    Pin<Box<dyn Stream<Item = Result<pb::WatchUpgradeOrderResponse, Status>> + Send>>;
 
 fn parse_upgrade_type(value: i32) -> Result<UpgradeType, ApiError> {
     match pb::UpgradeType::try_from(value) {
@@ -42,25 +44,33 @@ fn parse_billing_cycle(value: i32) -> Result<Option<BillingCycle>, ApiError> {
     }
 }
 
-/// The fields Preview and Submit share, validated at the edge.
-fn upgrade_request(
-    customer_id: &str,
-    subscription_id: &str,
-    target_offer_id: &str,
+/// The fields Preview and Submit share, as sent.
+struct Fields<'a> {
+    customer_id: &'a str,
+    subscription_id: &'a str,
+    target_offer_id: &'a str,
     quantity: i64,
     upgrade_type: i32,
     billing_cycle: i32,
-) -> Result<UpgradeRequest, ApiError> {
+    partial: bool,
+    user_ids: &'a [String],
+    target_subscription_id: &'a str,
+}
+
+/// The fields Preview and Submit share, validated at the edge.
+fn upgrade_request(f: Fields<'_>) -> Result<UpgradeRequest, ApiError> {
+    let upgrade_type = parse_upgrade_type(f.upgrade_type)?;
+    let partial_with_transfer = f.partial && upgrade_type == UpgradeType::WithLicenseTransfer;
     Ok(UpgradeRequest {
-        customer_id: validate::customer_id(customer_id)?,
-        subscription_id: validate::subscription_id(subscription_id)?,
-        target_offer_id: validate::offer_id("target_offer_id", target_offer_id)?,
-        quantity: validate::quantity(quantity)?,
-        upgrade_type: parse_upgrade_type(upgrade_type)?,
-        billing_cycle: parse_billing_cycle(billing_cycle)?,
-        partial: false,
-        user_ids: Vec::new(),
-        into_subscription: None,
+        customer_id: validate::customer_id(f.customer_id)?,
+        subscription_id: validate::subscription_id(f.subscription_id)?,
+        target_offer_id: validate::offer_id("target_offer_id", f.target_offer_id)?,
+        quantity: validate::quantity(f.quantity)?,
+        upgrade_type,
+        billing_cycle: parse_billing_cycle(f.billing_cycle)?,
+        partial: f.partial,
+        user_ids: validate::user_ids(f.user_ids, partial_with_transfer)?,
+        into_subscription: validate::target_subscription_id(f.target_subscription_id)?,
     })
 }
 
@@ -78,15 +88,21 @@ pub async fn preview(
         quantity,
         upgrade_type,
         billing_cycle,
+        partial,
+        user_ids,
+        target_subscription_id,
     } = request.into_inner();
-    let request = upgrade_request(
-        &customer_id,
-        &subscription_id,
-        &target_offer_id,
+    let request = upgrade_request(Fields {
+        customer_id: &customer_id,
+        subscription_id: &subscription_id,
+        target_offer_id: &target_offer_id,
         quantity,
         upgrade_type,
         billing_cycle,
-    )?;
+        partial,
+        user_ids: &user_ids,
+        target_subscription_id: &target_subscription_id,
+    })?;
 
     let app = state.app()?;
     let snapshot = app
@@ -114,24 +130,30 @@ pub async fn submit(
         quantity,
         upgrade_type,
         billing_cycle,
+        partial,
+        user_ids,
+        target_subscription_id,
     } = request.into_inner();
     let request_id = uuid::Uuid::parse_str(&request_id)
         .map_err(|_| ApiError::invalid("request_id", "must be a UUID chosen by the client"))?;
-    let request = upgrade_request(
-        &customer_id,
-        &subscription_id,
-        &target_offer_id,
+    let request = upgrade_request(Fields {
+        customer_id: &customer_id,
+        subscription_id: &subscription_id,
+        target_offer_id: &target_offer_id,
         quantity,
         upgrade_type,
         billing_cycle,
-    )?;
+        partial,
+        user_ids: &user_ids,
+        target_subscription_id: &target_subscription_id,
+    })?;
 
     let submission = state.app()?.submit(&caller, &request, request_id).await?;
     match submission {
         Submission::Created(order) => Ok(order_convert::order(&order, lang)),
         Submission::Replayed(order) => Ok(order_convert::order(&order, lang)),
         Submission::KeyReused(_) => Err(ApiError::AlreadyExists {
-            reason: "REQUEST_ID_REUSED".into(),
+            reason: pb::ErrorReason::RequestIdReused,
             message: "request_id was already used for a different request; use a new request_id"
                 .into(),
         }
@@ -170,13 +192,20 @@ pub async fn list(
         customer_id,
         page_size,
         page_token,
+        state: order_state,
     } = request.into_inner();
-    let customer_id = validate::customer_id(&customer_id)?;
+    let filter = OrderFilter {
+        customer: match customer_id.as_str() {
+            "" => None,
+            id => Some(validate::customer_id(id)?),
+        },
+        state: order_convert::parse_state(order_state)?,
+    };
     let page = validate::page(page_size, &page_token)?;
 
     let page = state
         .store()?
-        .list_orders(caller.partner_id, customer_id, &page)
+        .list_orders(caller.partner_id, &filter, &page)
         .await?
         .ok_or_else(|| ApiError::not_found("customer", customer_id))?;
     Ok(pb::ListUpgradeOrdersResponse {
@@ -246,7 +275,7 @@ pub async fn watch(
         let mut sent = order.events.len().saturating_sub(1);
         loop {
             for event in &order.events[sent..] {
-                let update = pb::UpgradeOrderUpdate {
+                let update = pb::WatchUpgradeOrderResponse {
                     event: Some(order_convert::event(event)),
                     order: Some(order_convert::order(&order, lang)),
                 };

@@ -5,124 +5,119 @@
 //! than seats is `INVALID_ARGUMENT`.
 
 use super::error::{ApiError, Violation};
+use super::pb::ErrorReason;
 use crate::domain::eligibility::ReceiverProblem;
-use crate::domain::orders::Refusal;
+use crate::domain::ids::{CustomerUserId, SubscriptionId};
 use crate::domain::text::Text;
 
-/// The `ErrorInfo` reason of a refusal of SPEC §8; `None` for the others.
-pub(super) fn code(r: &Refusal) -> Option<&'static str> {
-    Some(match r {
-        Refusal::TargetSubscriptionNotFound(_) => "RESOURCE_NOT_FOUND",
-        Refusal::ReceiverUnsuitable { problem, .. } => receiver_code(*problem),
-        Refusal::TooManyUsers { .. } => "USERS_EXCEED_QUANTITY",
-        Refusal::UsersNotOnSource(_) => "USERS_NOT_ON_SOURCE",
-        Refusal::SourceSeatsShort { .. } => "SOURCE_SEATS_SHORT",
-        _ => return None,
-    })
-}
-
-fn receiver_code(problem: ReceiverProblem) -> &'static str {
+/// The `ErrorInfo` reason of a receiver that cannot take the seats.
+pub(super) fn receiver_reason(problem: ReceiverProblem) -> ErrorReason {
     match problem {
-        ReceiverProblem::NotActive => "TARGET_SUBSCRIPTION_NOT_ACTIVE",
-        ReceiverProblem::OtherOffer => "TARGET_SUBSCRIPTION_OFFER_MISMATCH",
-        ReceiverProblem::OtherChannel => "TARGET_SUBSCRIPTION_OTHER_CHANNEL",
-        ReceiverProblem::CycleMismatch => "TARGET_SUBSCRIPTION_CYCLE_MISMATCH",
+        ReceiverProblem::NotActive => ErrorReason::TargetSubscriptionNotActive,
+        ReceiverProblem::OtherOffer => ErrorReason::TargetSubscriptionOfferMismatch,
+        ReceiverProblem::OtherChannel => ErrorReason::TargetSubscriptionOtherChannel,
+        ReceiverProblem::CycleMismatch => ErrorReason::TargetSubscriptionCycleMismatch,
     }
 }
 
-/// What the refusal says to the partner, in their language.
-pub(super) fn text(r: &Refusal) -> Option<Text> {
-    Some(match r {
-        Refusal::TargetSubscriptionNotFound(id) => Text::new("error-not-found")
-            .arg("kind", Text::new("resource-subscription"))
-            .arg("id", id.to_string()),
-        Refusal::ReceiverUnsuitable { id, problem } => Text::new(match problem {
-            ReceiverProblem::NotActive => "refusal-receiver-not-active",
-            ReceiverProblem::OtherOffer => "refusal-receiver-offer-mismatch",
-            ReceiverProblem::OtherChannel => "refusal-receiver-other-channel",
-            ReceiverProblem::CycleMismatch => "refusal-receiver-cycle-mismatch",
-        })
-        .arg("subscription", id.to_string()),
-        Refusal::TooManyUsers { named, quantity } => Text::new("refusal-users-exceed-quantity")
-            .arg("named", *named)
-            .arg("quantity", *quantity),
-        Refusal::UsersNotOnSource(users) => Text::new("refusal-users-not-on-source")
-            .arg("count", users.len())
-            .arg(
-                "users",
-                users.iter().map(|u| u.to_string()).collect::<Vec<_>>(),
-            ),
-        Refusal::SourceSeatsShort {
-            remaining_seats,
-            remaining_users,
-        } => Text::new("refusal-source-seats-short")
-            .arg("seats", *remaining_seats)
-            .arg("users", *remaining_users),
-        _ => return None,
-    })
+fn precondition(
+    reason: ErrorReason,
+    subject: String,
+    message: String,
+    metadata: Vec<(String, String)>,
+) -> ApiError {
+    ApiError::FailedPrecondition {
+        violations: vec![Violation {
+            kind: reason.as_str_name().to_owned(),
+            subject,
+            description: message.clone(),
+        }],
+        message,
+        metadata,
+        reasons: Vec::new(),
+        reason,
+    }
 }
 
-/// The error of a refusal of SPEC §8, in English; `None` for the others.
-pub(super) fn error(r: &Refusal) -> Option<ApiError> {
-    let reason = code(r)?.to_owned();
-    let precondition =
-        |subject: String, description: String, metadata| ApiError::FailedPrecondition {
-            message: description.clone(),
-            violations: vec![Violation {
-                kind: reason.clone(),
-                subject,
-                description,
-            }],
-            metadata,
-            reason: reason.clone(),
-        };
-    Some(match r {
-        Refusal::TargetSubscriptionNotFound(id) => ApiError::not_found("subscription", id),
-        Refusal::ReceiverUnsuitable { id, problem } => precondition(
-            format!("subscriptions/{id}"),
-            format!(
-                "subscription {id} cannot receive the seats: {}",
-                match problem {
-                    ReceiverProblem::NotActive => "it is not active",
-                    ReceiverProblem::OtherOffer => "it is not of the target offer",
-                    ReceiverProblem::OtherChannel => "it was not bought through this partner",
-                    ReceiverProblem::CycleMismatch =>
-                        "its billing cycle is not one the source can move to",
-                }
-            ),
-            vec![("problem".into(), problem.as_str().to_owned())],
-        ),
-        Refusal::TooManyUsers { named, quantity } => ApiError::invalid(
-            "user_ids",
-            format!("names {named} users, more than the {quantity} seats that move"),
-        ),
-        Refusal::UsersNotOnSource(users) => precondition(
-            "user_ids".into(),
-            format!(
-                "{} named user(s) hold no license of the source subscription: {}",
-                users.len(),
-                users
-                    .iter()
-                    .take(20)
-                    .map(|u| u.to_string())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-            vec![("user_count".into(), users.len().to_string())],
-        ),
-        Refusal::SourceSeatsShort {
-            remaining_seats,
-            remaining_users,
-        } => precondition(
-            "quantity".into(),
-            format!(
-                "the source would keep {remaining_seats} seat(s) for {remaining_users} user(s) who stay on it: move fewer seats or more users"
-            ),
-            vec![
-                ("remaining_seats".into(), remaining_seats.to_string()),
-                ("remaining_users".into(), remaining_users.to_string()),
-            ],
-        ),
-        _ => return None,
+pub(super) fn receiver_text(id: SubscriptionId, problem: ReceiverProblem) -> Text {
+    Text::new(match problem {
+        ReceiverProblem::NotActive => "refusal-receiver-not-active",
+        ReceiverProblem::OtherOffer => "refusal-receiver-offer-mismatch",
+        ReceiverProblem::OtherChannel => "refusal-receiver-other-channel",
+        ReceiverProblem::CycleMismatch => "refusal-receiver-cycle-mismatch",
     })
+    .arg("subscription", id.to_string())
+}
+
+pub(super) fn receiver_unsuitable(id: SubscriptionId, problem: ReceiverProblem) -> ApiError {
+    let why = match problem {
+        ReceiverProblem::NotActive => "it is not active",
+        ReceiverProblem::OtherOffer => "it is not a subscription of the target offer",
+        ReceiverProblem::OtherChannel => "it was not bought through this partner",
+        ReceiverProblem::CycleMismatch => "its billing cycle is not one the source can move to",
+    };
+    precondition(
+        receiver_reason(problem),
+        id.to_string(),
+        format!("subscription {id} cannot receive the seats: {why}"),
+        vec![("problem".into(), problem.as_str().to_owned())],
+    )
+}
+
+pub(super) fn too_many_users(named: i64, quantity: i64) -> ApiError {
+    ApiError::invalid_because(
+        ErrorReason::UsersExceedQuantity,
+        "user_ids",
+        format!("names {named} users, more than the {quantity} seats that move"),
+    )
+}
+
+pub(super) fn too_many_users_text(named: i64, quantity: i64) -> Text {
+    Text::new("refusal-users-exceed-quantity")
+        .arg("named", named)
+        .arg("quantity", quantity)
+}
+
+/// Bounded like every answer: at most 20 ids quoted, the count always.
+fn quoted(users: &[CustomerUserId]) -> Vec<String> {
+    users.iter().take(20).map(|u| u.to_string()).collect()
+}
+
+pub(super) fn users_not_on_source_text(users: &[CustomerUserId]) -> Text {
+    Text::new("refusal-users-not-on-source")
+        .arg("count", users.len())
+        .arg("users", quoted(users))
+}
+
+pub(super) fn users_not_on_source(users: &[CustomerUserId]) -> ApiError {
+    precondition(
+        ErrorReason::UsersNotOnSource,
+        "user_ids".into(),
+        format!(
+            "{} named user(s) hold no license of the source subscription: {}",
+            users.len(),
+            quoted(users).join(", ")
+        ),
+        vec![("user_count".into(), users.len().to_string())],
+    )
+}
+
+pub(super) fn source_seats_short(remaining_seats: i64, remaining_users: i64) -> ApiError {
+    precondition(
+        ErrorReason::SourceSeatsShort,
+        "quantity".into(),
+        format!(
+            "the source would keep {remaining_seats} seat(s) for the {remaining_users} user(s) who stay on it: move fewer seats or more users"
+        ),
+        vec![
+            ("remaining_seats".into(), remaining_seats.to_string()),
+            ("remaining_users".into(), remaining_users.to_string()),
+        ],
+    )
+}
+
+pub(super) fn source_seats_short_text(remaining_seats: i64, remaining_users: i64) -> Text {
+    Text::new("refusal-source-seats-short")
+        .arg("seats", remaining_seats)
+        .arg("users", remaining_users)
 }

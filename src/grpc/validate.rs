@@ -6,7 +6,9 @@
 use chrono::{DateTime, Utc};
 
 use super::error::ApiError;
-use crate::domain::ids::{CustomerId, IdError, OfferId, OrderId, PartnerUserId, SubscriptionId};
+use crate::domain::ids::{
+    CustomerId, CustomerUserId, IdError, OfferId, OrderId, PartnerUserId, SubscriptionId,
+};
 use crate::domain::limits::{self, quote};
 use crate::domain::text::Text;
 use crate::storage::PageRequest;
@@ -50,6 +52,56 @@ pub fn order_id(s: &str) -> Result<OrderId, ApiError> {
 
 pub fn partner_user_id(s: &str) -> Result<PartnerUserId, ApiError> {
     PartnerUserId::parse(s).map_err(|e| bad_id("user_id", e))
+}
+
+/// The receiving subscription of an upgrade (SPEC §8); empty: none.
+pub fn target_subscription_id(s: &str) -> Result<Option<SubscriptionId>, ApiError> {
+    if s.is_empty() {
+        return Ok(None);
+    }
+    SubscriptionId::parse(s)
+        .map(Some)
+        .map_err(|e| bad_id("target_subscription_id", e))
+}
+
+/// The users a partial upgrade moves: UUIDs, no repeats, at most a
+/// customer's user limit; sorted, so that the same set is the same request.
+/// Only a partial upgrade with license transfer names users.
+pub fn user_ids(
+    ids: &[String],
+    partial_with_transfer: bool,
+) -> Result<Vec<CustomerUserId>, ApiError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    if !partial_with_transfer {
+        return Err(ApiError::invalid(
+            "user_ids",
+            "only a partial upgrade with license transfer names the users who move",
+        )
+        .with_text(Text::new("error-user-ids-not-partial")));
+    }
+    if ids.len() > limits::MAX_USERS_PER_CUSTOMER {
+        return Err(ApiError::invalid(
+            "user_ids",
+            format!("at most {} users", limits::MAX_USERS_PER_CUSTOMER),
+        )
+        .with_text(
+            Text::new("error-user-ids-too-many").arg("max", limits::MAX_USERS_PER_CUSTOMER),
+        ));
+    }
+    let mut users = ids
+        .iter()
+        .map(|s| CustomerUserId::parse(s).map_err(|e| bad_id("user_ids", e)))
+        .collect::<Result<Vec<_>, _>>()?;
+    users.sort();
+    let before = users.len();
+    users.dedup();
+    if users.len() != before {
+        return Err(ApiError::invalid("user_ids", "names a user more than once")
+            .with_text(Text::new("error-user-ids-repeated")));
+    }
+    Ok(users)
 }
 
 /// Seats of an order: at least 1, at most [`limits::MAX_SEATS`] (an offer's

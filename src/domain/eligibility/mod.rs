@@ -35,8 +35,8 @@ use target::TargetCtx;
 pub use target::{ReceiverProblem, receiver_problem};
 
 pub use reason::{
-    Eligibility, EligibilityError, ManualPath, OrderKind, Reason, ReasonCode, Receiver, Remedy,
-    SubscriptionRef, TargetEligibility,
+    Details, Eligibility, EligibilityError, LevelChange, ManualPath, OrderKind, Reason, ReasonCode,
+    Receiver, Remedy, SubscriptionRef, TargetEligibility,
 };
 
 /// The eligibility of `source` for every upgrade path of its offer (catalog

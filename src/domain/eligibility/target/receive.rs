@@ -43,7 +43,12 @@ pub fn receiver_problem(
     }
 }
 
-/// Every subscription of the snapshot that can receive seats, in id order.
+/// At most this many receivers are listed: answers stay bounded whatever a
+/// customer holds (a customer rarely has more than one).
+pub const MAX_RECEIVERS: usize = 100;
+
+/// The subscriptions of the snapshot that can receive seats (at most
+/// [`MAX_RECEIVERS`]).
 pub(in super::super) fn receivers(ix: &SnapshotIndex<'_>, c: &TargetCtx<'_>) -> Vec<Receiver> {
     let max = c.max_quantity();
     ix.live_of_offer(&c.target.id)
@@ -56,5 +61,6 @@ pub(in super::super) fn receivers(ix: &SnapshotIndex<'_>, c: &TargetCtx<'_>) -> 
             period_end: s.period_end,
             max_added_quantity: max - s.quantity,
         })
+        .take(MAX_RECEIVERS)
         .collect()
 }
