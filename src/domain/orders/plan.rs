@@ -186,7 +186,10 @@ pub fn assess(
     };
 
     let blocking = eligibility.blocking(kind);
-    let refusal = if !blocking.is_empty() {
+    let refusal = if let Some(refusal) = split::receiver_refusal(source, target, request, receiver)
+    {
+        Some(refusal)
+    } else if !blocking.is_empty() {
         Some(Refusal::Ineligible(blocking))
     } else if let Some(refusal) = split::refusal(
         snapshot,

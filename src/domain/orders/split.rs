@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use super::order::UpgradeRequest;
 use super::plan::Refusal;
 use crate::domain::catalog::Offer;
-use crate::domain::eligibility::{OrderKind, TargetEligibility, receiver_problem};
+use crate::domain::eligibility::{OrderKind, ReceiverProblem, TargetEligibility, receiver_problem};
 use crate::domain::ids::{CustomerUserId, SubscriptionId};
 use crate::domain::model::{CustomerSnapshot, Subscription, UpgradeType};
 
@@ -86,6 +86,26 @@ pub fn moving_users(
     }
 }
 
+/// Why the receiver named cannot take the seats, if it cannot. Checked
+/// before the eligibility reasons: a wrong receiver is the more precise
+/// answer (another channel's subscription of the target would otherwise be
+/// reported as the conflict it causes).
+pub fn receiver_refusal(
+    source: &Subscription,
+    target: &Offer,
+    request: &UpgradeRequest,
+    receiver: Option<&Subscription>,
+) -> Option<Refusal> {
+    let r = receiver?;
+    let problem = receiver_problem(source, target, r).or_else(|| {
+        request
+            .billing_cycle
+            .filter(|&c| c != r.billing_cycle)
+            .map(|_| ReceiverProblem::CycleMismatch)
+    })?;
+    Some(Refusal::ReceiverUnsuitable { id: r.id, problem })
+}
+
 /// The first refusal specific to the kind of order, if any.
 pub fn refusal(
     snapshot: &CustomerSnapshot,
@@ -97,17 +117,6 @@ pub fn refusal(
     moving: &BTreeSet<CustomerUserId>,
 ) -> Option<Refusal> {
     let kind = kind_of(request);
-    if let Some(r) = receiver {
-        let problem = receiver_problem(source, target, r).or_else(|| {
-            request
-                .billing_cycle
-                .filter(|&c| c != r.billing_cycle)
-                .map(|_| crate::domain::eligibility::ReceiverProblem::CycleMismatch)
-        });
-        if let Some(problem) = problem {
-            return Some(Refusal::ReceiverUnsuitable { id: r.id, problem });
-        }
-    }
     let named = request.user_ids.len() as i64;
     if named > request.quantity {
         return Some(Refusal::TooManyUsers {

@@ -320,12 +320,12 @@ fn the_receiver_must_suit_the_upgrade() {
             ids(),
         )
         .unwrap_err();
-        // A suspended or foreign E3 no longer owns the target either way;
-        // the receiver check names the problem.
-        assert!(
-            matches!(&refusal, Refusal::ReceiverUnsuitable { problem: p, .. } if *p == problem)
-                || matches!(&refusal, Refusal::Ineligible(_)),
-            "{problem}: {refusal:?}"
+        assert_eq!(
+            refusal,
+            Refusal::ReceiverUnsuitable {
+                id: sid(CONTOSO_E3),
+                problem
+            }
         );
     }
 }
