@@ -135,6 +135,13 @@ pub struct ServeArgs {
     /// started). A shorter `grpc-timeout` from the client wins. 0 = no limit.
     #[arg(long, env = "CSP_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
     pub request_timeout_secs: u64,
+    /// Seconds to drain after SIGTERM: open streams end at once with
+    /// UNAVAILABLE, calls under way may finish, and whatever is still open
+    /// after this is dropped. Keep it below the orchestrator's grace period
+    /// (the Helm chart checks). At least 1.
+    #[arg(long, env = "CSP_SHUTDOWN_GRACE_SECS", default_value_t = 30,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub shutdown_grace_secs: u64,
     /// Calls served at once on one connection; more wait in line. 0 = no
     /// limit.
     #[arg(long, env = "CSP_CONCURRENCY_LIMIT", default_value_t = 256)]

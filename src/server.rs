@@ -8,21 +8,20 @@
 
 mod deadline;
 mod framing;
+mod health;
 mod options;
+mod shutdown;
 mod web;
 
 pub use options::ServerOptions;
 
 use std::future::Future;
-use std::sync::Arc;
 use std::time::Duration;
 
-use backon::{ExponentialBuilder, Retryable};
 use tokio::net::TcpListener;
 use tokio_stream::wrappers::TcpListenerStream;
 use tonic::transport::Server;
 use tonic_health::ServingStatus;
-use tonic_health::server::HealthReporter;
 
 use crate::auth::layer::AuthLayer;
 use crate::grpc::customer::CustomerApi;
@@ -30,21 +29,12 @@ use crate::grpc::offer::OfferApi;
 use crate::grpc::partner_role::PartnerRoleApi;
 use crate::grpc::pb;
 use crate::grpc::upgrade::UpgradeApi;
-use crate::startup;
 use crate::state::AppState;
 use crate::telemetry::layer::ObserveLayer;
 
 /// Health service name that answers `SERVING` whenever the process can answer
 /// at all: the liveness probe, which must not depend on the database.
 pub const LIVENESS_SERVICE: &str = "liveness";
-
-/// The `csp.v1` services whose health follows the database.
-const SERVICES: &[&str] = &[
-    "csp.v1.CustomerService",
-    "csp.v1.OfferService",
-    "csp.v1.PartnerRoleService",
-    "csp.v1.UpgradeService",
-];
 
 /// Largest request accepted; every request of the API is small.
 const MAX_REQUEST_BYTES: usize = 1024 * 1024;
@@ -181,13 +171,18 @@ pub async fn run_with(
             "--tls-cert, --tls-key or --client-ca is not valid PEM of the right kind",
         )?;
     }
-    let (health, health_service) = tonic_health::server::health_reporter();
-    set_all(&health, ServingStatus::NotServing).await;
-    health
+    let (reporter, health_service) = tonic_health::server::health_reporter();
+    health::set_all(&reporter, ServingStatus::NotServing).await;
+    reporter
         .set_service_status(LIVENESS_SERVICE, ServingStatus::Serving)
         .await;
 
-    let opener = tokio::spawn(open_database(state.clone(), database, health.clone()));
+    let opener = tokio::spawn(health::open_database(
+        state.clone(),
+        database,
+        reporter.clone(),
+    ));
+    let (start_drain, draining) = shutdown::channel();
 
     let reflection_v1 = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(pb::FILE_DESCRIPTOR_SET)
@@ -198,19 +193,27 @@ pub async fn run_with(
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
         .build_v1alpha()?;
 
-    let drain_health = health.clone();
+    let drain_health = reporter.clone();
+    let stop_watching = opener.abort_handle();
     let signal = async move {
         shutdown.await;
-        tracing::info!("shutting down: health NOT_SERVING, draining in-flight calls");
-        set_all(&drain_health, ServingStatus::NotServing).await;
+        tracing::info!(
+            grace = ?options.shutdown_grace,
+            "shutting down: health NOT_SERVING, streams end, draining in-flight calls"
+        );
+        // The database watch must not turn health back to SERVING.
+        stop_watching.abort();
+        health::set_all(&drain_health, ServingStatus::NotServing).await;
+        start_drain.start();
     };
 
-    let result = server
+    let serve = server
         .layer(web::cors(&options.cors_allowed_origins))
         .layer(tonic_web::GrpcWebLayer::new())
         .layer(ObserveLayer)
         .layer(deadline::DeadlineLayer::new(options.request_timeout))
         .layer(framing::FramingLayer)
+        .layer(shutdown::StreamsEndLayer::new(draining.clone()))
         .layer(AuthLayer::new(state.clone()))
         .add_service(health_service)
         .add_service(reflection_v1)
@@ -231,8 +234,8 @@ pub async fn run_with(
         .add_service(limited!(
             pb::upgrade_service_server::UpgradeServiceServer::new(UpgradeApi::new(state.clone()))
         ))
-        .serve_with_incoming_shutdown(incoming(listener), signal)
-        .await;
+        .serve_with_incoming_shutdown(incoming(listener), signal);
+    let result = shutdown::serve_until_drained(serve, draining, options.shutdown_grace).await;
     opener.abort();
     Ok(result?)
 }
@@ -268,47 +271,4 @@ fn incoming(
         conn.set_nodelay(true)?;
         Ok(conn)
     })
-}
-
-async fn set_all(health: &HealthReporter, status: ServingStatus) {
-    health.set_service_status("", status).await;
-    for service in SERVICES {
-        health.set_service_status(*service, status).await;
-    }
-}
-
-/// Opens the database, retrying with backoff until it answers, then keeps
-/// watching it so health follows the database.
-async fn open_database(state: AppState, database: Database, health: HealthReporter) {
-    let open = || startup::open_store(&database.url, state.catalog(), database.load_demo);
-    let store = open
-        .retry(
-            ExponentialBuilder::default()
-                .with_min_delay(Duration::from_millis(100))
-                .with_max_delay(Duration::from_secs(5))
-                .without_max_times(),
-        )
-        .notify(|e, wait| tracing::warn!(error = %format!("{e:#}"), ?wait, "database not ready; retrying"))
-        .await
-        .expect("retries forever");
-    tracing::info!(backend = store.backend(), "database ready");
-    state.set_store(Arc::clone(&store));
-    set_all(&health, ServingStatus::Serving).await;
-
-    let mut serving = true;
-    let mut tick = tokio::time::interval(Duration::from_secs(5));
-    loop {
-        tick.tick().await;
-        let up = store.ping().await.is_ok();
-        if up != serving {
-            serving = up;
-            tracing::warn!(up, "database reachability changed");
-            let status = if up {
-                ServingStatus::Serving
-            } else {
-                ServingStatus::NotServing
-            };
-            set_all(&health, status).await;
-        }
-    }
 }

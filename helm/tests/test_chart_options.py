@@ -91,8 +91,32 @@ def test_incomplete_values_fail_with_a_useful_message(overrides, message):
 
 def test_grace_period_must_cover_the_pause_and_the_slowest_call():
     error = render_error({"terminationGracePeriodSeconds": 30}, PRODUCTION)
-    assert "must exceed lifecycle.preStopSleepSeconds + config.requestTimeoutSecs (35)" in error
+    assert "must exceed lifecycle.preStopSleepSeconds + the drain" in error
+    assert "(35)" in error
     render({"terminationGracePeriodSeconds": 36}, PRODUCTION)
+
+
+@pytest.mark.parametrize(
+    ("config", "bound"),
+    [
+        # The drain deadline cuts calls shorter than their timeout.
+        ({"shutdownGraceSecs": 10, "requestTimeoutSecs": 30}, 15),
+        # Every call ends before a longer drain deadline.
+        ({"shutdownGraceSecs": 60, "requestTimeoutSecs": 20}, 25),
+        # Calls without a timeout: only the drain deadline bounds them.
+        ({"shutdownGraceSecs": 60, "requestTimeoutSecs": 0}, 65),
+    ],
+)
+def test_grace_period_must_cover_the_drain_deadline(config, bound):
+    error = render_error({"terminationGracePeriodSeconds": bound, "config": config}, PRODUCTION)
+    assert f"({bound})" in error
+    rendered = render({"terminationGracePeriodSeconds": bound + 1, "config": config}, PRODUCTION)
+    assert rendered.config_env()["CSP_SHUTDOWN_GRACE_SECS"] == str(config["shutdownGraceSecs"])
+
+
+def test_a_drain_without_deadline_is_refused():
+    error = render_error({"config": {"shutdownGraceSecs": 0}}, PRODUCTION)
+    assert "config.shutdownGraceSecs must be at least 1" in error
 
 
 def test_autoscaler_needs_a_target():

@@ -67,7 +67,9 @@ def test_shutdown_sleeps_then_drains_within_the_grace_period(ci_render: Rendered
     pause = pre_stop["sleep"]["seconds"]
     assert pause > 0
     timeout = int(ci_render.config_env()["CSP_REQUEST_TIMEOUT_SECS"])
-    assert ci_render.pod["terminationGracePeriodSeconds"] > pause + timeout
+    drain = int(ci_render.config_env()["CSP_SHUTDOWN_GRACE_SECS"])
+    assert ci_render.pod["terminationGracePeriodSeconds"] > pause + min(timeout, drain)
+    assert ci_render.pod["terminationGracePeriodSeconds"] > pause + drain
 
 
 def test_pre_stop_can_be_turned_off():

@@ -66,6 +66,13 @@ pub enum ApiError {
     /// `UNAVAILABLE`: the database cannot be reached, or start-up is not done.
     #[error("service unavailable: {0}")]
     Unavailable(String),
+    /// `UNAVAILABLE` with a `RetryInfo` of zero: the server is shutting down
+    /// and ended this stream; calling `method` again reaches another replica.
+    #[error(
+        "the server is shutting down: call {method} again to resume (another replica answers; \
+         a watch starts again from the order's latest event)"
+    )]
+    ShuttingDown { method: String },
     /// `INTERNAL`: logged in full, answered with a generic message.
     #[error("internal error: {0}")]
     Internal(String),
@@ -186,6 +193,11 @@ impl From<ApiError> for Status {
                 ErrorDetails::with_error_info(reason, ERROR_DOMAIN, HashMap::new()),
             ),
             ApiError::Unavailable(_) => Status::unavailable(message),
+            ApiError::ShuttingDown { .. } => Status::with_error_details(
+                Code::Unavailable,
+                message,
+                ErrorDetails::with_retry_info(Some(std::time::Duration::ZERO)),
+            ),
             ApiError::Internal(detail) => {
                 tracing::error!(error = %detail, "internal error");
                 Status::internal("internal error; it has been logged")

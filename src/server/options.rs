@@ -20,6 +20,8 @@ pub struct ServerOptions {
     pub max_connection_age: Option<Duration>,
     /// Browser origins allowed to call through gRPC-web.
     pub cors_allowed_origins: Vec<String>,
+    /// How long shutdown waits for calls under way before dropping them.
+    pub shutdown_grace: Duration,
 }
 
 impl Default for ServerOptions {
@@ -31,6 +33,7 @@ impl Default for ServerOptions {
             http2_keepalive_timeout: Duration::from_secs(10),
             max_connection_age: Some(Duration::from_secs(300)),
             cors_allowed_origins: Vec::new(),
+            shutdown_grace: Duration::from_secs(30),
         }
     }
 }
@@ -50,6 +53,7 @@ impl From<&ServeArgs> for ServerOptions {
                 .filter(|o| !o.is_empty())
                 .cloned()
                 .collect(),
+            shutdown_grace: Duration::from_secs(args.shutdown_grace_secs),
         }
     }
 }
@@ -80,6 +84,7 @@ mod tests {
             "--http2-keepalive-timeout-secs=3",
             "--max-connection-age-secs=60",
             "--cors-allowed-origins=https://partner.example,http://localhost:5173/",
+            "--shutdown-grace-secs=12",
         ])
         .unwrap();
         assert_eq!(
@@ -94,6 +99,7 @@ mod tests {
                     "https://partner.example".into(),
                     "http://localhost:5173".into()
                 ],
+                shutdown_grace: Duration::from_secs(12),
             }
         );
         let off = parse(&[
@@ -112,6 +118,11 @@ mod tests {
             ),
             (None, None, None, None)
         );
+    }
+
+    #[test]
+    fn a_drain_without_deadline_is_refused() {
+        assert!(parse(&["--shutdown-grace-secs=0"]).is_err());
     }
 
     #[test]

@@ -99,8 +99,18 @@ message saying what to set, instead of failing later in the cluster.
 {{- fail "secret.create=false needs secret.existingSecret" }}
 {{- end }}
 {{- end }}
-{{- $drain := add (int $v.lifecycle.preStopSleepSeconds) (int $v.config.requestTimeoutSecs) }}
-{{- if le (int $v.terminationGracePeriodSeconds) (int $drain) }}
-{{- fail (printf "terminationGracePeriodSeconds (%d) must exceed lifecycle.preStopSleepSeconds + config.requestTimeoutSecs (%d), or in-flight calls are killed" (int $v.terminationGracePeriodSeconds) $drain) }}
+{{- if lt (int $v.config.shutdownGraceSecs) 1 }}
+{{- fail "config.shutdownGraceSecs must be at least 1" }}
+{{- end }}
+{{- /* The server exits at most shutdownGraceSecs after SIGTERM, sooner when
+       every call ends first: a call lasts requestTimeoutSecs at most (0: no limit). */}}
+{{- $drain := int $v.config.shutdownGraceSecs }}
+{{- $timeout := int $v.config.requestTimeoutSecs }}
+{{- if and (gt $timeout 0) (lt $timeout $drain) }}
+{{- $drain = $timeout }}
+{{- end }}
+{{- $total := add (int $v.lifecycle.preStopSleepSeconds) $drain }}
+{{- if le (int $v.terminationGracePeriodSeconds) (int $total) }}
+{{- fail (printf "terminationGracePeriodSeconds (%d) must exceed lifecycle.preStopSleepSeconds + the drain, config.shutdownGraceSecs or config.requestTimeoutSecs if shorter (%d), or in-flight calls are killed" (int $v.terminationGracePeriodSeconds) (int $total)) }}
 {{- end }}
 {{- end }}
