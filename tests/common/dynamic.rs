@@ -73,6 +73,8 @@ pub fn request(method: &MethodDescriptor, fill: &Fill) -> DynamicMessage {
                     // Offers are the catalog's, shared by every partner.
                     "target_offer_id" | "offer_id" => fill.target_offer_id.clone(),
                     "request_id" => uuid::Uuid::new_v4().to_string(),
+                    // Optional (SPEC §8): empty asks for a new subscription.
+                    "target_subscription_id" => String::new(),
                     "page_token" => String::new(),
                     "note" => "checked by the test suite".into(),
                     other if other.ends_with("_id") => panic!(
