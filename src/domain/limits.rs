@@ -26,12 +26,29 @@ pub const MAX_USERS_PER_CUSTOMER: usize = 50_000;
 /// Licenses one customer user holds.
 pub const MAX_LICENSES_PER_USER: usize = 100;
 
+/// Characters of a client's or a file's value that an error message quotes.
+pub const QUOTED_CHARS: usize = 64;
+
 /// 0001-01-01T00:00:00Z: `google.protobuf.Timestamp`'s own range, which
 /// Postgres' `timestamptz` and chrono hold, and whose four-digit years keep
 /// SQLite's text timestamps in order.
 pub const MIN_TIMESTAMP_SECONDS: i64 = -62_135_596_800;
 /// 9999-12-31T23:59:59Z (and up to 999,999,999 ns).
 pub const MAX_TIMESTAMP_SECONDS: i64 = 253_402_300_799;
+
+/// `"abc"`, or for a long value its first 64 characters and the length:
+/// `"abc…" (5000 characters)`. Escaped, so control characters stay visible:
+/// an error never carries more than a short prefix of what it refuses.
+pub fn quote(value: &str) -> String {
+    match value.char_indices().nth(QUOTED_CHARS) {
+        None => format!("{value:?}"),
+        Some((end, _)) => format!(
+            "{:?}… ({} characters)",
+            &value[..end],
+            value.chars().count()
+        ),
+    }
+}
 
 /// Why a text value is refused, or `None`: longer than `max_chars`, or
 /// holding a NUL (Postgres cannot store one in `text`).
@@ -72,6 +89,15 @@ pub fn in_range(t: &DateTime<Utc>) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn quotes_are_short_whatever_the_input() {
+        assert_eq!(quote("abc"), "\"abc\"");
+        let long = quote(&"x".repeat(5000));
+        assert_eq!(long, format!("{:?}… (5000 characters)", "x".repeat(64)));
+        let wide = quote(&"é".repeat(1_000_000));
+        assert!(wide.len() < 200, "{wide}");
+    }
 
     #[test]
     fn text_is_bounded_and_nul_free() {

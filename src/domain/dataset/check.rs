@@ -16,6 +16,7 @@ use super::raw::*;
 use super::{DatasetError, ValidDataset};
 use crate::domain::catalog::{Catalog, Offer};
 use crate::domain::ids::*;
+use crate::domain::limits::{self, quote};
 
 impl Dataset {
     /// Checks the whole dataset against itself and the catalog. Returns the
@@ -27,6 +28,7 @@ impl Dataset {
             upns: HashMap::new(),
         };
         let index = Index::build(self, &mut ck);
+        ck.customer_sizes(self);
         let valid = ValidDataset {
             partners: convert(&self.partners, |i, r| ck.partner(i, r)),
             partner_users: convert(&self.partner_users, |i, r| ck.partner_user(&index, i, r)),
@@ -57,6 +59,8 @@ fn convert<R, T>(raws: &[R], mut f: impl FnMut(usize, &R) -> Option<T>) -> Vec<T
 fn label(kind: &str, i: usize, id: &str) -> String {
     if id.trim().is_empty() {
         format!("{kind}[{i}]")
+    } else if id.chars().count() > limits::QUOTED_CHARS {
+        format!("{kind}[{i}] (id {})", quote(id))
     } else {
         format!("{kind}[{i}] (id {id})")
     }
@@ -130,6 +134,39 @@ struct Checker<'c> {
 }
 
 impl<'c> Checker<'c> {
+    /// Customers holding more subscriptions or users than one customer may:
+    /// eligibility reads a whole customer at once (`docs/limits.md`).
+    fn customer_sizes(&mut self, ds: &Dataset) {
+        let count = |ids: &mut dyn Iterator<Item = &str>| {
+            let mut counts: HashMap<CustomerId, usize> = HashMap::new();
+            for id in ids.filter_map(|id| CustomerId::parse(id).ok()) {
+                *counts.entry(id).or_default() += 1;
+            }
+            counts
+        };
+        let subscriptions = count(&mut ds.subscriptions.iter().map(|s| s.customer_id.as_str()));
+        let users = count(&mut ds.customer_users.iter().map(|u| u.customer_id.as_str()));
+        for (i, c) in ds.customers.iter().enumerate() {
+            let Ok(id) = CustomerId::parse(&c.id) else {
+                continue;
+            };
+            for (field, counts, max) in [
+                (
+                    "subscriptions",
+                    &subscriptions,
+                    limits::MAX_SUBSCRIPTIONS_PER_CUSTOMER,
+                ),
+                ("users", &users, limits::MAX_USERS_PER_CUSTOMER),
+            ] {
+                let n = counts.get(&id).copied().unwrap_or(0);
+                if n > max {
+                    let message = format!("has {n} {field}; one customer may have at most {max}");
+                    self.err(&label("customers", i, &c.id), field, message);
+                }
+            }
+        }
+    }
+
     fn err(&mut self, record: &str, field: impl Into<String>, message: impl Into<String>) {
         self.errors.push(DatasetError {
             record: record.to_owned(),
@@ -147,7 +184,7 @@ impl<'c> Checker<'c> {
     ) -> Option<T> {
         let parsed = parse(raw);
         if parsed.is_none() {
-            self.err(record, field, format!("not a UUID: {raw:?}"));
+            self.err(record, field, format!("not a UUID: {}", quote(raw)));
         }
         parsed
     }
@@ -167,7 +204,11 @@ impl<'c> Checker<'c> {
             self.err(
                 record,
                 field,
-                format!("unknown value {raw:?} (allowed: {})", allowed.join(", ")),
+                format!(
+                    "unknown value {} (allowed: {})",
+                    quote(raw),
+                    allowed.join(", ")
+                ),
             );
         }
         parsed
@@ -188,7 +229,7 @@ impl<'c> Checker<'c> {
             let field = format!("{field}[{i}]");
             match self.enum_value(record, &field, raw, parse, all) {
                 Some(v) if !set.insert(v) => {
-                    self.err(record, &field, format!("{raw} listed twice"))
+                    self.err(record, &field, format!("{} listed twice", quote(raw)))
                 }
                 Some(_) => {}
                 None => ok = false,
@@ -199,21 +240,30 @@ impl<'c> Checker<'c> {
 
     fn time(&mut self, record: &str, field: &str, raw: &str) -> Option<DateTime<Utc>> {
         match DateTime::parse_from_rfc3339(raw) {
-            Ok(t) => Some(t.with_timezone(&Utc)),
+            Ok(t) if limits::in_range(&t.to_utc()) => Some(t.to_utc()),
+            Ok(_) => {
+                let message = "must be between 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z";
+                self.err(record, field, message);
+                None
+            }
             Err(e) => {
                 self.err(
                     record,
                     field,
-                    format!("not an RFC 3339 timestamp: {raw:?} ({e})"),
+                    format!("not an RFC 3339 timestamp: {} ({e})", quote(raw)),
                 );
                 None
             }
         }
     }
 
+    /// A name: not blank, at most [`limits::MAX_NAME_CHARS`], no NUL.
     fn text(&mut self, record: &str, field: &str, raw: &str) -> Option<String> {
         if raw.trim().is_empty() {
             self.err(record, field, "must not be empty");
+            None
+        } else if let Some(problem) = limits::text_problem(raw, limits::MAX_NAME_CHARS) {
+            self.err(record, field, problem);
             None
         } else {
             Some(raw.to_owned())
@@ -229,8 +279,12 @@ impl<'c> Checker<'c> {
             self.err(
                 record,
                 "upn",
-                format!("not a user principal name (name@domain): {raw:?}"),
+                format!("not a user principal name (name@domain): {}", quote(raw)),
             );
+            return None;
+        }
+        if let Some(problem) = limits::text_problem(raw, limits::MAX_UPN_CHARS) {
+            self.err(record, "upn", problem);
             return None;
         }
         let key = raw.to_lowercase();
@@ -248,17 +302,22 @@ impl<'c> Checker<'c> {
         let catalog = self.catalog;
         let found = OfferId::parse(raw).ok().and_then(|id| catalog.offer(&id));
         if found.is_none() {
-            self.err(record, field, format!("unknown offer id {raw:?}"));
+            self.err(record, field, format!("unknown offer id {}", quote(raw)));
         }
         found
     }
 
-    fn non_negative(&mut self, record: &str, field: &str, value: i64) -> Option<i64> {
-        if value < 0 {
-            self.err(record, field, format!("must not be negative, is {value}"));
-            None
-        } else {
+    /// A number of seats, from `min` to [`limits::MAX_SEATS`].
+    fn seats(&mut self, record: &str, field: &str, value: i64, min: i64) -> Option<i64> {
+        if (min..=limits::MAX_SEATS).contains(&value) {
             Some(value)
+        } else {
+            let message = format!(
+                "must be between {min} and {} seats, is {value}",
+                limits::MAX_SEATS
+            );
+            self.err(record, field, message);
+            None
         }
     }
 

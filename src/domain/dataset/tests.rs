@@ -2,6 +2,7 @@
 //! `tests/errors.rs` and start from the same fixture.
 
 mod errors;
+mod limits;
 
 use std::collections::BTreeSet;
 

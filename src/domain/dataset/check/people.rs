@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 use super::{Checker, Index, label};
 use crate::domain::dataset::raw::*;
 use crate::domain::ids::*;
+use crate::domain::limits;
 use crate::domain::model::*;
 
 impl Checker<'_> {
@@ -72,7 +73,10 @@ impl Checker<'_> {
         if raw.len() == 2 && raw.bytes().all(|b| b.is_ascii_uppercase()) {
             Some(raw.to_owned())
         } else {
-            let message = format!("not an ISO 3166 country code (two upper-case letters): {raw:?}");
+            let message = format!(
+                "not an ISO 3166 country code (two upper-case letters): {}",
+                limits::quote(raw)
+            );
             self.err(record, "country", message);
             None
         }
@@ -87,11 +91,15 @@ impl Checker<'_> {
                 self.err(
                     record,
                     &field,
-                    format!("unknown catalog service id {raw:?}"),
+                    format!("unknown catalog service id {}", limits::quote(raw)),
                 );
                 ok = false;
             } else if !set.insert(raw.clone()) {
-                self.err(record, &field, format!("{raw} listed twice"));
+                self.err(
+                    record,
+                    &field,
+                    format!("{} listed twice", limits::quote(raw)),
+                );
             }
         }
         ok.then_some(set)

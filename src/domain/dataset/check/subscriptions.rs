@@ -8,6 +8,7 @@ use crate::domain::catalog::Offer;
 use crate::domain::dataset::ImportedOrder;
 use crate::domain::dataset::raw::*;
 use crate::domain::ids::*;
+use crate::domain::limits;
 use crate::domain::model::*;
 
 impl Checker<'_> {
@@ -29,8 +30,8 @@ impl Checker<'_> {
             SubscriptionStatus::parse,
             SubscriptionStatus::ALL,
         );
-        let quantity = self.non_negative(&record, "quantity", r.quantity);
-        let assigned_seats = self.non_negative(&record, "assigned_seats", r.assigned_seats);
+        let quantity = self.seats(&record, "quantity", r.quantity, 0);
+        let assigned_seats = self.seats(&record, "assigned_seats", r.assigned_seats, 0);
         let billing_cycle = self.enum_value(
             &record,
             "billing_cycle",
@@ -143,6 +144,15 @@ impl Checker<'_> {
         let customer = self.customer_ref(index, &record, "customer_id", &r.customer_id);
         let upn = self.upn(&record, &r.upn);
         let display_name = self.text(&record, "display_name", &r.display_name);
+        if r.licenses.len() > limits::MAX_LICENSES_PER_USER {
+            let message = format!(
+                "at most {} licenses per user, has {}",
+                limits::MAX_LICENSES_PER_USER,
+                r.licenses.len()
+            );
+            self.err(&record, "licenses", message);
+            return None;
+        }
         let mut licenses = Some(Vec::with_capacity(r.licenses.len()));
         let mut held = HashSet::new();
         for (j, l) in r.licenses.iter().enumerate() {
@@ -200,11 +210,16 @@ impl Checker<'_> {
         for (k, service) in l.disabled_services.iter().enumerate() {
             let service_field = format!("{field}.disabled_services[{k}]");
             if offer.is_some_and(|o| !o.services.contains_key(service)) {
-                let message = format!("{} does not include service {service:?}", sub.offer_id);
+                let message = format!(
+                    "{} does not include service {}",
+                    sub.offer_id,
+                    limits::quote(service)
+                );
                 self.err(record, &service_field, message);
                 ok = false;
             } else if !disabled.insert(service.clone()) {
-                self.err(record, &service_field, format!("{service} listed twice"));
+                let message = format!("{} listed twice", limits::quote(service));
+                self.err(record, &service_field, message);
             }
         }
         ok.then_some(License {
@@ -248,13 +263,7 @@ impl Checker<'_> {
             self.err(&record, "source_subscription_id", message);
         }
         let target = self.offer(&record, "target_offer_id", &r.target_offer_id);
-        if r.quantity < 1 {
-            self.err(
-                &record,
-                "quantity",
-                format!("must be at least 1, is {}", r.quantity),
-            );
-        }
+        let quantity = self.seats(&record, "quantity", r.quantity, 1);
         let upgrade_type = self.enum_value(
             &record,
             "upgrade_type",
@@ -291,7 +300,7 @@ impl Checker<'_> {
             },
             partner_id: partner?.0,
             submitted_by: submitter?.0,
-            quantity: r.quantity,
+            quantity: quantity?,
             upgrade_type: upgrade_type?,
         })
     }
