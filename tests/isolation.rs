@@ -72,7 +72,7 @@ async fn import_zeta(server: &TestServer) -> Zeta {
         .unwrap();
     server
         .state
-        .store()
+        .app()
         .unwrap()
         .import(&dataset)
         .await
