@@ -70,13 +70,7 @@ async fn import_zeta(server: &TestServer) -> Zeta {
         .unwrap()
         .validate(server.state.catalog())
         .unwrap();
-    server
-        .state
-        .store()
-        .unwrap()
-        .import(&dataset)
-        .await
-        .unwrap();
+    server.state.app().unwrap().import(&dataset).await.unwrap();
     let names = [
         partner.as_str(),
         &user,
