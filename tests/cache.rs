@@ -308,6 +308,7 @@ async fn a_watch_on_one_replica_follows_an_approval_on_another() {
             quantity: 150,
             upgrade_type: pb::UpgradeType::WithLicenseTransfer as i32,
             billing_cycle: 0,
+            ..Default::default()
         })
         .await
         .unwrap()
