@@ -210,9 +210,11 @@ pub fn target(t: TargetEligibility, catalog: &Catalog) -> pb::TargetEligibility 
 /// says how many there were. An answer stays small whatever the customer
 /// holds (a check repeats the source's reasons in every target).
 const MAX_LISTED_SUBSCRIPTIONS: usize = 20;
-/// Characters of one manual step (a step may list conflicting
-/// subscriptions); past this it ends with how much was left out.
-const MAX_STEP_CHARS: usize = 1000;
+/// Characters of a reason's message or a manual step (either may name every
+/// conflicting subscription); past this it ends with how much was left out.
+const MAX_TEXT_CHARS: usize = 1000;
+/// Details of one reason at most (besides `subscriptions_total`).
+const MAX_DETAILS: usize = 64;
 
 pub fn reason(r: Reason) -> pb::Reason {
     let Reason {
@@ -223,15 +225,25 @@ pub fn reason(r: Reason) -> pb::Reason {
         remedy: r_remedy,
     } = r;
     if subscriptions.len() > MAX_LISTED_SUBSCRIPTIONS {
-        details.insert(
-            "subscriptions_total".to_owned(),
-            subscriptions.len().to_string(),
-        );
+        let total = subscriptions.len();
         subscriptions.truncate(MAX_LISTED_SUBSCRIPTIONS);
+        // Per-subscription details (`services.<id>`) go with their subscription.
+        let listed: std::collections::HashSet<String> =
+            subscriptions.iter().map(|s| s.id.to_string()).collect();
+        details.retain(|key, _| {
+            key.strip_prefix("services.")
+                .is_none_or(|id| listed.contains(id))
+        });
+        details.insert("subscriptions_total".to_owned(), total.to_string());
+    }
+    if details.len() > MAX_DETAILS + 1 {
+        let total = details.len();
+        details = details.into_iter().take(MAX_DETAILS).collect();
+        details.insert("details_total".to_owned(), total.to_string());
     }
     pb::Reason {
         code: pb::ReasonCode::from_str_name(code.as_str()).map_or(0, |c| c as i32),
-        message,
+        message: bounded_text(message),
         details: details.into_iter().collect(),
         subscriptions: subscriptions.into_iter().map(subscription_ref).collect(),
         remedy: remedy(r_remedy) as i32,
@@ -283,17 +295,17 @@ fn manual(m: ManualPath) -> pb::ManualPath {
         users_to_reassign,
         backup_data_first,
         one_way,
-        steps: steps.into_iter().map(bounded_step).collect(),
+        steps: steps.into_iter().map(bounded_text).collect(),
     }
 }
 
-fn bounded_step(step: String) -> String {
-    match step.char_indices().nth(MAX_STEP_CHARS) {
-        None => step,
+fn bounded_text(text: String) -> String {
+    match text.char_indices().nth(MAX_TEXT_CHARS) {
+        None => text,
         Some((end, _)) => format!(
             "{}… ({} more characters)",
-            &step[..end],
-            step[end..].chars().count()
+            &text[..end],
+            text[end..].chars().count()
         ),
     }
 }
@@ -307,7 +319,7 @@ mod tests {
 
     #[test]
     fn long_lists_in_an_answer_are_cut_with_their_count() {
-        let refs = (0..25_000u128)
+        let refs: Vec<SubscriptionRef> = (0..25_000u128)
             .map(|i| SubscriptionRef {
                 id: SubscriptionId(uuid::Uuid::from_u128(i)),
                 offer_id: crate::domain::ids::OfferId::parse("o365-e3").unwrap(),
@@ -315,20 +327,34 @@ mod tests {
                 status: SubscriptionStatus::Active,
             })
             .collect();
+        let details = refs
+            .iter()
+            .map(|r: &SubscriptionRef| (format!("services.{}", r.id), "exchange".to_owned()))
+            .chain([("services".to_owned(), "exchange".to_owned())])
+            .collect();
         let r = reason(Reason {
             code: ReasonCode::ALL[0],
-            message: "m".into(),
-            details: Default::default(),
+            message: "m".repeat(100_000),
+            details,
             subscriptions: refs,
             remedy: Remedy::Wait,
         });
         assert_eq!(r.subscriptions.len(), MAX_LISTED_SUBSCRIPTIONS);
         assert_eq!(r.details["subscriptions_total"], "25000");
+        assert_eq!(r.details["services"], "exchange");
+        for s in &r.subscriptions {
+            assert!(
+                r.details
+                    .contains_key(&format!("services.{}", s.subscription_id))
+            );
+        }
+        assert_eq!(r.details.len(), MAX_LISTED_SUBSCRIPTIONS + 2);
+        assert!(r.message.ends_with("… (99000 more characters)"));
 
-        let step = bounded_step("x".repeat(1_000_000));
+        let step = bounded_text("x".repeat(1_000_000));
         assert!(step.len() < 1100, "{} bytes", step.len());
         assert!(step.ends_with("… (999000 more characters)"), "{step:.20}");
-        assert_eq!(bounded_step("short".into()), "short");
+        assert_eq!(bounded_text("short".into()), "short");
     }
 
     /// The 24 codes of SPEC §4 have the same names and numbers in the domain
