@@ -5,7 +5,7 @@ use tonic::{Request, Response, Status};
 
 use super::pb::upgrade_service_server::UpgradeService;
 use super::pb::{CheckUpgradeEligibilityRequest, CheckUpgradeEligibilityResponse};
-use super::{convert, orders, pb, require, validate};
+use super::{convert, lang, orders, pb, require, validate};
 use crate::auth;
 use crate::domain::catalog::Catalog;
 use crate::domain::eligibility::{
@@ -13,7 +13,9 @@ use crate::domain::eligibility::{
     TargetEligibility,
 };
 use crate::domain::roles::Permission;
+use crate::domain::text::Text;
 use crate::grpc::error::ApiError;
+use crate::i18n::Lang;
 use crate::state::AppState;
 use crate::telemetry::metrics;
 
@@ -36,7 +38,8 @@ impl From<EligibilityError> for ApiError {
             EligibilityError::UnknownTargetOffer(id) => ApiError::invalid(
                 "target_offer_id",
                 format!("{id} is not an offer of the catalog"),
-            ),
+            )
+            .with_text(Text::new("error-unknown-offer").arg("offer", id.to_string())),
             EligibilityError::SourceOfferNotInCatalog { .. } => ApiError::Internal(e.to_string()),
         }
     }
@@ -96,6 +99,7 @@ impl UpgradeService for UpgradeApi {
     ) -> Result<Response<CheckUpgradeEligibilityResponse>, Status> {
         let caller = auth::caller(&request)?;
         require(&caller, Permission::ViewCatalogAndCustomers)?;
+        let lang = lang::of(&request);
         let CheckUpgradeEligibilityRequest {
             customer_id,
             subscription_id,
@@ -130,6 +134,7 @@ impl UpgradeService for UpgradeApi {
             customer_id.to_string(),
             answer,
             &self.state,
+            lang,
         )))
     }
 }
@@ -154,6 +159,7 @@ fn response(
     customer_id: String,
     e: Eligibility,
     state: &AppState,
+    lang: Lang,
 ) -> CheckUpgradeEligibilityResponse {
     let Eligibility {
         source,
@@ -166,13 +172,17 @@ fn response(
         source_offer_id: source.offer_id.to_string(),
         targets: targets
             .into_iter()
-            .map(|t| target(t, state.catalog()))
+            .map(|t| target(t, state.catalog(), lang))
             .collect(),
-        source_reasons: source_reasons.into_iter().map(reason).collect(),
+        source_reasons: source_reasons
+            .into_iter()
+            .map(|r| reason(r, lang))
+            .collect(),
     }
 }
 
-pub fn target(t: TargetEligibility, catalog: &Catalog) -> pb::TargetEligibility {
+/// One target's answer, its texts said in `lang`.
+pub fn target(t: TargetEligibility, catalog: &Catalog, lang: Lang) -> pb::TargetEligibility {
     let TargetEligibility {
         target,
         in_matrix,
@@ -198,10 +208,10 @@ pub fn target(t: TargetEligibility, catalog: &Catalog) -> pb::TargetEligibility 
             .collect(),
         min_quantity,
         max_quantity,
-        reasons: reasons.into_iter().map(reason).collect(),
+        reasons: reasons.into_iter().map(|r| reason(r, lang)).collect(),
         dropped_add_ons: dropped_add_ons.into_iter().map(subscription_ref).collect(),
         carried_add_ons: carried_add_ons.into_iter().map(subscription_ref).collect(),
-        manual_path: manual_path.map(manual),
+        manual_path: manual_path.map(|m| manual(m, lang)),
         in_matrix,
     }
 }
@@ -216,7 +226,7 @@ const MAX_TEXT_CHARS: usize = 1000;
 /// Details of one reason at most (besides `subscriptions_total`).
 const MAX_DETAILS: usize = 64;
 
-pub fn reason(r: Reason) -> pb::Reason {
+pub fn reason(r: Reason, lang: Lang) -> pb::Reason {
     let Reason {
         code,
         message,
@@ -243,7 +253,8 @@ pub fn reason(r: Reason) -> pb::Reason {
     }
     pb::Reason {
         code: pb::ReasonCode::from_str_name(code.as_str()).map_or(0, |c| c as i32),
-        message: bounded_text(message),
+        message: bounded_text(lang.render(&message)),
+        remedy_description: lang.render(&r_remedy.description()),
         details: details.into_iter().collect(),
         subscriptions: subscriptions.into_iter().map(subscription_ref).collect(),
         remedy: remedy(r_remedy) as i32,
@@ -282,7 +293,7 @@ fn subscription_ref(s: SubscriptionRef) -> pb::ConflictingSubscription {
     }
 }
 
-fn manual(m: ManualPath) -> pb::ManualPath {
+fn manual(m: ManualPath, lang: Lang) -> pb::ManualPath {
     let ManualPath {
         licenses_to_buy,
         users_to_reassign,
@@ -295,7 +306,7 @@ fn manual(m: ManualPath) -> pb::ManualPath {
         users_to_reassign,
         backup_data_first,
         one_way,
-        steps: steps.into_iter().map(bounded_text).collect(),
+        steps: steps.iter().map(|s| bounded_text(lang.render(s))).collect(),
     }
 }
 
@@ -332,13 +343,16 @@ mod tests {
             .map(|r: &SubscriptionRef| (format!("services.{}", r.id), "exchange".to_owned()))
             .chain([("services".to_owned(), "exchange".to_owned())])
             .collect();
-        let r = reason(Reason {
-            code: ReasonCode::ALL[0],
-            message: "m".repeat(100_000),
-            details,
-            subscriptions: refs,
-            remedy: Remedy::Wait,
-        });
+        let r = reason(
+            Reason {
+                code: ReasonCode::ALL[0],
+                message: Text::new("status-active"),
+                details,
+                subscriptions: refs,
+                remedy: Remedy::Wait,
+            },
+            Lang::En,
+        );
         assert_eq!(r.subscriptions.len(), MAX_LISTED_SUBSCRIPTIONS);
         assert_eq!(r.details["subscriptions_total"], "25000");
         assert_eq!(r.details["services"], "exchange");
@@ -349,7 +363,6 @@ mod tests {
             );
         }
         assert_eq!(r.details.len(), MAX_LISTED_SUBSCRIPTIONS + 2);
-        assert!(r.message.ends_with("… (99000 more characters)"));
 
         let step = bounded_text("x".repeat(1_000_000));
         assert!(step.len() < 1100, "{} bytes", step.len());
