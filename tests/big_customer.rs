@@ -69,7 +69,7 @@ async fn the_largest_supported_customer_gets_bounded_answers() {
         .list_subscriptions(pb::ListSubscriptionsRequest {
             customer_id: big.to_string(),
             page_size: 100,
-            page_token: String::new(),
+            ..Default::default()
         })
         .await
         .unwrap()

@@ -5,12 +5,12 @@ use tonic::{Request, Response, Status};
 
 use super::pb::upgrade_service_server::UpgradeService;
 use super::pb::{CheckUpgradeEligibilityRequest, CheckUpgradeEligibilityResponse};
+use super::reason_convert::{bounded_text, reason, subscription};
 use super::{convert, lang, orders, pb, require, validate};
 use crate::auth;
 use crate::domain::catalog::Catalog;
 use crate::domain::eligibility::{
-    self, Eligibility, EligibilityError, ManualPath, Reason, Remedy, SubscriptionRef,
-    TargetEligibility,
+    self, Eligibility, EligibilityError, ManualPath, TargetEligibility,
 };
 use crate::domain::roles::Permission;
 use crate::domain::text::Text;
@@ -35,7 +35,8 @@ impl From<EligibilityError> for ApiError {
             EligibilityError::SubscriptionNotFound(id) => ApiError::not_found("subscription", id),
             // The offer is a reference in the request, not the resource the
             // call addresses: a bad argument, naming the field.
-            EligibilityError::UnknownTargetOffer(id) => ApiError::invalid(
+            EligibilityError::UnknownTargetOffer(id) => ApiError::invalid_because(
+                pb::ErrorReason::UnknownTargetOffer,
                 "target_offer_id",
                 format!("{id} is not an offer of the catalog"),
             )
@@ -176,7 +177,7 @@ fn response(
             .collect(),
         source_reasons: source_reasons
             .into_iter()
-            .map(|r| reason(r, lang))
+            .map(|r| reason(&r, lang))
             .collect(),
     }
 }
@@ -208,88 +209,11 @@ pub fn target(t: TargetEligibility, catalog: &Catalog, lang: Lang) -> pb::Target
             .collect(),
         min_quantity,
         max_quantity,
-        reasons: reasons.into_iter().map(|r| reason(r, lang)).collect(),
-        dropped_add_ons: dropped_add_ons.into_iter().map(subscription_ref).collect(),
-        carried_add_ons: carried_add_ons.into_iter().map(subscription_ref).collect(),
+        reasons: reasons.iter().map(|r| reason(r, lang)).collect(),
+        dropped_add_ons: dropped_add_ons.iter().map(subscription).collect(),
+        carried_add_ons: carried_add_ons.iter().map(subscription).collect(),
         manual_path: manual_path.map(|m| manual(m, lang)),
         in_matrix,
-    }
-}
-
-/// Subscriptions one reason lists at most; its `subscriptions_total` detail
-/// says how many there were. An answer stays small whatever the customer
-/// holds (a check repeats the source's reasons in every target).
-const MAX_LISTED_SUBSCRIPTIONS: usize = 20;
-/// Characters of a reason's message or a manual step (either may name every
-/// conflicting subscription); past this it ends with how much was left out.
-const MAX_TEXT_CHARS: usize = 1000;
-/// Details of one reason at most (besides `subscriptions_total`).
-const MAX_DETAILS: usize = 64;
-
-pub fn reason(r: Reason, lang: Lang) -> pb::Reason {
-    let Reason {
-        code,
-        message,
-        mut details,
-        mut subscriptions,
-        remedy: r_remedy,
-    } = r;
-    if subscriptions.len() > MAX_LISTED_SUBSCRIPTIONS {
-        let total = subscriptions.len();
-        subscriptions.truncate(MAX_LISTED_SUBSCRIPTIONS);
-        // Per-subscription details (`services.<id>`) go with their subscription.
-        let listed: std::collections::HashSet<String> =
-            subscriptions.iter().map(|s| s.id.to_string()).collect();
-        details.retain(|key, _| {
-            key.strip_prefix("services.")
-                .is_none_or(|id| listed.contains(id))
-        });
-        details.insert("subscriptions_total".to_owned(), total.to_string());
-    }
-    if details.len() > MAX_DETAILS + 1 {
-        let total = details.len();
-        details = details.into_iter().take(MAX_DETAILS).collect();
-        details.insert("details_total".to_owned(), total.to_string());
-    }
-    pb::Reason {
-        code: pb::ReasonCode::from_str_name(code.as_str()).map_or(0, |c| c as i32),
-        message: bounded_text(lang.render(&message)),
-        remedy_description: lang.render(&r_remedy.description()),
-        details: details.into_iter().collect(),
-        subscriptions: subscriptions.into_iter().map(subscription_ref).collect(),
-        remedy: remedy(r_remedy) as i32,
-    }
-}
-
-fn remedy(r: Remedy) -> pb::Remedy {
-    match r {
-        Remedy::Wait => pb::Remedy::Wait,
-        Remedy::ResolveLicenseConflict => pb::Remedy::ResolveLicenseConflict,
-        Remedy::PayBalance => pb::Remedy::PayBalance,
-        Remedy::CancelInOtherChannel => pb::Remedy::CancelInOtherChannel,
-        Remedy::ChangePlanManually => pb::Remedy::ChangePlanManually,
-        Remedy::ContactSupport => pb::Remedy::ContactSupport,
-        Remedy::RequestDelegatedAdmin => pb::Remedy::RequestDelegatedAdmin,
-        Remedy::BuyPaidPlanFirst => pb::Remedy::BuyPaidPlanFirst,
-        Remedy::ReactivateSubscription => pb::Remedy::ReactivateSubscription,
-        Remedy::ChooseAnotherTarget => pb::Remedy::ChooseAnotherTarget,
-        Remedy::ConsolidatePlans => pb::Remedy::ConsolidatePlans,
-        Remedy::RemoveAddOn => pb::Remedy::RemoveAddOn,
-    }
-}
-
-fn subscription_ref(s: SubscriptionRef) -> pb::ConflictingSubscription {
-    let SubscriptionRef {
-        id,
-        offer_id,
-        channel,
-        status,
-    } = s;
-    pb::ConflictingSubscription {
-        subscription_id: id.to_string(),
-        offer_id: offer_id.to_string(),
-        channel: convert::channel(channel),
-        status: convert::status(status),
     }
 }
 
@@ -307,78 +231,5 @@ fn manual(m: ManualPath, lang: Lang) -> pb::ManualPath {
         backup_data_first,
         one_way,
         steps: steps.iter().map(|s| bounded_text(lang.render(s))).collect(),
-    }
-}
-
-fn bounded_text(text: String) -> String {
-    match text.char_indices().nth(MAX_TEXT_CHARS) {
-        None => text,
-        Some((end, _)) => format!(
-            "{}… ({} more characters)",
-            &text[..end],
-            text[end..].chars().count()
-        ),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::domain::eligibility::ReasonCode;
-    use crate::domain::ids::SubscriptionId;
-    use crate::domain::model::{Channel, SubscriptionStatus};
-
-    #[test]
-    fn long_lists_in_an_answer_are_cut_with_their_count() {
-        let refs: Vec<SubscriptionRef> = (0..25_000u128)
-            .map(|i| SubscriptionRef {
-                id: SubscriptionId(uuid::Uuid::from_u128(i)),
-                offer_id: crate::domain::ids::OfferId::parse("o365-e3").unwrap(),
-                channel: Channel::OtherPartner,
-                status: SubscriptionStatus::Active,
-            })
-            .collect();
-        let details = refs
-            .iter()
-            .map(|r: &SubscriptionRef| (format!("services.{}", r.id), "exchange".to_owned()))
-            .chain([("services".to_owned(), "exchange".to_owned())])
-            .collect();
-        let r = reason(
-            Reason {
-                code: ReasonCode::ALL[0],
-                message: Text::new("status-active"),
-                details,
-                subscriptions: refs,
-                remedy: Remedy::Wait,
-            },
-            Lang::En,
-        );
-        assert_eq!(r.subscriptions.len(), MAX_LISTED_SUBSCRIPTIONS);
-        assert_eq!(r.details["subscriptions_total"], "25000");
-        assert_eq!(r.details["services"], "exchange");
-        for s in &r.subscriptions {
-            assert!(
-                r.details
-                    .contains_key(&format!("services.{}", s.subscription_id))
-            );
-        }
-        assert_eq!(r.details.len(), MAX_LISTED_SUBSCRIPTIONS + 2);
-
-        let step = bounded_text("x".repeat(1_000_000));
-        assert!(step.len() < 1100, "{} bytes", step.len());
-        assert!(step.ends_with("… (999000 more characters)"), "{step:.20}");
-        assert_eq!(bounded_text("short".into()), "short");
-    }
-
-    /// The 24 codes of SPEC §4 have the same names and numbers in the domain
-    /// and in the contract.
-    #[test]
-    fn reason_codes_match_the_contract() {
-        assert_eq!(ReasonCode::ALL.len(), 24);
-        for (i, code) in ReasonCode::ALL.iter().enumerate() {
-            let pb = pb::ReasonCode::from_str_name(code.as_str())
-                .unwrap_or_else(|| panic!("{code} is not in the contract"));
-            assert_eq!(pb as usize, i + 1, "{}", code.as_str());
-        }
     }
 }
