@@ -14,6 +14,21 @@ use crate::i18n::Lang;
 /// whatever the customer holds (a check repeats the source's reasons in
 /// every target).
 pub const MAX_LISTED_SUBSCRIPTIONS: usize = 20;
+/// Characters of a reason's message or a manual step (either may name every
+/// conflicting subscription); past this it ends with how much was left out.
+const MAX_TEXT_CHARS: usize = 1000;
+
+/// `text`, or its first 1,000 characters and how many more there were.
+pub fn bounded_text(text: String) -> String {
+    match text.char_indices().nth(MAX_TEXT_CHARS) {
+        None => text,
+        Some((end, _)) => format!(
+            "{}… ({} more characters)",
+            &text[..end],
+            text[end..].chars().count()
+        ),
+    }
+}
 
 pub fn code(c: ReasonCode) -> i32 {
     by_name!(pb::ReasonCode, "REASON_CODE_", c)
@@ -55,7 +70,7 @@ pub fn reason(r: &Reason, lang: Lang) -> pb::Reason {
     } = r;
     pb::Reason {
         code: code(*c),
-        message: lang.render(message),
+        message: bounded_text(lang.render(message)),
         remedy_description: lang.render(&re.description()),
         subscriptions: subscriptions
             .iter()
@@ -187,6 +202,14 @@ fn typed(d: &Details) -> Option<Pb> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_texts_are_cut_with_their_count() {
+        let text = bounded_text("x".repeat(1_000_000));
+        assert!(text.len() < 1100, "{} bytes", text.len());
+        assert!(text.ends_with("… (999000 more characters)"), "{text:.20}");
+        assert_eq!(bounded_text("short".into()), "short");
+    }
 
     /// The 24 codes of SPEC §4 have the same names and numbers in the domain,
     /// in `ReasonCode` (with its prefix) and in `ErrorReason` (without).

@@ -5,7 +5,7 @@ use tonic::{Request, Response, Status};
 
 use super::pb::upgrade_service_server::UpgradeService;
 use super::pb::{CheckUpgradeEligibilityRequest, CheckUpgradeEligibilityResponse};
-use super::reason_convert::{reason, subscription};
+use super::reason_convert::{bounded_text, reason, subscription};
 use super::{convert, lang, orders, pb, require, validate};
 use crate::auth;
 use crate::domain::catalog::Catalog;
@@ -233,10 +233,6 @@ pub fn target(t: TargetEligibility, catalog: &Catalog, lang: Lang) -> pb::Target
     }
 }
 
-/// Characters of one manual step (a step may list conflicting
-/// subscriptions); past this it ends with how much was left out.
-const MAX_STEP_CHARS: usize = 1000;
-
 fn manual(m: ManualPath, lang: Lang) -> pb::ManualPath {
     let ManualPath {
         licenses_to_buy,
@@ -250,30 +246,6 @@ fn manual(m: ManualPath, lang: Lang) -> pb::ManualPath {
         users_to_reassign,
         backup_data_first,
         one_way,
-        steps: steps.iter().map(|s| bounded_step(lang.render(s))).collect(),
-    }
-}
-
-fn bounded_step(step: String) -> String {
-    match step.char_indices().nth(MAX_STEP_CHARS) {
-        None => step,
-        Some((end, _)) => format!(
-            "{}… ({} more characters)",
-            &step[..end],
-            step[end..].chars().count()
-        ),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn long_manual_steps_are_cut_with_their_count() {
-        let step = bounded_step("x".repeat(1_000_000));
-        assert!(step.len() < 1100, "{} bytes", step.len());
-        assert!(step.ends_with("… (999000 more characters)"), "{step:.20}");
-        assert_eq!(bounded_step("short".into()), "short");
+        steps: steps.iter().map(|s| bounded_text(lang.render(s))).collect(),
     }
 }
