@@ -4,8 +4,9 @@
 //! Handlers read it from their request ([`of`]) and pass it on. Errors are
 //! turned into a `Status` by `From<ApiError>`, which sees no request: for
 //! them [`LangLayer`] keeps the language in a task-local for the call's
-//! future ([`current`]). A stream's items are polled outside that future, so
-//! an error inside a stream is said in English.
+//! future ([`current`]). A stream's items are produced outside that future:
+//! a handler that spawns a stream's producer runs it in [`scope`], so an
+//! error inside the stream is said in the caller's language too.
 
 use std::task::{Context, Poll};
 
@@ -28,6 +29,12 @@ pub fn of<T>(request: &tonic::Request<T>) -> Lang {
 /// The language of the call being served, English outside a call.
 pub fn current() -> Lang {
     LANG.try_with(|l| *l).unwrap_or(Lang::En)
+}
+
+/// Runs `work` (a stream's producer task) in the scope of `lang`, so the
+/// errors it sends are said in the caller's language.
+pub async fn scope<F: std::future::Future>(lang: Lang, work: F) -> F::Output {
+    LANG.scope(lang, work).await
 }
 
 /// Serves each call inside the scope of its language.
@@ -62,5 +69,42 @@ where
     fn call(&mut self, req: http::Request<B>) -> Self::Future {
         let lang = Lang::negotiate(req.headers().get(HEADER).and_then(|v| v.to_str().ok()));
         LANG.scope(lang, self.inner.call(req))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::grpc::error::ApiError;
+    use prost::Message;
+
+    fn locale_of(status: &tonic::Status) -> String {
+        let body = tonic_types::pb::Status::decode(status.details()).expect("details");
+        let any = body
+            .details
+            .iter()
+            .find(|d| d.type_url.ends_with("google.rpc.LocalizedMessage"))
+            .expect("a LocalizedMessage");
+        tonic_types::pb::LocalizedMessage::decode(any.value.as_slice())
+            .expect("decodes")
+            .locale
+    }
+
+    /// A stream's producer runs outside the call's future; in [`scope`] the
+    /// errors it sends are still in the caller's language.
+    #[tokio::test]
+    async fn errors_sent_from_a_spawned_stream_task_keep_the_callers_language() {
+        let status = tokio::spawn(scope(Lang::Nl, async {
+            tonic::Status::from(ApiError::not_found("order", "x"))
+        }))
+        .await
+        .expect("task");
+        assert_eq!(locale_of(&status), "nl");
+
+        let unscoped =
+            tokio::spawn(async { tonic::Status::from(ApiError::not_found("order", "x")) })
+                .await
+                .expect("task");
+        assert_eq!(locale_of(&unscoped), "en");
     }
 }

@@ -270,7 +270,8 @@ pub async fn watch(
         .await?
         .ok_or_else(|| ApiError::not_found("order", id))?;
     let (tx, rx) = mpsc::channel(8);
-    tokio::spawn(async move {
+    // In the caller's language: an error sent on the stream is said in it.
+    tokio::spawn(lang::scope(lang, async move {
         let mut order = first;
         let mut sent = order.events.len().saturating_sub(1);
         loop {
@@ -302,6 +303,6 @@ pub async fn watch(
                 }
             }
         }
-    });
+    }));
     Ok(Box::pin(tokio_stream::wrappers::ReceiverStream::new(rx)))
 }
