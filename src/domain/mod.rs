@@ -9,3 +9,4 @@ pub mod limits;
 pub mod model;
 pub mod orders;
 pub mod roles;
+pub mod sync;
