@@ -1,5 +1,7 @@
 //! What each subcommand does; `main.rs` only parses and dispatches.
 
+pub mod sync;
+
 use std::sync::Arc;
 
 use anyhow::{Context, bail};

@@ -33,6 +33,9 @@ pub enum Command {
     Import(ImportArgs),
     /// Write a synthetic dataset (for benchmarks) that `import` loads.
     Generate(GenerateArgs),
+    /// Bring a partner's data up to date from its fresh export (a dataset
+    /// file, docs/sync.md): insert, update, mark deleted; one transaction.
+    Sync(SyncArgs),
 }
 
 /// Settings every command uses.
@@ -280,6 +283,31 @@ pub struct TokenArgs {
 pub struct ImportArgs {
     /// The dataset file (JSON).
     pub file: PathBuf,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct SyncArgs {
+    /// The partner's export: a dataset file (JSON) holding the partner's
+    /// complete current state.
+    pub file: PathBuf,
+    /// The partner to sync, when the file holds several.
+    #[arg(long)]
+    pub partner: Option<String>,
+    /// Report what would change, and write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// How to print the change set.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
+}
+
+/// How a command prints its result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// Lines for a person.
+    Text,
+    /// One JSON document, for scripts.
+    Json,
 }
 
 #[derive(Debug, Args, Clone)]

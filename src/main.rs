@@ -29,6 +29,7 @@ async fn main() -> std::process::ExitCode {
         Some(Command::Token(args)) => commands::token(&cli.common, args).await,
         Some(Command::Import(args)) => commands::import(&cli.common, args).await,
         Some(Command::Generate(args)) => commands::generate(&cli.common, args),
+        Some(Command::Sync(args)) => commands::sync::sync(&cli.common, args).await,
     };
     telemetry.shutdown().await;
     match result {

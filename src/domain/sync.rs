@@ -22,7 +22,8 @@ use chrono::{DateTime, SubsecRound, Utc};
 
 pub use report::{Counts, KindCounts, RecordChange, Report};
 
-use super::dataset::{DatasetError, ValidDataset};
+use super::catalog::Catalog;
+use super::dataset::{Dataset, DatasetError, ValidDataset};
 use super::ids::*;
 use super::model::*;
 
@@ -105,13 +106,31 @@ impl ChangeSet {
         touched.extend(self.customers.inserted.iter().map(|c| c.id));
         touched.extend(self.customers.updated.iter().map(|c| c.record.id));
         touched.extend(self.subscriptions.inserted.iter().map(|s| s.customer_id));
-        touched.extend(self.subscriptions.updated.iter().map(|s| s.record.customer_id));
+        touched.extend(
+            self.subscriptions
+                .updated
+                .iter()
+                .map(|s| s.record.customer_id),
+        );
         touched.extend(self.users.inserted.iter().map(|u| u.customer_id));
         touched.extend(self.users.updated.iter().map(|u| u.record.customer_id));
         touched.extend(self.subscriptions.deleted.iter().map(|s| s.customer_id));
         touched.extend(self.users.deleted.iter().map(|u| u.customer_id));
         touched
     }
+}
+
+/// Reads an export as `import` does (the whole file is refused for any
+/// error, each naming its record and field) and picks `partner`'s records.
+pub fn read(
+    json: &str,
+    catalog: &Catalog,
+    partner: Option<PartnerId>,
+) -> Result<Wanted, Vec<DatasetError>> {
+    let file = Dataset::from_json(json)
+        .map_err(|e| vec![e])?
+        .validate(catalog)?;
+    select(file, partner).map_err(|e| vec![e])
 }
 
 /// Picks `partner`'s records out of a validated file. Without `partner`,
@@ -285,7 +304,10 @@ fn customer_fields(a: &Customer, b: &Customer) -> Vec<&'static str> {
         ("segment", a.segment == b.segment),
         ("custom_domain", a.custom_domain == b.custom_domain),
         ("unpaid_balance", a.unpaid_balance == b.unpaid_balance),
-        ("service_incidents", a.service_incidents == b.service_incidents),
+        (
+            "service_incidents",
+            a.service_incidents == b.service_incidents,
+        ),
         (
             "delegated_admin.status",
             a.delegated_admin.status == b.delegated_admin.status,

@@ -49,7 +49,12 @@ impl Report {
         let mut records = Vec::new();
         let counts = Counts {
             customers: list("customer", &changes.customers, |c| c.id, &mut records),
-            subscriptions: list("subscription", &changes.subscriptions, |s| s.id, &mut records),
+            subscriptions: list(
+                "subscription",
+                &changes.subscriptions,
+                |s| s.id,
+                &mut records,
+            ),
             customer_users: list("customer_user", &changes.users, |u| u.id, &mut records),
         };
         Report {

@@ -43,7 +43,11 @@ fn select_keeps_only_the_partners_records() {
     let ours: HashSet<CustomerId> = w.customers.iter().map(|c| c.id).collect();
     assert!(!w.customers.is_empty());
     assert!(w.customers.iter().all(|c| c.partner_id == w.partner.id));
-    assert!(w.subscriptions.iter().all(|s| ours.contains(&s.customer_id)));
+    assert!(
+        w.subscriptions
+            .iter()
+            .all(|s| ours.contains(&s.customer_id))
+    );
     assert!(w.users.iter().all(|u| ours.contains(&u.customer_id)));
     let all = demo();
     assert!(w.customers.len() < all.customers.len());
@@ -88,7 +92,11 @@ fn every_changed_field_is_named() {
     let s = &mut w2.subscriptions[0];
     s.channel = Channel::Direct;
     s.quantity += 1;
-    let u = w2.users.iter_mut().find(|u| !u.licenses.is_empty()).unwrap();
+    let u = w2
+        .users
+        .iter_mut()
+        .find(|u| !u.licenses.is_empty())
+        .unwrap();
     u.sign_in_blocked = !u.sign_in_blocked;
     u.licenses[0].disabled_services.insert("zzz".into());
     let changes = diff(&w2, &stored).unwrap();
@@ -117,7 +125,11 @@ fn every_changed_field_is_named() {
 fn a_license_taken_away_changes_the_licenses() {
     let w = wanted();
     let mut w2 = w.clone();
-    let u = w2.users.iter_mut().find(|u| !u.licenses.is_empty()).unwrap();
+    let u = w2
+        .users
+        .iter_mut()
+        .find(|u| !u.licenses.is_empty())
+        .unwrap();
     u.licenses.pop();
     let changes = diff(&w2, &stored_as(&w)).unwrap();
     assert_eq!(changes.users.updated[0].fields, ["licenses"]);
