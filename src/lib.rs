@@ -10,6 +10,8 @@
 //!   migrations under `migrations/`.
 //! - [`grpc`]: one file per `csp.v1` service, the proto conversions and the
 //!   API error with its `google.rpc` details.
+//! - [`i18n`]: the caller's language (`accept-language`) and the domain's
+//!   texts said in it, from the Fluent catalogs in `locales/` (SPEC §12).
 //! - [`auth`]: bearer tokens (dev HS256 key or JWKS) and the layer that
 //!   resolves the caller of every `csp.v1` call.
 //! - [`server`]: `run(listener, ...)`, health, reflection, graceful shutdown.
@@ -27,6 +29,7 @@ pub mod config;
 pub mod domain;
 pub mod generate;
 pub mod grpc;
+pub mod i18n;
 pub mod server;
 pub mod startup;
 pub mod state;

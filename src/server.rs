@@ -3,8 +3,10 @@
 //!
 //! Every call passes, outermost first: CORS and gRPC-web translation
 //! ([`web`]), the observing layer (ids, span, metrics, access log:
-//! [`crate::telemetry::layer`]), the request timeout ([`deadline`]), the
-//! answer to a malformed frame ([`framing`]), then authentication. Connection limits are in [`ServerOptions`].
+//! [`crate::telemetry::layer`]), the caller's language for errors
+//! ([`crate::grpc::lang`]), the request timeout ([`deadline`]), the answer to
+//! a malformed frame ([`framing`]), then authentication. Connection limits
+//! are in [`ServerOptions`].
 
 mod deadline;
 mod framing;
@@ -25,6 +27,7 @@ use tonic_health::ServingStatus;
 
 use crate::auth::layer::AuthLayer;
 use crate::grpc::customer::CustomerApi;
+use crate::grpc::lang::LangLayer;
 use crate::grpc::offer::OfferApi;
 use crate::grpc::partner_role::PartnerRoleApi;
 use crate::grpc::pb;
@@ -211,6 +214,7 @@ pub async fn run_with(
         .layer(web::cors(&options.cors_allowed_origins))
         .layer(tonic_web::GrpcWebLayer::new())
         .layer(ObserveLayer)
+        .layer(LangLayer)
         .layer(deadline::DeadlineLayer::new(options.request_timeout))
         .layer(framing::FramingLayer)
         .layer(shutdown::StreamsEndLayer::new(draining.clone()))

@@ -10,3 +10,4 @@ pub mod model;
 pub mod orders;
 pub mod roles;
 pub mod sync;
+pub mod text;

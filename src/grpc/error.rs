@@ -8,6 +8,7 @@ use tonic::{Code, Status};
 use tonic_types::{ErrorDetails, StatusExt};
 
 use crate::domain::roles::Permission;
+use crate::domain::text::Text;
 use crate::storage::StorageError;
 
 /// `ErrorInfo.domain` of every error this service sends.
@@ -80,6 +81,11 @@ pub enum ApiError {
     /// request timeout.
     #[error("the call took longer than the server's request timeout of {0:?}")]
     DeadlineExceeded(std::time::Duration),
+    /// Any of the above, with the sentence its `LocalizedMessage` says in
+    /// the caller's language when the variant's default is too vague
+    /// (SPEC §12; see `error_text`).
+    #[error("{error}")]
+    Localized { error: Box<ApiError>, text: Text },
 }
 
 impl ApiError {
@@ -94,6 +100,14 @@ impl ApiError {
         ApiError::NotFound {
             kind,
             id: id.to_string(),
+        }
+    }
+
+    /// This error, with `text` as its localized message.
+    pub fn with_text(self, text: Text) -> Self {
+        ApiError::Localized {
+            error: Box::new(self),
+            text,
         }
     }
 }
@@ -135,8 +149,18 @@ fn capped(mut text: String) -> String {
     text
 }
 
+/// The status in English (`grpc-message`, for logs) with a
+/// `google.rpc.LocalizedMessage` in the caller's language.
 impl From<ApiError> for Status {
     fn from(e: ApiError) -> Status {
+        let lang = super::lang::current();
+        let localized = capped(lang.render(&super::error_text::error_text(&e)));
+        super::error_text::with_localized_message(status(e), lang, localized)
+    }
+}
+
+fn status(e: ApiError) -> Status {
+    {
         let message = capped(e.to_string());
         match e {
             ApiError::InvalidArgument { field, description } => Status::with_error_details(
@@ -203,6 +227,7 @@ impl From<ApiError> for Status {
                 Status::internal("internal error; it has been logged")
             }
             ApiError::DeadlineExceeded(_) => Status::deadline_exceeded(message),
+            ApiError::Localized { error, .. } => status(*error),
         }
     }
 }

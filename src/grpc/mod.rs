@@ -6,6 +6,8 @@ mod codec;
 pub mod convert;
 pub mod customer;
 pub mod error;
+mod error_text;
+pub mod lang;
 pub mod offer;
 mod order_convert;
 mod orders;

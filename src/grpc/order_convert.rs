@@ -8,6 +8,8 @@ use crate::domain::model::OrderState;
 use crate::domain::orders::credit::Money;
 use crate::domain::orders::report::{MigrationIssue, MigrationItem};
 use crate::domain::orders::{Assessment, OrderEvent, Outcome, Refusal, UpgradeOrder};
+use crate::domain::text::{Arg, Text};
+use crate::i18n::Lang;
 
 pub fn state(s: OrderState) -> i32 {
     pb::OrderState::from_str_name(s.as_str()).map_or(0, |v| v as i32)
@@ -45,7 +47,7 @@ pub fn subscription_ref(s: &SubscriptionRef) -> pb::ConflictingSubscription {
     }
 }
 
-pub fn migration_item(m: &MigrationItem) -> pb::MigrationItem {
+pub fn migration_item(m: &MigrationItem, lang: Lang) -> pb::MigrationItem {
     pb::MigrationItem {
         user_id: m.user_id.to_string(),
         user_principal_name: m.user_principal_name.clone(),
@@ -55,7 +57,7 @@ pub fn migration_item(m: &MigrationItem) -> pb::MigrationItem {
             .other_subscription_id
             .map(|s| s.to_string())
             .unwrap_or_default(),
-        remedy: m.remedy.clone(),
+        remedy: lang.render(&m.remedy),
     }
 }
 
@@ -68,7 +70,7 @@ pub fn event(e: &OrderEvent) -> pb::OrderEvent {
     }
 }
 
-pub fn order(o: &UpgradeOrder) -> pb::UpgradeOrder {
+pub fn order(o: &UpgradeOrder, lang: Lang) -> pb::UpgradeOrder {
     pb::UpgradeOrder {
         order_id: o.id.to_string(),
         request_id: o.request_id.map(|r| r.to_string()).unwrap_or_default(),
@@ -88,7 +90,11 @@ pub fn order(o: &UpgradeOrder) -> pb::UpgradeOrder {
         dropped_add_ons: o.dropped_add_ons.iter().map(subscription_ref).collect(),
         prorated_credit: o.prorated_credit.as_ref().map(money),
         monthly_value: o.monthly_value.as_ref().map(money),
-        migration_report: o.migration_report.iter().map(migration_item).collect(),
+        migration_report: o
+            .migration_report
+            .iter()
+            .map(|m| migration_item(m, lang))
+            .collect(),
         events: o.events.iter().map(event).collect(),
         submitted_by: o.submitted_by.to_string(),
         created_at: Some(convert::timestamp(o.created_at)),
@@ -96,27 +102,28 @@ pub fn order(o: &UpgradeOrder) -> pb::UpgradeOrder {
     }
 }
 
-pub fn preview(a: Assessment, catalog: &Catalog) -> pb::PreviewUpgradeResponse {
+pub fn preview(a: Assessment, catalog: &Catalog, lang: Lang) -> pb::PreviewUpgradeResponse {
     let (refusal, refusal_message) = match &a.refusal {
         None => (String::new(), String::new()),
-        Some(r) => {
-            let e = refusal_error(r.clone());
-            (code(r), e.to_string())
-        }
+        Some(r) => (code(r), lang.render(&refusal_text(r))),
     };
     pb::PreviewUpgradeResponse {
         would_succeed: a.refusal.is_none(),
         credit_check_required: a.credit_check_required,
         refusal,
         refusal_message,
-        migration_report: a.migration_report.iter().map(migration_item).collect(),
+        migration_report: a
+            .migration_report
+            .iter()
+            .map(|m| migration_item(m, lang))
+            .collect(),
         dropped_add_ons: a.dropped_add_ons.iter().map(subscription_ref).collect(),
         carried_add_ons: a.carried_add_ons.iter().map(subscription_ref).collect(),
         prorated_credit: Some(money(&a.prorated_credit)),
         monthly_value: Some(money(&a.monthly_value)),
         moved_user_count: a.moved_user_count,
         billing_cycle: convert::billing_cycle(a.billing_cycle),
-        eligibility: Some(super::upgrade::target(a.eligibility, catalog)),
+        eligibility: Some(super::upgrade::target(a.eligibility, catalog, lang)),
     }
 }
 
@@ -137,9 +144,50 @@ fn code(r: &Refusal) -> String {
     }
 }
 
+/// What a refusal says to the partner, in their language.
+pub(super) fn refusal_text(r: &Refusal) -> Text {
+    let range = |id, min: &i64, max: &i64| Text::new(id).arg("min", *min).arg("max", *max);
+    match r {
+        Refusal::SubscriptionNotFound(id) => Text::new("error-not-found")
+            .arg("kind", Text::new("resource-subscription"))
+            .arg("id", id.to_string()),
+        Refusal::UnknownTargetOffer => Text::new("refusal-unknown-target-offer"),
+        Refusal::Ineligible(reasons) => Text::new("refusal-ineligible").arg(
+            "reasons",
+            Arg::Sentences(reasons.iter().map(|r| r.message.clone()).collect()),
+        ),
+        Refusal::QuantityBelowMinimum { min, max } => {
+            range("refusal-quantity-below-minimum", min, max)
+        }
+        Refusal::QuantityAboveMaximum { min, max } => {
+            range("refusal-quantity-above-maximum", min, max)
+        }
+        Refusal::UpgradeTypeNotAllowed {
+            asked,
+            user_context,
+            ..
+        } => Text::new(if *user_context {
+            "refusal-upgrade-type-not-granted"
+        } else {
+            "refusal-upgrade-type-needs-user"
+        })
+        .arg("asked", Text::named("upgrade-type", asked.as_str())),
+        Refusal::BillingCycleUnsupported(cycle) => Text::new("refusal-billing-cycle-unsupported")
+            .arg("cycle", Text::named("cycle", cycle.as_str())),
+        Refusal::NotPendingCreditCheck(state) => Text::new("refusal-not-pending-credit-check")
+            .arg("state", Text::named("order-state", state.as_str())),
+    }
+}
+
 /// SPEC §7: bad input is `INVALID_ARGUMENT`, a state that forbids the action
-/// is `FAILED_PRECONDITION` with the reason codes in the details.
+/// is `FAILED_PRECONDITION` with the reason codes in the details. The
+/// `LocalizedMessage` says the refusal in the caller's language.
 pub fn refusal_error(r: Refusal) -> ApiError {
+    let text = refusal_text(&r);
+    refusal_error_in_english(r).with_text(text)
+}
+
+fn refusal_error_in_english(r: Refusal) -> ApiError {
     let reason = code(&r);
     match r {
         Refusal::SubscriptionNotFound(id) => ApiError::not_found("subscription", id),
@@ -159,7 +207,7 @@ pub fn refusal_error(r: Refusal) -> ApiError {
                 "the upgrade is not possible now: {}",
                 reasons
                     .iter()
-                    .map(|r| r.message.as_str())
+                    .map(|r| Lang::En.render(&r.message))
                     .collect::<Vec<_>>()
                     .join(" ")
             ),
@@ -172,7 +220,7 @@ pub fn refusal_error(r: Refusal) -> ApiError {
                         .first()
                         .map(|s| format!("subscriptions/{}", s.id))
                         .unwrap_or_default(),
-                    description: r.message.clone(),
+                    description: Lang::En.render(&r.message),
                 })
                 .collect(),
             metadata: Vec::new(),

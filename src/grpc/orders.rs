@@ -9,7 +9,7 @@ use tonic::{Request, Status};
 
 use super::error::ApiError;
 use super::order_convert::{self, refusal_error};
-use super::{pb, require, validate};
+use super::{lang, pb, require, validate};
 use crate::app::bus::customer_changed;
 use crate::app::{Resolution, Submission};
 use crate::auth;
@@ -17,6 +17,7 @@ use crate::domain::limits;
 use crate::domain::model::{BillingCycle, UpgradeType};
 use crate::domain::orders::{self, Decision, UpgradeRequest};
 use crate::domain::roles::Permission;
+use crate::domain::text::Text;
 use crate::state::AppState;
 
 pub type WatchStream = Pin<Box<dyn Stream<Item = Result<pb::UpgradeOrderUpdate, Status>> + Send>>;
@@ -65,6 +66,7 @@ pub async fn preview(
     request: Request<pb::PreviewUpgradeRequest>,
 ) -> Result<pb::PreviewUpgradeResponse, ApiError> {
     let caller = auth::caller(&request)?;
+    let lang = lang::of(&request);
     require(&caller, Permission::ViewCatalogAndCustomers)?;
     let pb::PreviewUpgradeRequest {
         customer_id,
@@ -91,7 +93,7 @@ pub async fn preview(
         .ok_or_else(|| ApiError::not_found("customer", request.customer_id))?;
     let ctx = app.request_context(&caller, &request);
     let assessment = orders::assess(&ctx, &snapshot, &request).map_err(refusal_error)?;
-    Ok(order_convert::preview(assessment, state.catalog()))
+    Ok(order_convert::preview(assessment, state.catalog(), lang))
 }
 
 pub async fn submit(
@@ -99,6 +101,7 @@ pub async fn submit(
     request: Request<pb::SubmitUpgradeRequest>,
 ) -> Result<pb::UpgradeOrder, ApiError> {
     let caller = auth::caller(&request)?;
+    let lang = lang::of(&request);
     require(&caller, Permission::SubmitUpgradeOrders)?;
     let pb::SubmitUpgradeRequest {
         request_id,
@@ -122,13 +125,14 @@ pub async fn submit(
 
     let submission = state.app()?.submit(&caller, &request, request_id).await?;
     match submission {
-        Submission::Created(order) => Ok(order_convert::order(&order)),
-        Submission::Replayed(order) => Ok(order_convert::order(&order)),
+        Submission::Created(order) => Ok(order_convert::order(&order, lang)),
+        Submission::Replayed(order) => Ok(order_convert::order(&order, lang)),
         Submission::KeyReused(_) => Err(ApiError::AlreadyExists {
             reason: "REQUEST_ID_REUSED".into(),
             message: "request_id was already used for a different request; use a new request_id"
                 .into(),
-        }),
+        }
+        .with_text(Text::new("refusal-request-id-reused"))),
         Submission::Refused(refusal) => Err(refusal_error(refusal)),
         Submission::CustomerNotFound => Err(ApiError::not_found("customer", request.customer_id)),
     }
@@ -139,6 +143,7 @@ pub async fn get(
     request: Request<pb::GetUpgradeOrderRequest>,
 ) -> Result<pb::UpgradeOrder, ApiError> {
     let caller = auth::caller(&request)?;
+    let lang = lang::of(&request);
     require(&caller, Permission::ViewUpgradeOrders)?;
     let pb::GetUpgradeOrderRequest { order_id: id } = request.into_inner();
     let id = validate::order_id(&id)?;
@@ -148,7 +153,7 @@ pub async fn get(
         .order(caller.partner_id, id)
         .await?
         .ok_or_else(|| ApiError::not_found("order", id))?;
-    Ok(order_convert::order(&order))
+    Ok(order_convert::order(&order, lang))
 }
 
 pub async fn list(
@@ -156,6 +161,7 @@ pub async fn list(
     request: Request<pb::ListUpgradeOrdersRequest>,
 ) -> Result<pb::ListUpgradeOrdersResponse, ApiError> {
     let caller = auth::caller(&request)?;
+    let lang = lang::of(&request);
     require(&caller, Permission::ViewUpgradeOrders)?;
     let pb::ListUpgradeOrdersRequest {
         customer_id,
@@ -171,7 +177,11 @@ pub async fn list(
         .await?
         .ok_or_else(|| ApiError::not_found("customer", customer_id))?;
     Ok(pb::ListUpgradeOrdersResponse {
-        orders: page.items.iter().map(order_convert::order).collect(),
+        orders: page
+            .items
+            .iter()
+            .map(|o| order_convert::order(o, lang))
+            .collect(),
         next_page_token: page.next_page_token,
     })
 }
@@ -181,6 +191,7 @@ pub async fn resolve_credit_check(
     request: Request<pb::ResolveCreditCheckRequest>,
 ) -> Result<pb::UpgradeOrder, ApiError> {
     let caller = auth::caller(&request)?;
+    let lang = lang::of(&request);
     require(&caller, Permission::ResolveCreditChecks)?;
     let pb::ResolveCreditCheckRequest {
         order_id: id,
@@ -200,7 +211,7 @@ pub async fn resolve_credit_check(
         .resolve_credit_check(&caller, id, decision, &note)
         .await?;
     match resolution {
-        Resolution::Resolved(order) => Ok(order_convert::order(&order)),
+        Resolution::Resolved(order) => Ok(order_convert::order(&order, lang)),
         Resolution::Refused(refusal) => Err(refusal_error(refusal)),
         Resolution::OrderNotFound => Err(ApiError::not_found("order", id)),
     }
@@ -213,6 +224,7 @@ pub async fn watch(
     request: Request<pb::WatchUpgradeOrderRequest>,
 ) -> Result<WatchStream, ApiError> {
     let caller = auth::caller(&request)?;
+    let lang = lang::of(&request);
     require(&caller, Permission::ViewUpgradeOrders)?;
     let pb::WatchUpgradeOrderRequest { order_id: id } = request.into_inner();
     let id = validate::order_id(&id)?;
@@ -233,7 +245,7 @@ pub async fn watch(
             for event in &order.events[sent..] {
                 let update = pb::UpgradeOrderUpdate {
                     event: Some(order_convert::event(event)),
-                    order: Some(order_convert::order(&order)),
+                    order: Some(order_convert::order(&order, lang)),
                 };
                 if tx.send(Ok(update)).await.is_err() {
                     return; // the client went away

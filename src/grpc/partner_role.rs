@@ -21,6 +21,7 @@ use crate::auth;
 use crate::domain::audit::{Refusal, RoleAction, RoleChange};
 use crate::domain::ids::AuditRecordId;
 use crate::domain::roles::{self, Permission};
+use crate::domain::text::Text;
 use crate::grpc::error::{ApiError, Violation};
 use crate::state::AppState;
 
@@ -80,6 +81,7 @@ fn last_global_admin(change: &RoleChange) -> ApiError {
         }],
         metadata: Vec::new(),
     }
+    .with_text(Text::new("refusal-last-global-admin").arg("user", change.user.to_string()))
 }
 
 #[tonic::async_trait]

@@ -5,7 +5,7 @@ use tonic::{Request, Response, Status};
 
 use super::pb::upgrade_service_server::UpgradeService;
 use super::pb::{CheckUpgradeEligibilityRequest, CheckUpgradeEligibilityResponse};
-use super::{convert, orders, pb, require, validate};
+use super::{convert, lang, orders, pb, require, validate};
 use crate::auth;
 use crate::domain::catalog::Catalog;
 use crate::domain::eligibility::{
@@ -13,7 +13,9 @@ use crate::domain::eligibility::{
     TargetEligibility,
 };
 use crate::domain::roles::Permission;
+use crate::domain::text::Text;
 use crate::grpc::error::ApiError;
+use crate::i18n::Lang;
 use crate::state::AppState;
 use crate::telemetry::metrics;
 
@@ -36,7 +38,8 @@ impl From<EligibilityError> for ApiError {
             EligibilityError::UnknownTargetOffer(id) => ApiError::invalid(
                 "target_offer_id",
                 format!("{id} is not an offer of the catalog"),
-            ),
+            )
+            .with_text(Text::new("error-unknown-offer").arg("offer", id.to_string())),
             EligibilityError::SourceOfferNotInCatalog { .. } => ApiError::Internal(e.to_string()),
         }
     }
@@ -96,6 +99,7 @@ impl UpgradeService for UpgradeApi {
     ) -> Result<Response<CheckUpgradeEligibilityResponse>, Status> {
         let caller = auth::caller(&request)?;
         require(&caller, Permission::ViewCatalogAndCustomers)?;
+        let lang = lang::of(&request);
         let CheckUpgradeEligibilityRequest {
             customer_id,
             subscription_id,
@@ -130,6 +134,7 @@ impl UpgradeService for UpgradeApi {
             customer_id.to_string(),
             answer,
             &self.state,
+            lang,
         )))
     }
 }
@@ -154,6 +159,7 @@ fn response(
     customer_id: String,
     e: Eligibility,
     state: &AppState,
+    lang: Lang,
 ) -> CheckUpgradeEligibilityResponse {
     let Eligibility {
         source,
@@ -166,13 +172,17 @@ fn response(
         source_offer_id: source.offer_id.to_string(),
         targets: targets
             .into_iter()
-            .map(|t| target(t, state.catalog()))
+            .map(|t| target(t, state.catalog(), lang))
             .collect(),
-        source_reasons: source_reasons.into_iter().map(reason).collect(),
+        source_reasons: source_reasons
+            .into_iter()
+            .map(|r| reason(r, lang))
+            .collect(),
     }
 }
 
-pub fn target(t: TargetEligibility, catalog: &Catalog) -> pb::TargetEligibility {
+/// One target's answer, its texts said in `lang`.
+pub fn target(t: TargetEligibility, catalog: &Catalog, lang: Lang) -> pb::TargetEligibility {
     let TargetEligibility {
         target,
         in_matrix,
@@ -198,25 +208,41 @@ pub fn target(t: TargetEligibility, catalog: &Catalog) -> pb::TargetEligibility 
             .collect(),
         min_quantity,
         max_quantity,
-        reasons: reasons.into_iter().map(reason).collect(),
+        reasons: reasons.into_iter().map(|r| reason(r, lang)).collect(),
         dropped_add_ons: dropped_add_ons.into_iter().map(subscription_ref).collect(),
         carried_add_ons: carried_add_ons.into_iter().map(subscription_ref).collect(),
-        manual_path: manual_path.map(manual),
+        manual_path: manual_path.map(|m| manual(m, lang)),
         in_matrix,
     }
 }
 
-pub fn reason(r: Reason) -> pb::Reason {
+/// Subscriptions one reason lists at most; its `subscriptions_total` detail
+/// says how many there were. An answer stays small whatever the customer
+/// holds (a check repeats the source's reasons in every target).
+const MAX_LISTED_SUBSCRIPTIONS: usize = 20;
+/// Characters of one manual step (a step may list conflicting
+/// subscriptions); past this it ends with how much was left out.
+const MAX_STEP_CHARS: usize = 1000;
+
+pub fn reason(r: Reason, lang: Lang) -> pb::Reason {
     let Reason {
         code,
         message,
-        details,
-        subscriptions,
+        mut details,
+        mut subscriptions,
         remedy: r_remedy,
     } = r;
+    if subscriptions.len() > MAX_LISTED_SUBSCRIPTIONS {
+        details.insert(
+            "subscriptions_total".to_owned(),
+            subscriptions.len().to_string(),
+        );
+        subscriptions.truncate(MAX_LISTED_SUBSCRIPTIONS);
+    }
     pb::Reason {
         code: pb::ReasonCode::from_str_name(code.as_str()).map_or(0, |c| c as i32),
-        message,
+        message: lang.render(&message),
+        remedy_description: lang.render(&r_remedy.description()),
         details: details.into_iter().collect(),
         subscriptions: subscriptions.into_iter().map(subscription_ref).collect(),
         remedy: remedy(r_remedy) as i32,
@@ -255,7 +281,7 @@ fn subscription_ref(s: SubscriptionRef) -> pb::ConflictingSubscription {
     }
 }
 
-fn manual(m: ManualPath) -> pb::ManualPath {
+fn manual(m: ManualPath, lang: Lang) -> pb::ManualPath {
     let ManualPath {
         licenses_to_buy,
         users_to_reassign,
@@ -268,14 +294,56 @@ fn manual(m: ManualPath) -> pb::ManualPath {
         users_to_reassign,
         backup_data_first,
         one_way,
-        steps,
+        steps: steps.iter().map(|s| bounded_step(lang.render(s))).collect(),
+    }
+}
+
+fn bounded_step(step: String) -> String {
+    match step.char_indices().nth(MAX_STEP_CHARS) {
+        None => step,
+        Some((end, _)) => format!(
+            "{}… ({} more characters)",
+            &step[..end],
+            step[end..].chars().count()
+        ),
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use super::*;
     use crate::domain::eligibility::ReasonCode;
-    use crate::grpc::pb;
+    use crate::domain::ids::SubscriptionId;
+    use crate::domain::model::{Channel, SubscriptionStatus};
+
+    #[test]
+    fn long_lists_in_an_answer_are_cut_with_their_count() {
+        let refs = (0..25_000u128)
+            .map(|i| SubscriptionRef {
+                id: SubscriptionId(uuid::Uuid::from_u128(i)),
+                offer_id: crate::domain::ids::OfferId::parse("o365-e3").unwrap(),
+                channel: Channel::OtherPartner,
+                status: SubscriptionStatus::Active,
+            })
+            .collect();
+        let r = reason(
+            Reason {
+                code: ReasonCode::ALL[0],
+                message: crate::domain::text::Text::new("m"),
+                details: Default::default(),
+                subscriptions: refs,
+                remedy: Remedy::Wait,
+            },
+            Lang::En,
+        );
+        assert_eq!(r.subscriptions.len(), MAX_LISTED_SUBSCRIPTIONS);
+        assert_eq!(r.details["subscriptions_total"], "25000");
+
+        let step = bounded_step("x".repeat(1_000_000));
+        assert!(step.len() < 1100, "{} bytes", step.len());
+        assert!(step.ends_with("… (999000 more characters)"), "{step:.20}");
+        assert_eq!(bounded_step("short".into()), "short");
+    }
 
     /// The 24 codes of SPEC §4 have the same names and numbers in the domain
     /// and in the contract.

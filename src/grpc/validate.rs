@@ -8,50 +8,63 @@ use chrono::{DateTime, Utc};
 use super::error::ApiError;
 use crate::domain::ids::{CustomerId, IdError, OfferId, OrderId, PartnerUserId, SubscriptionId};
 use crate::domain::limits::{self, quote};
+use crate::domain::text::Text;
 use crate::storage::PageRequest;
 
-fn describe(e: IdError) -> String {
-    match e {
-        IdError::Empty => "is required".into(),
-        IdError::NotUuid(s) => format!("is not a UUID: {}", quote(&s)),
-        IdError::BadOfferId(s) => format!(
-            "is not a valid offer id (lowercase letters, digits, '-', at most 64 characters): {}",
-            quote(&s)
+/// A bad id, in English for `BadRequest` and in the caller's language for
+/// the `LocalizedMessage` (SPEC §12); only `BadRequest` quotes the value, to
+/// keep the trailers short.
+fn bad_id(field: &'static str, e: IdError) -> ApiError {
+    let (description, text) = match e {
+        IdError::Empty => ("is required".to_owned(), Text::new("error-id-required")),
+        IdError::NotUuid(s) => (
+            format!("is not a UUID: {}", quote(&s)),
+            Text::new("error-id-not-uuid"),
         ),
-    }
+        IdError::BadOfferId(s) => (
+            format!(
+                "is not a valid offer id (lowercase letters, digits, '-', at most 64 characters): {}",
+                quote(&s)
+            ),
+            Text::new("error-offer-id-invalid"),
+        ),
+    };
+    ApiError::invalid(field, description).with_text(text.arg("field", field))
 }
 
 pub fn customer_id(s: &str) -> Result<CustomerId, ApiError> {
-    CustomerId::parse(s).map_err(|e| ApiError::invalid("customer_id", describe(e)))
+    CustomerId::parse(s).map_err(|e| bad_id("customer_id", e))
 }
 
 pub fn subscription_id(s: &str) -> Result<SubscriptionId, ApiError> {
-    SubscriptionId::parse(s).map_err(|e| ApiError::invalid("subscription_id", describe(e)))
+    SubscriptionId::parse(s).map_err(|e| bad_id("subscription_id", e))
 }
 
 pub fn offer_id(field: &'static str, s: &str) -> Result<OfferId, ApiError> {
-    OfferId::parse(s).map_err(|e| ApiError::invalid(field, describe(e)))
+    OfferId::parse(s).map_err(|e| bad_id(field, e))
 }
 
 pub fn order_id(s: &str) -> Result<OrderId, ApiError> {
-    OrderId::parse(s).map_err(|e| ApiError::invalid("order_id", describe(e)))
+    OrderId::parse(s).map_err(|e| bad_id("order_id", e))
 }
 
 pub fn partner_user_id(s: &str) -> Result<PartnerUserId, ApiError> {
-    PartnerUserId::parse(s).map_err(|e| ApiError::invalid("user_id", describe(e)))
+    PartnerUserId::parse(s).map_err(|e| bad_id("user_id", e))
 }
 
 /// Seats of an order: at least 1, at most [`limits::MAX_SEATS`] (an offer's
 /// own maximum is the domain's to check, with its reason).
 pub fn quantity(value: i64) -> Result<i64, ApiError> {
     if value < 1 {
-        return Err(ApiError::invalid("quantity", "must be at least 1"));
+        return Err(ApiError::invalid("quantity", "must be at least 1")
+            .with_text(Text::new("error-quantity-too-small")));
     }
     if value > limits::MAX_SEATS {
         return Err(ApiError::invalid(
             "quantity",
             format!("must be at most {} seats", limits::MAX_SEATS),
-        ));
+        )
+        .with_text(Text::new("error-quantity-too-large").arg("max", limits::MAX_SEATS)));
     }
     Ok(value)
 }

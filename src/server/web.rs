@@ -20,6 +20,8 @@ const ALLOW_HEADERS: &[&str] = &[
     "x-user-agent",
     "grpc-timeout",
     "authorization",
+    // The caller's language (SPEC §12): CORS-safelisted, listed all the same.
+    "accept-language",
     REQUEST_ID,
     CORRELATION_ID,
     "traceparent",

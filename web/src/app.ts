@@ -59,7 +59,9 @@ function showEligibility(answer: CheckUpgradeEligibilityResponse) {
   body.replaceChildren(
     ...answer.targets.map((t) => {
       const reasons = t.reasons.map((r) => ReasonCode[r.code]).join(", ") || "none";
-      const tr = row([`${t.targetOfferName} (${t.targetOfferId})`, yesNo(t.eligible), reasons]);
+      // The sentences come in the language the page asked for.
+      const why = t.reasons.map((r) => r.message).join(" ");
+      const tr = row([`${t.targetOfferName} (${t.targetOfferId})`, yesNo(t.eligible), reasons, why]);
       tr.dataset.target = t.targetOfferId;
       return tr;
     }),
@@ -67,10 +69,24 @@ function showEligibility(answer: CheckUpgradeEligibilityResponse) {
   $("#eligibility").hidden = false;
 }
 
+/** The browser's languages as an accept-language value, most preferred first
+ * ("nl-NL,nl;q=0.9,en;q=0.8"): the server answers in the first it speaks. */
+function acceptLanguage(): string {
+  const languages = navigator.languages.length > 0 ? navigator.languages : [navigator.language];
+  return languages
+    .slice(0, 10)
+    .map((tag, i) => (i === 0 ? tag : `${tag};q=${(1 - i / 10).toFixed(1)}`))
+    .join(",");
+}
+
 async function load(server: string, token: string, customerId: string) {
   const transport = new GrpcWebFetchTransport({ baseUrl: server.replace(/\/+$/, "") });
   const requestId = crypto.randomUUID();
-  const meta = { authorization: `Bearer ${token}`, "x-request-id": requestId };
+  const meta = {
+    authorization: `Bearer ${token}`,
+    "x-request-id": requestId,
+    "accept-language": acceptLanguage(),
+  };
 
   const customers = new CustomerServiceClient(transport);
   const listed = await customers.listSubscriptions({ customerId, pageSize: 100, pageToken: "" }, { meta });

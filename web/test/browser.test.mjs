@@ -21,6 +21,8 @@ const STEP_MS = 30_000;
 
 const NORTHWIND = "30000000-0000-4000-8000-000000000001";
 const NORTHWIND_BASIC = "40000000-0000-4000-8000-000000000101";
+// Alpine Ski House: Business Basic whose targets meet MULTICHANNEL_CONFLICT.
+const ALPINE = "30000000-0000-4000-8000-000000000005";
 const BASIC_TARGETS = ["m365-business-standard", "o365-e1", "o365-e3", "o365-e5"];
 
 /** Serves index.html and the bundle on 127.0.0.1 (a port of its own). */
@@ -105,12 +107,12 @@ after(async () => {
 });
 
 /** Opens the page at `origin`, fills the form, presses Load, waits for the end. */
-async function load(origin, bearer) {
-  const tab = await browser.newPage();
+async function load(origin, bearer, { customer = NORTHWIND, locale } = {}) {
+  const tab = await browser.newPage(locale ? { locale } : {});
   await tab.goto(`${origin}/`);
   await tab.fill("#server", server.url);
   await tab.fill("#token", bearer);
-  await tab.fill("#customer", NORTHWIND);
+  await tab.fill("#customer", customer);
   await tab.click("#load");
   await tab.waitForSelector('#status:is([data-state="done"], [data-state="error"])', { timeout: STEP_MS });
   return tab;
@@ -137,7 +139,7 @@ test("the page shows the demo customer's subscriptions and an eligibility answer
     targets.map((row) => row[0].match(/\(([^)]+)\)$/)[1]).sort(),
     BASIC_TARGETS,
   );
-  for (const row of targets) assert.deepEqual(row.slice(1), ["yes", "none"], row.join(" | "));
+  for (const row of targets) assert.deepEqual(row.slice(1), ["yes", "none", ""], row.join(" | "));
 
   const ids = await tab.textContent("#ids");
   const [, sent, echoed] = ids.match(/sent (\S+), echoed (\S+)/);
@@ -147,6 +149,23 @@ test("the page shows the demo customer's subscriptions and an eligibility answer
     await tab.screenshot({ path: process.env.BROWSER_TEST_SCREENSHOT, fullPage: true });
   }
   await tab.close();
+});
+
+test("a Dutch browser gets the reasons in Dutch (SPEC §12)", async () => {
+  const english = await load(page.origin, token, { customer: ALPINE, locale: "en-US" });
+  const dutch = await load(page.origin, token, { customer: ALPINE, locale: "nl-NL" });
+  const [en, nl] = [await cells(english, "#eligibility tbody tr"), await cells(dutch, "#eligibility tbody tr")];
+  assert.deepEqual(
+    nl.map((row) => row.slice(0, 3)),
+    en.map((row) => row.slice(0, 3)),
+    "the same targets and codes",
+  );
+  const standard = nl.find((row) => row[0].includes("(m365-business-standard)"));
+  assert.match(standard[2], /MULTICHANNEL_CONFLICT/);
+  assert.match(standard[3], /^De klant heeft .* rechtstreeks bij Microsoft/, standard[3]);
+  assert.match(en.find((row) => row[0].includes("(m365-business-standard)"))[3], /^The customer already holds/);
+  await english.close();
+  await dutch.close();
 });
 
 test("a refused call shows its gRPC status in the page", async () => {

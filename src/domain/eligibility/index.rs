@@ -11,6 +11,7 @@ use crate::domain::model::{
     Subscription, SubscriptionStatus, UpgradeType,
 };
 use crate::domain::roles::Caller;
+use crate::domain::text::Text;
 
 /// A subscription still held by the customer: anything not deleted or
 /// expired. A suspended or pending subscription still owns its offer and
@@ -251,12 +252,6 @@ fn allowed_upgrade_types(snapshot: &CustomerSnapshot, caller: &Caller) -> Vec<Up
 }
 
 /// The channel of a subscription, as a partner reads it in a message.
-pub(super) fn channel_label(c: Channel) -> &'static str {
-    match c {
-        Channel::ThisPartner => "this partner",
-        Channel::OtherPartner => "another CSP partner",
-        Channel::Direct => "Microsoft directly",
-        Channel::EnterpriseAgreement => "an Enterprise Agreement",
-        Channel::Open => "Open / volume licensing",
-    }
+pub(super) fn channel_text(c: Channel) -> Text {
+    Text::named("channel", c.as_str())
 }

@@ -4,9 +4,10 @@
 
 use crate::domain::model::Channel;
 
-use super::index::{SnapshotIndex, channel_label};
+use super::index::{SnapshotIndex, channel_text};
 use super::reason::{ManualPath, Reason, ReasonCode as Code};
 use super::target::TargetCtx;
+use crate::domain::text::Text;
 
 /// Reasons under which a manual change is impossible too, not only the
 /// automatic one.
@@ -62,15 +63,18 @@ pub(super) fn manual_path(
             .filter(|s| r.details.contains_key(*s))
             .map(|s| ix.service_name(s))
             .collect();
-        steps.push(format!(
-            "Back up the data in {} first: {target} lacks or lowers {}.",
-            services.join(", "),
-            if services.len() == 1 { "it" } else { "them" }
-        ));
+        steps.push(
+            Text::new("step-backup-downgrade")
+                .arg("count", services.len())
+                .arg("services", services)
+                .arg("target", target),
+        );
     } else if one_way {
-        steps.push(format!(
-            "Back up the customer's data first: moving from {source} to {target} changes service family and cannot be undone."
-        ));
+        steps.push(
+            Text::new("step-backup-one-way")
+                .arg("source", source)
+                .arg("target", target),
+        );
     }
     // The target-level conflict only: a source bought elsewhere is cancelled
     // in the last step instead.
@@ -78,28 +82,20 @@ pub(super) fn manual_path(
         .iter()
         .find(|r| r.code == Code::MultichannelConflict)
     {
-        let elsewhere: Vec<String> = r
+        let elsewhere: Vec<Text> = r
             .subscriptions
             .iter()
             .map(|s| {
-                format!(
-                    "{} subscription {} (bought through {})",
-                    ix.offer_name(&s.offer_id),
-                    s.id,
-                    channel_label(s.channel)
-                )
+                Text::new("step-elsewhere-subscription")
+                    .arg("offer", ix.offer_name(&s.offer_id))
+                    .arg("id", s.id.to_string())
+                    .arg("channel", channel_text(s.channel))
             })
             .collect();
-        steps.push(format!(
-            "Have the customer cancel {} there first.",
-            elsewhere.join(", ")
-        ));
+        steps.push(Text::new("step-cancel-elsewhere").arg("subscriptions", elsewhere));
     }
     if has(Code::CustomDomainBlocksSwitch) {
-        steps.push(
-            "Remove the custom domain before the change and add it again afterwards; its services are unavailable in between."
-                .to_owned(),
-        );
+        steps.push(Text::new("step-custom-domain"));
     }
 
     let existing = ix
@@ -109,39 +105,49 @@ pub(super) fn manual_path(
         Some(s) => {
             let free = (s.quantity - s.assigned_seats).max(0);
             let to_buy = (c.needed - free).max(0);
-            steps.push(format!(
-                "Use the existing {target} subscription {}: it has {free} free licenses, so buy {to_buy} more.",
-                s.id
-            ));
+            steps.push(
+                Text::new("step-use-existing")
+                    .arg("target", target)
+                    .arg("id", s.id.to_string())
+                    .arg("free", free)
+                    .arg("to_buy", to_buy),
+            );
             to_buy
         }
         None => {
             let n = c.min_quantity();
-            steps.push(format!(
-                "Buy {n} licenses of {target} for the same organisation ({}).",
-                ix.snapshot.customer.name
-            ));
+            steps.push(
+                Text::new("step-buy")
+                    .arg("count", n)
+                    .arg("target", target)
+                    .arg("customer", &ix.snapshot.customer.name),
+            );
             n
         }
     };
-    steps.push(format!(
-        "Check that both the {source} and the {target} subscriptions are listed and active."
-    ));
+    steps.push(
+        Text::new("step-check-active")
+            .arg("source", source)
+            .arg("target", target),
+    );
     // The user records of an import may be fewer than the seats assigned:
     // every assigned seat is a user to move all the same, and the step says
     // where the number comes from.
     let records = ix.licensed_users(c.source.id);
     let users = records.max(c.source.assigned_seats);
-    steps.push(if records < users {
-        format!(
-            "Reassign the licenses of the {users} users of {source} to {target} (all of them, or only some): {} seats are assigned, but user records exist for only {records} of them.",
-            c.source.assigned_seats
-        )
+    let reassign = if records < users {
+        Text::new("step-reassign-assigned-seats")
+            .arg("assigned", c.source.assigned_seats)
+            .arg("records", records)
     } else {
-        format!(
-            "Reassign the licenses of the {users} users of {source} to {target} (all of them, or only some)."
-        )
-    });
+        Text::new("step-reassign")
+    };
+    steps.push(
+        reassign
+            .arg("users", users)
+            .arg("source", source)
+            .arg("target", target),
+    );
     if !c.add_ons.incompatible.is_empty() {
         let names: Vec<String> = c
             .add_ons
@@ -149,20 +155,19 @@ pub(super) fn manual_path(
             .iter()
             .map(|s| ix.offer_name(&s.offer_id))
             .collect();
-        steps.push(format!(
-            "Note that {} cannot be attached to {target} and ends with the old subscription.",
-            names.join(", ")
-        ));
+        steps.push(
+            Text::new("step-add-on-ends")
+                .arg("count", names.len())
+                .arg("add_ons", names)
+                .arg("target", target),
+        );
     }
     steps.push(if c.source.channel == Channel::ThisPartner {
-        format!(
-            "Cancel the {source} subscription, or remove its unused licenses if only some users moved."
-        )
+        Text::new("step-cancel-source").arg("source", source)
     } else {
-        format!(
-            "Cancel the {source} subscription through {}, or remove its unused licenses there if only some users moved.",
-            channel_label(c.source.channel)
-        )
+        Text::new("step-cancel-source-elsewhere")
+            .arg("source", source)
+            .arg("channel", channel_text(c.source.channel))
     });
 
     Some(ManualPath {

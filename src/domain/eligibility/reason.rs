@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use crate::domain::ids::{OfferId, SubscriptionId};
 use crate::domain::model::{Channel, Subscription, SubscriptionStatus, UpgradeType, text_enum};
+use crate::domain::text::Text;
 
 text_enum!(/// Why a target cannot be reached by "Upgrade now" (SPEC §4). The names
 /// are the contract; the order is the proto's numbering and the order reasons
@@ -69,6 +70,13 @@ Remedy {
     RemoveAddOn = "REMOVE_ADD_ON",
 });
 
+impl Remedy {
+    /// What to do, as a sentence for the partner.
+    pub fn description(self) -> Text {
+        Text::named("remedy", self.as_str())
+    }
+}
+
 /// A subscription a reason is about (conflicting, duplicate, an add-on ...).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 pub struct SubscriptionRef {
@@ -93,8 +101,9 @@ impl From<&Subscription> for SubscriptionRef {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reason {
     pub code: ReasonCode,
-    /// One sentence a partner can act on, with the names and numbers filled in.
-    pub message: String,
+    /// One sentence a partner can act on, with the names and numbers filled
+    /// in; said in the caller's language by the API (SPEC §12).
+    pub message: Text,
     /// Structured facts, e.g. `status` -> `SUSPENDED`.
     pub details: BTreeMap<String, String>,
     /// The subscriptions the reason is about, in id order.
@@ -103,7 +112,7 @@ pub struct Reason {
 }
 
 impl Reason {
-    pub(super) fn new(code: ReasonCode, remedy: Remedy, message: String) -> Self {
+    pub(super) fn new(code: ReasonCode, remedy: Remedy, message: Text) -> Self {
         Reason {
             code,
             message,
@@ -140,7 +149,7 @@ pub struct ManualPath {
     /// The switch changes service family and cannot be undone (seed 002).
     pub one_way: bool,
     /// The steps, in order.
-    pub steps: Vec<String>,
+    pub steps: Vec<Text>,
 }
 
 /// The answer for one candidate target.

@@ -8,8 +8,9 @@ use crate::domain::model::{
     SubscriptionStatus,
 };
 
-use super::index::{SnapshotIndex, channel_label};
+use super::index::{SnapshotIndex, channel_text};
 use super::reason::{Reason, ReasonCode as Code, Remedy};
+use crate::domain::text::Text;
 
 type Rule = fn(&SnapshotIndex<'_>, &Subscription, &Offer) -> Option<Reason>;
 
@@ -68,10 +69,9 @@ fn not_active(_: &SnapshotIndex<'_>, s: &Subscription, offer: &Offer) -> Option<
         Reason::new(
             Code::SubscriptionNotActive,
             remedy,
-            format!(
-                "The {} subscription is {}; only an active subscription can be upgraded.",
-                offer.name, s.status
-            ),
+            Text::new("reason-subscription-not-active")
+                .arg("offer", &offer.name)
+                .arg("status", Text::named("status", s.status.as_str())),
         )
         .detail("status", s.status),
     )
@@ -82,10 +82,7 @@ fn not_provisioned(_: &SnapshotIndex<'_>, s: &Subscription, offer: &Offer) -> Op
         Reason::new(
             Code::SubscriptionNotProvisioned,
             Remedy::Wait,
-            format!(
-                "The {} subscription is not fully set up yet; wait a few hours and try again.",
-                offer.name
-            ),
+            Text::new("reason-subscription-not-provisioned").arg("offer", &offer.name),
         )
         .detail("provisioned", false)
     })
@@ -107,11 +104,9 @@ fn service_incident(ix: &SnapshotIndex<'_>, _: &Subscription, offer: &Offer) -> 
         Reason::new(
             Code::ServiceIncident,
             Remedy::Wait,
-            format!(
-                "The {} subscription has a health incident in {} at this customer; wait until every service is healthy.",
-                offer.name,
-                names.join(", ")
-            ),
+            Text::new("reason-service-incident")
+                .arg("offer", &offer.name)
+                .arg("services", names),
         )
         .detail("services", hit.join(",")),
     )
@@ -123,22 +118,16 @@ fn delegated_admin_missing(ix: &SnapshotIndex<'_>, _: &Subscription, _: &Offer) 
     }
     let admin = &ix.snapshot.customer.delegated_admin;
     let roles: Vec<&str> = admin.roles.iter().map(|r| r.as_str()).collect();
-    let why = match admin.status {
-        RelationshipStatus::None => {
-            "this partner has no delegated admin relationship with the customer".to_owned()
-        }
-        RelationshipStatus::Expired => {
-            "the delegated admin relationship with the customer has expired".to_owned()
-        }
-        RelationshipStatus::Active => {
-            "the delegated admin relationship with the customer grants no role".to_owned()
-        }
-    };
+    let why = Text::new(match admin.status {
+        RelationshipStatus::None => "delegated-admin-none",
+        RelationshipStatus::Expired => "delegated-admin-expired",
+        RelationshipStatus::Active => "delegated-admin-no-role",
+    });
     Some(
         Reason::new(
             Code::DelegatedAdminMissing,
             Remedy::RequestDelegatedAdmin,
-            format!("No upgrade is possible because {why}; request or renew it."),
+            Text::new("reason-delegated-admin-missing").arg("why", why),
         )
         .detail("relationship_status", admin.status)
         .detail("delegated_roles", roles.join(","))
@@ -158,10 +147,10 @@ fn license_conflict(_: &SnapshotIndex<'_>, s: &Subscription, offer: &Offer) -> O
         Reason::new(
             Code::LicenseConflict,
             Remedy::ResolveLicenseConflict,
-            format!(
-                "{} licenses of {} are assigned but only {} were bought; resolve the license conflict first.",
-                s.assigned_seats, offer.name, s.quantity
-            ),
+            Text::new("reason-license-conflict")
+                .arg("assigned", s.assigned_seats)
+                .arg("offer", &offer.name)
+                .arg("quantity", s.quantity),
         )
         .detail("assigned_seats", s.assigned_seats)
         .detail("quantity", s.quantity)
@@ -172,7 +161,7 @@ fn open_order_reason(
     ix: &SnapshotIndex<'_>,
     state: OrderState,
     code: Code,
-    what: &str,
+    message: &'static str,
 ) -> Option<Reason> {
     let orders = ix.orders_in(state);
     if orders.is_empty() {
@@ -186,10 +175,9 @@ fn open_order_reason(
         Reason::new(
             code,
             Remedy::Wait,
-            format!(
-                "Order {} of this customer {what}; wait until it has finished.",
-                ids.join(", ")
-            ),
+            Text::new(message)
+                .arg("count", ids.len())
+                .arg("orders", ids.clone()),
         )
         .detail("order_id", ids.join(","))
         .about(subs),
@@ -201,7 +189,7 @@ fn upgrade_in_progress(ix: &SnapshotIndex<'_>, _: &Subscription, _: &Offer) -> O
         ix,
         OrderState::InProgress,
         Code::UpgradeInProgress,
-        "is being processed",
+        "reason-upgrade-in-progress",
     )
 }
 
@@ -210,7 +198,7 @@ fn credit_check_pending(ix: &SnapshotIndex<'_>, _: &Subscription, _: &Offer) -> 
         ix,
         OrderState::PendingCreditCheck,
         Code::CreditCheckPending,
-        "waits for a credit check (up to two working days)",
+        "reason-credit-check-pending",
     )
 }
 
@@ -241,17 +229,15 @@ fn duplicate_plans(ix: &SnapshotIndex<'_>, _: &Subscription, offer: &Offer) -> O
     let mut channels: Vec<Channel> = dups.iter().map(|s| s.channel).collect();
     channels.sort();
     channels.dedup();
-    let through: Vec<&str> = channels.iter().map(|&c| channel_label(c)).collect();
+    let through: Vec<Text> = channels.into_iter().map(channel_text).collect();
     Some(
         Reason::new(
             Code::DuplicatePlans,
             Remedy::ConsolidatePlans,
-            format!(
-                "The customer has {} active {} subscriptions (through {}); consolidate them into one before upgrading.",
-                dups.len(),
-                offer.name,
-                through.join(" and ")
-            ),
+            Text::new("reason-duplicate-plans")
+                .arg("count", dups.len())
+                .arg("offer", &offer.name)
+                .arg("channels", through),
         )
         .detail("count", dups.len())
         .about(dups),
@@ -263,10 +249,7 @@ fn prepaid(_: &SnapshotIndex<'_>, s: &Subscription, offer: &Offer) -> Option<Rea
         Reason::new(
             Code::PrepaidSubscription,
             Remedy::ChangePlanManually,
-            format!(
-                "The {} subscription is prepaid or paid by product key; it can only be changed manually.",
-                offer.name
-            ),
+            Text::new("reason-prepaid-subscription").arg("offer", &offer.name),
         )
         .detail("payment_method", s.payment_method)
     })
@@ -277,11 +260,9 @@ fn restricted_segment(_: &SnapshotIndex<'_>, _: &Subscription, offer: &Offer) ->
         Reason::new(
             Code::RestrictedSegment,
             Remedy::ChangePlanManually,
-            format!(
-                "{} is a {} offer; it can only be changed manually.",
-                offer.name,
-                offer.segment.as_str().to_lowercase()
-            ),
+            Text::new("reason-restricted-segment")
+                .arg("offer", &offer.name)
+                .arg("segment", Text::named("segment", offer.segment.as_str())),
         )
         .detail("segment", offer.segment)
     })
@@ -292,7 +273,7 @@ fn unpaid_balance(ix: &SnapshotIndex<'_>, _: &Subscription, _: &Offer) -> Option
         Reason::new(
             Code::UnpaidBalance,
             Remedy::PayBalance,
-            "The customer has an unpaid balance; pay it, then check again.".to_owned(),
+            Text::new("reason-unpaid-balance"),
         )
         .detail("unpaid_balance", true)
     })
@@ -303,10 +284,7 @@ fn trial(_: &SnapshotIndex<'_>, s: &Subscription, offer: &Offer) -> Option<Reaso
         Reason::new(
             Code::TrialSubscription,
             Remedy::BuyPaidPlanFirst,
-            format!(
-                "The {} subscription is a trial; buy the paid plan first, then upgrade.",
-                offer.name
-            ),
+            Text::new("reason-trial-subscription").arg("offer", &offer.name),
         )
         .detail("trial", true)
     })
@@ -317,10 +295,7 @@ fn no_upgrade_paths(ix: &SnapshotIndex<'_>, _: &Subscription, offer: &Offer) -> 
         Reason::new(
             Code::NoUpgradePaths,
             Remedy::ChangePlanManually,
-            format!(
-                "{} has no upgrade path; the plan can only be changed manually.",
-                offer.name
-            ),
+            Text::new("reason-no-upgrade-paths").arg("offer", &offer.name),
         )
         .detail("offer_id", &offer.id)
     })
@@ -334,11 +309,9 @@ fn bought_elsewhere(_: &SnapshotIndex<'_>, s: &Subscription, offer: &Offer) -> O
         Reason::new(
             Code::MultichannelConflict,
             Remedy::ChangePlanManually,
-            format!(
-                "The {} subscription was bought through {}; only that channel can upgrade it.",
-                offer.name,
-                channel_label(s.channel)
-            ),
+            Text::new("reason-bought-elsewhere")
+                .arg("offer", &offer.name)
+                .arg("channel", channel_text(s.channel)),
         )
         .detail("channel", s.channel)
         .about([s])

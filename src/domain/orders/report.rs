@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::domain::catalog::{Catalog, Offer};
 use crate::domain::ids::{CustomerUserId, SubscriptionId};
 use crate::domain::model::{CustomerSnapshot, Subscription, UpgradeType, text_enum};
+use crate::domain::text::Text;
 
 text_enum!(/// Why an account needs work after the upgrade.
 MigrationIssue {
@@ -32,8 +33,9 @@ pub struct MigrationItem {
     pub issue: MigrationIssue,
     /// The other subscription involved (overlapping licenses).
     pub other_subscription_id: Option<SubscriptionId>,
-    /// What the partner should do, in one sentence.
-    pub remedy: String,
+    /// What the partner should do, in one sentence; stored as a message id
+    /// with its arguments, so each reader gets it in their language.
+    pub remedy: Text,
 }
 
 /// Every account of `snapshot` licensed on `source` that needs work after an
@@ -57,7 +59,7 @@ pub fn migration_report(
     users.sort_by(|a, b| a.0.upn.cmp(&b.0.upn));
 
     for (user, license) in users {
-        let item = |issue, service_id: Option<&str>, other, remedy: String| MigrationItem {
+        let item = |issue, service_id: Option<&str>, other, remedy: Text| MigrationItem {
             user_id: user.id,
             user_principal_name: user.upn.clone(),
             service_id: service_id.map(str::to_owned),
@@ -70,7 +72,7 @@ pub fn migration_report(
                 MigrationIssue::SignInBlocked,
                 None,
                 None,
-                "Unblock the user's sign-in so they can use the new plan.".into(),
+                Text::new("report-sign-in-blocked"),
             ));
         }
         if upgrade_type == UpgradeType::UpgradeOnly {
@@ -78,10 +80,7 @@ pub fn migration_report(
                 MigrationIssue::LicenseNotMoved,
                 None,
                 None,
-                format!(
-                    "Assign the user a license of the new {} subscription.",
-                    target.name
-                ),
+                Text::new("report-license-not-moved").arg("target", &target.name),
             ));
             continue;
         }
@@ -91,11 +90,9 @@ pub fn migration_report(
                     MigrationIssue::ServicePlansReset,
                     Some(service),
                     None,
-                    format!(
-                        "{} was switched off for this user and is switched on in {}; switch it off again if it should stay off.",
-                        service_name(catalog, service),
-                        target.name
-                    ),
+                    Text::new("report-service-reset")
+                        .arg("service", service_name(catalog, service))
+                        .arg("target", &target.name),
                 ));
             }
         }
@@ -120,12 +117,10 @@ pub fn migration_report(
                     MigrationIssue::OverlappingLicense,
                     Some(service),
                     Some(other_sub.id),
-                    format!(
-                        "The user also gets {} from {} ({}); choose which license provides it and switch it off in the other.",
-                        service_name(catalog, service),
-                        other_offer.name,
-                        other_sub.id
-                    ),
+                    Text::new("report-overlapping-license")
+                        .arg("service", service_name(catalog, service))
+                        .arg("offer", &other_offer.name)
+                        .arg("subscription", other_sub.id.to_string()),
                 ));
             }
         }

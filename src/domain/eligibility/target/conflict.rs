@@ -7,9 +7,10 @@ use std::collections::BTreeMap;
 use crate::domain::ids::SubscriptionId;
 use crate::domain::model::{Channel, Subscription};
 
-use super::super::index::{SnapshotIndex, channel_label};
+use super::super::index::{SnapshotIndex, channel_text};
 use super::super::reason::{Reason, ReasonCode as Code, Remedy};
 use super::TargetCtx;
+use crate::domain::text::{Arg, Text};
 
 /// Live subscriptions of the target offer, through this partner or elsewhere.
 fn holders<'a>(
@@ -28,10 +29,7 @@ pub(super) fn already_owned(ix: &SnapshotIndex<'_>, c: &TargetCtx<'_>) -> Option
         Reason::new(
             Code::TargetAlreadyOwned,
             Remedy::ChangePlanManually,
-            format!(
-                "The customer already has {} through this partner; move the users to that subscription instead.",
-                c.target.name
-            ),
+            Text::new("reason-target-already-owned").arg("target", &c.target.name),
         )
         .detail("target_offer_id", &c.target.id)
         .about(owned)
@@ -94,12 +92,11 @@ fn with_service_details(mut reason: Reason, conflicts: &Conflicts<'_>) -> Reason
     reason.about(conflicts.values().map(|(s, _)| *s))
 }
 
-fn names(ix: &SnapshotIndex<'_>, services: &[String]) -> String {
+fn names(ix: &SnapshotIndex<'_>, services: &[String]) -> Vec<Arg> {
     services
         .iter()
-        .map(|s| ix.service_name(s))
-        .collect::<Vec<_>>()
-        .join(", ")
+        .map(|s| Arg::from(ix.service_name(s)))
+        .collect()
 }
 
 pub(super) fn conflicting_services(ix: &SnapshotIndex<'_>, c: &TargetCtx<'_>) -> Option<Reason> {
@@ -115,12 +112,10 @@ pub(super) fn conflicting_services(ix: &SnapshotIndex<'_>, c: &TargetCtx<'_>) ->
     let reason = Reason::new(
         Code::ConflictingServices,
         Remedy::ChangePlanManually,
-        format!(
-            "The customer already has {} through this partner ({}), which {} would add again.",
-            names(ix, &services),
-            offers.join(", "),
-            c.target.name
-        ),
+        Text::new("reason-conflicting-services")
+            .arg("services", names(ix, &services))
+            .arg("offers", offers)
+            .arg("target", &c.target.name),
     )
     .detail("services", services.join(","));
     Some(with_service_details(reason, &conflicts))
@@ -143,22 +138,22 @@ pub(super) fn multichannel_conflict(ix: &SnapshotIndex<'_>, c: &TargetCtx<'_>) -
     channels.sort();
     channels.dedup();
     let services = service_list(&conflicts);
-    let what = match (owned.is_empty(), services.is_empty()) {
-        (false, true) => c.target.name.clone(),
-        (true, false) => names(ix, &services),
-        _ => format!("{} and {}", c.target.name, names(ix, &services)),
-    };
-    let through: Vec<&str> = channels.iter().map(|&ch| channel_label(ch)).collect();
+    // The target itself when owned there, then the services held there.
+    let mut what: Vec<Arg> = Vec::new();
+    if !owned.is_empty() {
+        what.push(Arg::from(&c.target.name));
+    }
+    what.extend(names(ix, &services));
+    let through: Vec<Text> = channels.iter().map(|&ch| channel_text(ch)).collect();
     let channel_text: Vec<&str> = channels.iter().map(|ch| ch.as_str()).collect();
     let reason = Reason::new(
         Code::MultichannelConflict,
         Remedy::CancelInOtherChannel,
-        format!(
-            "The customer already holds {what} through {}; the customer must cancel {} there before buying {} here.",
-            through.join(" and "),
-            if owned.len() + conflicts.len() == 1 { "it" } else { "them" },
-            c.target.name
-        ),
+        Text::new("reason-multichannel-conflict")
+            .arg("what", what)
+            .arg("channels", through)
+            .arg("count", owned.len() + conflicts.len())
+            .arg("target", &c.target.name),
     )
     .detail("channels", channel_text.join(","))
     .detail("target_owned", !owned.is_empty())

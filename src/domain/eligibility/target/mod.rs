@@ -10,6 +10,7 @@ mod conflict;
 
 use super::index::SnapshotIndex;
 use super::reason::{Reason, ReasonCode as Code, Remedy};
+use crate::domain::text::{Arg, Text};
 
 /// Everything the target rules look at for one source -> target pair.
 pub(super) struct TargetCtx<'a> {
@@ -137,10 +138,9 @@ fn not_in_matrix(_: &SnapshotIndex<'_>, c: &TargetCtx<'_>) -> Option<Reason> {
         Reason::new(
             Code::TargetNotInMatrix,
             Remedy::ChangePlanManually,
-            format!(
-                "{} is not an upgrade path of {}; the plan can only be changed manually.",
-                c.target.name, c.source_offer.name
-            ),
+            Text::new("reason-target-not-in-matrix")
+                .arg("target", &c.target.name)
+                .arg("source", &c.source_offer.name),
         )
         .detail("source_offer_id", &c.source_offer.id)
         .detail("target_offer_id", &c.target.id)
@@ -149,8 +149,19 @@ fn not_in_matrix(_: &SnapshotIndex<'_>, c: &TargetCtx<'_>) -> Option<Reason> {
 
 const GLOBAL: &str = "GLOBAL";
 
-fn market_label(market: &str) -> &str {
-    if market == GLOBAL { "global" } else { market }
+fn market_text(market: &str) -> Text {
+    if market == GLOBAL {
+        Text::new("market-global")
+    } else {
+        Text::new("market-country").arg("country", market)
+    }
+}
+
+fn not_sold_here(offer: &Offer, country: &str) -> Text {
+    Text::new("reason-market-not-sold-here")
+        .arg("offer", &offer.name)
+        .arg("market", &offer.market)
+        .arg("country", country)
 }
 
 /// SPEC §4.15: an offer of one market is sold only to customers of that
@@ -162,30 +173,16 @@ fn market_mismatch(ix: &SnapshotIndex<'_>, c: &TargetCtx<'_>) -> Option<Reason> 
     let sold_here = |o: &Offer| o.market == GLOBAL || o.market == country;
     let (src, tgt) = (c.source_offer, c.target);
     let (message, remedy) = if !sold_here(src) {
-        (
-            format!(
-                "{} is sold only to customers in {}, and this customer is in {country}.",
-                src.name, src.market
-            ),
-            Remedy::ContactSupport,
-        )
+        (not_sold_here(src, country), Remedy::ContactSupport)
     } else if !sold_here(tgt) {
-        (
-            format!(
-                "{} is sold only to customers in {}, and this customer is in {country}.",
-                tgt.name, tgt.market
-            ),
-            Remedy::ChooseAnotherTarget,
-        )
+        (not_sold_here(tgt, country), Remedy::ChooseAnotherTarget)
     } else if src.market != GLOBAL && src.market != tgt.market {
         (
-            format!(
-                "{} belongs to the {} market and can only move to an offer of the same market, but {} belongs to the {} market.",
-                src.name,
-                market_label(&src.market),
-                tgt.name,
-                market_label(&tgt.market)
-            ),
+            Text::new("reason-market-crossed")
+                .arg("source", &src.name)
+                .arg("source_market", market_text(&src.market))
+                .arg("target", &tgt.name)
+                .arg("target_market", market_text(&tgt.market)),
             Remedy::ChooseAnotherTarget,
         )
     } else {
@@ -207,10 +204,19 @@ fn level_name(ix: &SnapshotIndex<'_>, service: &str, level: u8) -> String {
         .unwrap_or_else(|| format!("level {level}"))
 }
 
+/// A level's name ("Plan 1" is a product name), or "none" in the caller's
+/// language.
+fn level_arg(level: Option<&str>) -> Arg {
+    match level {
+        Some(name) => Arg::from(name),
+        None => Arg::from(Text::new("level-none")),
+    }
+}
+
 /// Seed 000: only a move to the same or higher data-related services keeps
 /// users' data.
 fn data_service_downgrade(ix: &SnapshotIndex<'_>, c: &TargetCtx<'_>) -> Option<Reason> {
-    let mut lost: Vec<(&str, String)> = Vec::new();
+    let mut lost: Vec<(&str, String, Option<String>)> = Vec::new();
     for (service, &have) in &c.source_offer.services {
         let data = ix.catalog.service(service).is_some_and(|s| s.data_related);
         if !data {
@@ -218,32 +224,36 @@ fn data_service_downgrade(ix: &SnapshotIndex<'_>, c: &TargetCtx<'_>) -> Option<R
         }
         let then = c.target.services.get(service).copied();
         if then.is_none_or(|t| t < have) {
-            let to = then.map_or_else(|| "none".to_owned(), |t| level_name(ix, service, t));
             lost.push((
                 service,
-                format!("{} -> {to}", level_name(ix, service, have)),
+                level_name(ix, service, have),
+                then.map(|t| level_name(ix, service, t)),
             ));
         }
     }
     if lost.is_empty() {
         return None;
     }
-    let listed: Vec<String> = lost
+    let listed: Vec<Text> = lost
         .iter()
-        .map(|(s, change)| format!("{} ({change})", ix.service_name(s)))
+        .map(|(s, from, to)| {
+            Text::new("data-loss")
+                .arg("service", ix.service_name(s))
+                .arg("from", from)
+                .arg("to", level_arg(to.as_deref()))
+        })
         .collect();
     let mut reason = Reason::new(
         Code::DataServiceDowngrade,
         Remedy::ChangePlanManually,
-        format!(
-            "{} lacks or lowers data services of {}: {}; users would lose data.",
-            c.target.name,
-            c.source_offer.name,
-            listed.join(", ")
-        ),
+        Text::new("reason-data-service-downgrade")
+            .arg("target", &c.target.name)
+            .arg("source", &c.source_offer.name)
+            .arg("losses", listed),
     );
-    for (service, change) in lost {
-        reason = reason.detail(service, change);
+    for (service, from, to) in lost {
+        let to = to.as_deref().unwrap_or("none");
+        reason = reason.detail(service, format!("{from} -> {to}"));
     }
     Some(reason)
 }
@@ -253,29 +263,30 @@ fn data_service_downgrade(ix: &SnapshotIndex<'_>, c: &TargetCtx<'_>) -> Option<R
 /// reason: outgrowing a plan is what an upgrade is for (seed 004).
 fn seat_limit(_: &SnapshotIndex<'_>, c: &TargetCtx<'_>) -> Option<Reason> {
     let n = c.needed;
-    let mut clauses = Vec::new();
+    let mut clauses: Vec<Text> = Vec::new();
     let mut reason = Reason::new(
         Code::SeatLimitExceeded,
         Remedy::ChangePlanManually,
-        String::new(),
+        Text::new("reason-seat-limit-exceeded"),
     )
     .detail("needed", n)
     .detail("target_max_seats", c.target.max_seats);
     if n > c.target.max_seats {
-        clauses.push(format!(
-            "{} allows at most {} seats",
-            c.target.name, c.target.max_seats
-        ));
+        clauses.push(
+            Text::new("seat-limit-target")
+                .arg("target", &c.target.name)
+                .arg("max", c.target.max_seats),
+        );
         reason.remedy = Remedy::ChooseAnotherTarget;
     }
     if let Some(cap) = c.path.and_then(|p| p.max_users).filter(|&cap| n > cap) {
-        clauses.push(format!("the automatic switch is limited to {cap} users"));
+        clauses.push(Text::new("seat-limit-path").arg("max", cap));
         reason = reason.detail("path_max_users", cap);
     }
     if clauses.is_empty() {
         return None;
     }
-    reason.message = format!("{n} seats are needed, but {}.", clauses.join(" and "));
+    reason.message = reason.message.arg("needed", n).arg("limits", clauses);
     Some(reason)
 }
 
@@ -289,11 +300,9 @@ fn billing_cycle(_: &SnapshotIndex<'_>, c: &TargetCtx<'_>) -> Option<Reason> {
         Reason::new(
             Code::BillingCycleUnsupported,
             Remedy::ChooseAnotherTarget,
-            format!(
-                "{} is not sold with {} billing, the cycle of the current subscription.",
-                c.target.name,
-                cycle.as_str().to_lowercase()
-            ),
+            Text::new("reason-billing-cycle-unsupported")
+                .arg("target", &c.target.name)
+                .arg("cycle", Text::named("cycle", cycle.as_str())),
         )
         .detail("billing_cycle", cycle)
         .detail("target_billing_cycles", offered.join(",")),
@@ -309,17 +318,17 @@ fn segment_may_buy(customer: Segment, offer: Segment) -> bool {
 fn not_available(ix: &SnapshotIndex<'_>, c: &TargetCtx<'_>) -> Option<Reason> {
     let t = c.target;
     let segment = ix.snapshot.customer.segment;
-    let mut clauses = Vec::new();
+    let mut clauses: Vec<Text> = Vec::new();
     if t.trial {
-        clauses.push("is a trial-only offer".to_owned());
+        clauses.push(Text::new("not-available-trial-only"));
     } else if !t.available {
-        clauses.push("is no longer for sale".to_owned());
+        clauses.push(Text::new("not-available-end-of-sale"));
     }
     if !segment_may_buy(segment, t.segment) {
-        clauses.push(format!(
-            "is not sold to {} customers",
-            segment.as_str().to_lowercase()
-        ));
+        clauses.push(
+            Text::new("not-available-segment")
+                .arg("segment", Text::named("segment", segment.as_str())),
+        );
     }
     if clauses.is_empty() {
         return None;
@@ -328,7 +337,9 @@ fn not_available(ix: &SnapshotIndex<'_>, c: &TargetCtx<'_>) -> Option<Reason> {
         Reason::new(
             Code::TargetNotAvailable,
             Remedy::ChooseAnotherTarget,
-            format!("{} {}.", t.name, clauses.join(" and ")),
+            Text::new("reason-target-not-available")
+                .arg("target", &t.name)
+                .arg("why", clauses),
         )
         .detail("available", t.available)
         .detail("trial", t.trial)
@@ -353,11 +364,10 @@ fn add_on_incompatible(ix: &SnapshotIndex<'_>, c: &TargetCtx<'_>) -> Option<Reas
         Reason::new(
             Code::AddOnIncompatible,
             Remedy::RemoveAddOn,
-            format!(
-                "The add-on {} of this subscription is not part of {} and cannot be attached to it; remove it first.",
-                names.join(", "),
-                c.target.name
-            ),
+            Text::new("reason-add-on-incompatible")
+                .arg("count", names.len())
+                .arg("add_ons", names)
+                .arg("target", &c.target.name),
         )
         .detail("add_on_offers", offers.join(","))
         .about(blocking.iter().copied()),
@@ -386,10 +396,9 @@ fn custom_domain(ix: &SnapshotIndex<'_>, c: &TargetCtx<'_>) -> Option<Reason> {
         Reason::new(
             Code::CustomDomainBlocksSwitch,
             Remedy::ChangePlanManually,
-            format!(
-                "The customer has a custom domain, which blocks the automatic switch from {} to {}.",
-                c.source_offer.name, c.target.name
-            ),
+            Text::new("reason-custom-domain-blocks-switch")
+                .arg("source", &c.source_offer.name)
+                .arg("target", &c.target.name),
         )
         .detail("custom_domain", true)
     })

@@ -214,7 +214,7 @@ fn a_source_bought_elsewhere_is_not_this_partners_to_upgrade() {
         .manual_path
         .as_ref()
         .expect("buy here, cancel there");
-    assert!(manual.steps.last().unwrap().contains("Microsoft directly"));
+    assert!(steps(manual).last().unwrap().contains("Microsoft directly"));
     assert!(s.available().is_empty());
 }
 

@@ -209,6 +209,18 @@ impl Setup {
     }
 }
 
+/// A text as the English catalog says it.
+pub(super) fn en(t: &crate::domain::text::Text) -> String {
+    crate::i18n::Lang::En
+        .try_render(t)
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// A manual path's steps in English.
+pub(super) fn steps(m: &ManualPath) -> Vec<String> {
+    m.steps.iter().map(en).collect()
+}
+
 /// Properties every answer has, whatever the rules decided.
 pub(super) fn assert_well_formed(answer: &Eligibility) {
     for t in &answer.targets {
@@ -226,8 +238,9 @@ pub(super) fn assert_well_formed(answer: &Eligibility) {
         assert!(target_codes.is_sorted(), "{target_codes:?}");
         assert!(target_codes.iter().all(|c| !c.is_source_level()));
         for r in &t.reasons {
-            assert!(r.message.ends_with('.'), "{}", r.message);
-            assert!(!r.message.contains('{'), "{}", r.message);
+            let message = en(&r.message);
+            assert!(message.ends_with('.'), "{message}");
+            assert!(!message.contains('{'), "{message}");
         }
     }
 }

@@ -128,11 +128,8 @@ fn details_name_the_facts() {
     assert_eq!(multi.subscriptions[0].id, other);
     assert_eq!(multi.subscriptions[0].channel, Channel::Direct);
     assert_eq!(multi.remedy, Remedy::CancelInOtherChannel);
-    assert!(
-        multi.message.contains("Microsoft directly"),
-        "{}",
-        multi.message
-    );
+    let message = en(&multi.message);
+    assert!(message.contains("Microsoft directly"), "{message}");
 }
 
 #[test]
@@ -147,10 +144,10 @@ fn data_downgrade_details_per_service() {
     assert_eq!(r.details["exchange"], "Plan 2 -> Plan 1");
     assert_eq!(r.details["sharepoint"], "Plan 2 -> Plan 1");
     assert_eq!(r.details.len(), 2);
+    let message = en(&r.message);
     assert!(
-        r.message.contains("Exchange Online (Plan 2 -> Plan 1)"),
-        "{}",
-        r.message
+        message.contains("Exchange Online (Plan 2 -> Plan 1)"),
+        "{message}"
     );
 
     let s = Setup::new("m365-business-basic");

@@ -1,0 +1,52 @@
+### Fouten (SPEC §7): de google.rpc.LocalizedMessage van een mislukte
+### aanroep. De grpc-message van de status blijft Engels, voor de logboeken.
+
+error-invalid-argument = Het veld { $field } heeft een ongeldige waarde; de details van de fout vermelden wat er mis is.
+error-malformed = De aanvraag is geen geldig bericht voor deze aanroep; de details van de fout vermelden wat er mis is.
+error-shutting-down = Deze server wordt afgesloten; roep het opnieuw aan, dan antwoordt een andere server.
+error-id-required = Het veld { $field } is verplicht.
+error-id-not-uuid = Het veld { $field } moet een UUID zijn.
+error-offer-id-invalid = Het veld { $field } moet een aanbiedings-id zijn.
+error-unknown-offer = { $offer } is geen aanbieding uit de catalogus.
+error-quantity-too-small = Het aantal moet minimaal 1 zijn.
+error-quantity-too-large = Het aantal mag maximaal { $max } licenties zijn.
+error-unauthenticated = De aanvraag heeft geen geldige referenties; meld u opnieuw aan.
+error-permission-denied = Uw rollen staan dit niet toe: { $permission }.
+error-not-found = { $kind } { $id } bestaat niet.
+error-failed-precondition = De huidige situatie staat dit niet toe; de details van de fout geven de redenen.
+error-already-exists = Dit bestaat al.
+error-unavailable = De service kan de database op dit moment niet bereiken; probeer het zo opnieuw.
+error-internal = Er is aan onze kant iets misgegaan; de fout is vastgelegd.
+error-deadline-exceeded = De aanvraag duurde langer dan de server toestaat; probeer het opnieuw.
+
+## Wat een resource is, zoals in "... bestaat niet".
+
+resource-customer = De klant
+resource-subscription = Het abonnement
+resource-order = De bestelling
+resource-offer = De aanbieding
+resource-partner-user = De partnergebruiker
+resource-user = De gebruiker
+
+## Machtigingen, zoals in "uw rollen staan dit niet toe: ...".
+
+permission-view-catalog-and-customers = klanten, abonnementen, aanbiedingen en upgrademogelijkheden bekijken
+permission-submit-upgrade-orders = upgradebestellingen plaatsen
+permission-view-upgrade-orders = upgradebestellingen bekijken
+permission-resolve-credit-checks = kredietcontroles goedkeuren of afwijzen
+permission-manage-roles = partnerrollen toekennen en intrekken
+permission-manage-global-admins = de rol van globale beheerder toekennen en intrekken
+permission-view-audit-log = het auditlogboek lezen
+
+## Geweigerde upgradebestellingen.
+
+refusal-ineligible = De upgrade is nu niet mogelijk. { $reasons }
+refusal-unknown-target-offer = De doelaanbieding staat niet in de catalogus.
+refusal-quantity-below-minimum = Het aantal moet tussen { $min } en { $max } liggen: bij een upgrade kunnen geen licenties worden verwijderd.
+refusal-quantity-above-maximum = Het aantal moet tussen { $min } en { $max } liggen: de doelaanbieding staat maximaal { $max } licenties toe.
+refusal-billing-cycle-unsupported = De doelaanbieding wordt niet verkocht met { $cycle } facturering.
+refusal-upgrade-type-not-granted = U vroeg om { $asked }, maar de gedelegeerde beheerdersbevoegdheden voor deze klant staan dat niet toe.
+refusal-upgrade-type-needs-user = U vroeg om { $asked }; daarvoor is een aangemelde gebruiker nodig: apps kunnen alleen upgraden zonder de licenties over te dragen.
+refusal-not-pending-credit-check = De bestelling is { $state } en wacht niet op een kredietcontrole.
+refusal-last-global-admin = { $user } is de laatste globale beheerder van de partner; ken eerst een andere gebruiker de rol van globale beheerder toe.
+refusal-request-id-reused = Deze aanvraag-id is al gebruikt voor een andere aanvraag; stuur een nieuwe aanvraag-id.
