@@ -50,6 +50,12 @@ pub async fn serve(common: &Common, args: &ServeArgs) -> anyhow::Result<()> {
             snapshots_ttl: std::time::Duration::from_millis(args.snapshot_cache_ttl_ms),
             snapshot_rows: args.snapshot_cache_rows,
         },
+        sync_apps: args
+            .sync_apps
+            .iter()
+            .map(|a| a.trim().to_owned())
+            .filter(|a| !a.is_empty())
+            .collect(),
     };
     let state = AppState::with_options(catalog, verifier, Arc::new(SystemClock), options);
     let listener = tokio::net::TcpListener::bind(args.listen)

@@ -181,6 +181,11 @@ pub struct ServeArgs {
     /// and user; about 250 bytes each).
     #[arg(long, env = "CSP_SNAPSHOT_CACHE_ROWS", default_value_t = 100_000)]
     pub snapshot_cache_rows: u64,
+    /// App ids (comma-separated) allowed to call DataService.SyncPartnerData
+    /// for their partner; partner users need the GLOBAL_ADMIN role. Default:
+    /// none, no app may sync.
+    #[arg(long, env = "CSP_SYNC_APPS", value_delimiter = ',')]
+    pub sync_apps: Vec<String>,
     /// OTLP/gRPC collector to send traces to (e.g. http://otel-collector:4317).
     /// Default, or empty: no export; trace ids are still read from
     /// `traceparent` and logged.

@@ -7,6 +7,8 @@ mod common;
 mod export;
 #[path = "sync/race.rs"]
 mod race;
+#[path = "sync/rpc.rs"]
+mod rpc;
 
 use std::sync::Arc;
 
