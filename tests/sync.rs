@@ -36,6 +36,7 @@ pub async fn subscriptions(server: &TestServer, token: &str) -> Vec<pb::Subscrip
             customer_id: NORTHWIND.into(),
             page_size: 1000,
             page_token: String::new(),
+            ..Default::default()
         })
         .await
         .unwrap()

@@ -12,7 +12,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use crate::app::{App, Policy, SyncOutcome, SyncRequest};
 use crate::cache::CacheOptions;
 use crate::clock::SystemClock;
-use crate::config::{Common, OutputFormat, SyncArgs};
+use crate::config::{OutputFormat, SyncArgs};
 use crate::domain::audit::Actor;
 use crate::domain::dataset::DatasetError;
 use crate::domain::ids::PartnerId;
@@ -28,8 +28,8 @@ const TEXT_RECORDS: usize = 100;
 /// The progress bar shows up only when a sync takes longer than this.
 const QUIET_FOR: Duration = Duration::from_secs(1);
 
-pub async fn sync(common: &Common, args: &SyncArgs) -> anyhow::Result<()> {
-    let catalog = Arc::new(super::load_catalog(common)?);
+pub async fn sync(args: &SyncArgs) -> anyhow::Result<()> {
+    let catalog = Arc::new(super::load_catalog(&args.catalog)?);
     let partner = args
         .partner
         .as_deref()
@@ -43,7 +43,7 @@ pub async fn sync(common: &Common, args: &SyncArgs) -> anyhow::Result<()> {
         .map_err(|errors| refused(&args.file.display().to_string(), &errors))?;
     drop(text);
     progress.stage("comparing with the database and writing");
-    let store = startup::open_store(&common.database_url(), &catalog, false).await?;
+    let store = startup::open_store(&args.data.database_url(), &catalog, false).await?;
     let app = App::new(
         store,
         catalog,

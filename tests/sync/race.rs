@@ -88,6 +88,7 @@ async fn syncs_and_submissions_of_one_customer_never_interleave() {
             customer_id: NORTHWIND.into(),
             page_size: 1000,
             page_token: String::new(),
+            ..Default::default()
         })
         .await
         .unwrap()
