@@ -1,5 +1,7 @@
 //! What each subcommand does; `main.rs` only parses and dispatches.
 
+pub mod sync;
+
 use std::sync::Arc;
 
 use anyhow::{Context, bail};
@@ -65,6 +67,12 @@ pub async fn serve(args: &ServeArgs) -> anyhow::Result<()> {
             snapshot_rows: args.snapshot_cache_rows,
             ..Default::default()
         },
+        sync_apps: args
+            .sync_apps
+            .iter()
+            .map(|a| a.trim().to_owned())
+            .filter(|a| !a.is_empty())
+            .collect(),
     };
     let state = AppState::with_options(catalog, verifier, Arc::new(SystemClock), options);
     let listener = tokio::net::TcpListener::bind(args.listen)

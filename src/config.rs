@@ -82,6 +82,9 @@ pub enum Command {
     Import(ImportArgs),
     /// Write a synthetic dataset (for benchmarks) that `import` loads.
     Generate(GenerateArgs),
+    /// Bring a partner's data up to date from its fresh export (a dataset
+    /// file, docs/sync.md): insert, update, mark deleted; one transaction.
+    Sync(SyncArgs),
 }
 
 /// Where the data lives: the server, `token` (to look a user up) and
@@ -226,6 +229,11 @@ pub struct ServeArgs {
     /// and user; about 250 bytes each).
     #[arg(long, env = "CSP_SNAPSHOT_CACHE_ROWS", default_value_t = 100_000)]
     pub snapshot_cache_rows: u64,
+    /// App ids (comma-separated) allowed to call DataService.SyncPartnerData
+    /// for their partner; partner users need the GLOBAL_ADMIN role. Default:
+    /// none, no app may sync.
+    #[arg(long, env = "CSP_SYNC_APPS", value_delimiter = ',')]
+    pub sync_apps: Vec<String>,
     /// OTLP/gRPC collector to send traces to (e.g. http://otel-collector:4317).
     /// Default, or empty: no export; trace ids are still read from
     /// `traceparent` and logged.
@@ -338,6 +346,35 @@ pub struct ImportArgs {
     pub catalog: CatalogArgs,
     /// The dataset file (JSON).
     pub file: PathBuf,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct SyncArgs {
+    #[command(flatten)]
+    pub data: DataArgs,
+    #[command(flatten)]
+    pub catalog: CatalogArgs,
+    /// The partner's export: a dataset file (JSON) holding the partner's
+    /// complete current state.
+    pub file: PathBuf,
+    /// The partner to sync, when the file holds several.
+    #[arg(long)]
+    pub partner: Option<String>,
+    /// Report what would change, and write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// How to print the change set.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
+}
+
+/// How a command prints its result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// Lines for a person.
+    Text,
+    /// One JSON document, for scripts.
+    Json,
 }
 
 #[derive(Debug, Args, Clone)]

@@ -26,6 +26,7 @@ async fn main() -> std::process::ExitCode {
         Some(Command::Token(args)) => commands::token(args).await,
         Some(Command::Import(args)) => commands::import(args).await,
         Some(Command::Generate(args)) => commands::generate(args),
+        Some(Command::Sync(args)) => commands::sync::sync(args).await,
     };
     telemetry.shutdown().await;
     match result {

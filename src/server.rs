@@ -27,6 +27,7 @@ use tonic_health::ServingStatus;
 
 use crate::auth::layer::AuthLayer;
 use crate::grpc::customer::CustomerApi;
+use crate::grpc::data::DataApi;
 use crate::grpc::lang::LangLayer;
 use crate::grpc::offer::OfferApi;
 use crate::grpc::partner_role::PartnerRoleApi;
@@ -228,6 +229,9 @@ pub async fn run_with(
                 state.clone()
             ))
         ))
+        .add_service(limited!(pb::data_service_server::DataServiceServer::new(
+            DataApi::new(state.clone())
+        )))
         .add_service(limited!(pb::offer_service_server::OfferServiceServer::new(
             OfferApi::new(state.clone())
         )))

@@ -40,6 +40,8 @@ pub struct Options {
     pub credit_check_thresholds: BTreeMap<String, Decimal>,
     /// What the store may serve from memory.
     pub cache: crate::cache::CacheOptions,
+    /// Apps granted `SyncPartnerData` (`--sync-apps`).
+    pub sync_apps: std::collections::BTreeSet<String>,
 }
 
 impl Default for Options {
@@ -47,6 +49,7 @@ impl Default for Options {
         Options {
             credit_check_thresholds: crate::config::default_credit_check_thresholds(),
             cache: crate::cache::CacheOptions::default(),
+            sync_apps: std::collections::BTreeSet::new(),
         }
     }
 }
@@ -73,6 +76,11 @@ impl AppState {
                 lookups,
             }),
         }
+    }
+
+    /// Apps granted `SyncPartnerData`.
+    pub fn sync_apps(&self) -> &std::collections::BTreeSet<String> {
+        &self.inner.options.sync_apps
     }
 
     /// The eligibility lookups of `snapshot`, memoized while it is cached.

@@ -37,12 +37,14 @@ const NEEDS: &[(&str, Option<&str>)] = &[
     ("csp.v1.UpgradeService/ListUpgradeOrders", Some(VIEW_ORDERS)),
     ("csp.v1.UpgradeService/WatchUpgradeOrder", Some(VIEW_ORDERS)),
     ("csp.v1.UpgradeService/ResolveCreditCheck", Some(RESOLVE)),
+    ("csp.v1.DataService/SyncPartnerData", Some(SYNC)),
 ];
 
 const VIEW: &str = "PERMISSION_VIEW_CATALOG_AND_CUSTOMERS";
 const SUBMIT: &str = "PERMISSION_SUBMIT_UPGRADE_ORDERS";
 const VIEW_ORDERS: &str = "PERMISSION_VIEW_UPGRADE_ORDERS";
 const RESOLVE: &str = "PERMISSION_RESOLVE_CREDIT_CHECKS";
+const SYNC: &str = "PERMISSION_SYNC_PARTNER_DATA";
 const MANAGE_ROLES: &str = "PERMISSION_MANAGE_ROLES";
 const MANAGE_GLOBAL_ADMINS: &str = "PERMISSION_MANAGE_GLOBAL_ADMINS";
 const VIEW_AUDIT_LOG: &str = "PERMISSION_VIEW_AUDIT_LOG";
@@ -83,6 +85,12 @@ const MATRIX: &[(&str, [bool; 8])] = &[
     ),
     (
         VIEW_AUDIT_LOG,
+        [true, false, false, false, false, false, false, false],
+    ),
+    // SPEC §11; an app only when the server grants it (`--sync-apps`),
+    // which this server does not.
+    (
+        SYNC,
         [true, false, false, false, false, false, false, false],
     ),
 ];

@@ -27,6 +27,8 @@ resource-order = order
 resource-offer = offer
 resource-partner-user = partner user
 resource-user = user
+resource-partner = partner
+resource-record = record
 
 ## Permissions, as in "your roles do not allow ...".
 
@@ -37,6 +39,7 @@ permission-resolve-credit-checks = approving or rejecting credit checks
 permission-manage-roles = granting and revoking partner roles
 permission-manage-global-admins = granting and revoking the global admin role
 permission-view-audit-log = reading the audit log
+permission-sync-partner-data = syncing the partner's data from its export
 
 ## Upgrade orders refused.
 

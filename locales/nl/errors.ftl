@@ -27,6 +27,8 @@ resource-order = De bestelling
 resource-offer = De aanbieding
 resource-partner-user = De partnergebruiker
 resource-user = De gebruiker
+resource-partner = De partner
+resource-record = Het record
 
 ## Machtigingen, zoals in "uw rollen staan dit niet toe: ...".
 
@@ -37,6 +39,7 @@ permission-resolve-credit-checks = kredietcontroles goedkeuren of afwijzen
 permission-manage-roles = partnerrollen toekennen en intrekken
 permission-manage-global-admins = de rol van globale beheerder toekennen en intrekken
 permission-view-audit-log = het auditlogboek lezen
+permission-sync-partner-data = de gegevens van de partner bijwerken uit een export
 
 ## Geweigerde upgradebestellingen.
 

@@ -8,6 +8,7 @@
 pub mod bus;
 mod orders;
 mod roles;
+mod sync;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -16,6 +17,7 @@ use rust_decimal::Decimal;
 
 pub use orders::{Resolution, Submission};
 pub use roles::RoleChangeOutcome;
+pub use sync::{SyncOutcome, SyncRequest};
 
 use crate::cache::store::CachedStore;
 use crate::cache::{Cache, CacheOptions};

@@ -18,7 +18,7 @@ use crate::domain::orders::UpgradeOrder;
 use crate::storage::changes::FeedEvent;
 use crate::storage::{
     CustomerFilter, Directory, ImportSummary, KeyUse, OrderFilter, OrderStore, OrderTx, Page,
-    PageRequest, PoolStats, Result, RoleStore, RoleTx, Store, TimeRange,
+    PageRequest, PoolStats, Result, RoleStore, RoleTx, Store, SyncStore, SyncTx, TimeRange,
 };
 
 pub struct CachedStore {
@@ -131,6 +131,13 @@ impl RoleStore for CachedStore {
         page: &PageRequest,
     ) -> Result<Page<AuditRecord>> {
         self.inner.list_audit_records(partner, range, page).await
+    }
+}
+
+#[async_trait]
+impl SyncStore for CachedStore {
+    async fn lock_partner_data(&self, partner: PartnerId) -> Result<Option<Box<dyn SyncTx>>> {
+        self.inner.lock_partner_data(partner).await
     }
 }
 

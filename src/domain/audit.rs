@@ -19,6 +19,8 @@ AuditAction {
     SubmitUpgrade = "SUBMIT_UPGRADE",
     ApproveCreditCheck = "APPROVE_CREDIT_CHECK",
     RejectCreditCheck = "REJECT_CREDIT_CHECK",
+    /// A partner's export applied (`csp-upgrades sync`, `SyncPartnerData`).
+    SyncPartnerData = "SYNC_PARTNER_DATA",
 });
 
 /// A role change: the subset of [`AuditAction`] a `RoleChange` can be.
@@ -50,6 +52,8 @@ pub enum AuditTarget {
     User(PartnerUserId),
     /// An upgrade order.
     Order(OrderId),
+    /// The partner's data as a whole (a sync).
+    Partner(PartnerId),
 }
 
 impl AuditTarget {
@@ -58,6 +62,7 @@ impl AuditTarget {
         match self {
             AuditTarget::User(id) => format!("user:{id}"),
             AuditTarget::Order(id) => format!("order:{id}"),
+            AuditTarget::Partner(id) => format!("partner:{id}"),
         }
     }
 
@@ -65,6 +70,7 @@ impl AuditTarget {
         match label.split_once(':')? {
             ("user", id) => PartnerUserId::parse(id).ok().map(AuditTarget::User),
             ("order", id) => OrderId::parse(id).ok().map(AuditTarget::Order),
+            ("partner", id) => PartnerId::parse(id).ok().map(AuditTarget::Partner),
             _ => None,
         }
     }

@@ -9,4 +9,5 @@ pub mod limits;
 pub mod model;
 pub mod orders;
 pub mod roles;
+pub mod sync;
 pub mod text;

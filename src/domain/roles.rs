@@ -19,6 +19,9 @@ Permission {
     ManageGlobalAdmins = "MANAGE_GLOBAL_ADMINS",
     /// Read the partner's audit log.
     ViewAuditLog = "VIEW_AUDIT_LOG",
+    /// Apply the partner's fresh export (SPEC §11): global admins, and the
+    /// apps the server grants it to (`--sync-apps`).
+    SyncPartnerData = "SYNC_PARTNER_DATA",
 });
 
 impl Role {
@@ -34,6 +37,7 @@ impl Role {
                 ManageRoles,
                 ManageGlobalAdmins,
                 ViewAuditLog,
+                SyncPartnerData,
             ],
             Role::UserManagementAdmin => &[
                 ViewCatalogAndCustomers,
@@ -83,6 +87,15 @@ const APP_PERMISSIONS: &[Permission] = &[
 ];
 
 impl Caller {
+    /// Whether the caller may sync the partner's data: a user by their
+    /// roles, an app only when the server lists it in `granted_apps`.
+    pub fn may_sync(&self, granted_apps: &BTreeSet<String>) -> bool {
+        match &self.principal {
+            Principal::User { .. } => self.can(Permission::SyncPartnerData),
+            Principal::App { app_id } => granted_apps.contains(app_id),
+        }
+    }
+
     /// True for a user caller; license transfer needs one (SPEC §3).
     pub fn has_user_context(&self) -> bool {
         matches!(self.principal, Principal::User { .. })

@@ -5,6 +5,7 @@
 mod codec;
 pub mod convert;
 pub mod customer;
+pub mod data;
 pub mod error;
 mod error_text;
 pub mod lang;

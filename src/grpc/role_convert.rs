@@ -81,6 +81,8 @@ pub fn audit_record(r: &AuditRecord) -> pb::AuditRecord {
     let (target_user_id, target_order_id) = match r.target {
         AuditTarget::User(id) => (id.to_string(), String::new()),
         AuditTarget::Order(id) => (String::new(), id.to_string()),
+        // The record's partner is the caller's: nothing more to name.
+        AuditTarget::Partner(_) => (String::new(), String::new()),
     };
     pb::AuditRecord {
         audit_record_id: r.id.to_string(),

@@ -145,6 +145,8 @@ fn every_value_of_a_closed_set_has_its_message() {
         "offer",
         "partner-user",
         "user",
+        "partner",
+        "record",
     ] {
         named.push(Text::named("resource", kind));
     }

@@ -1,13 +1,14 @@
 //! Persistence: a typed trait per aggregate ([`Directory`] for partners,
 //! their users and customers, [`OrderStore`] for upgrade orders,
-//! [`RoleStore`] for roles and the audit log), each written out in plain
+//! [`RoleStore`] for roles and the audit log, [`SyncStore`] for applying a
+//! partner's export), each written out in plain
 //! Rust once per backend (`sqlite/`, `postgres/`), with the SQL in `.sql`
 //! files (`sql/` when both backends run the same text, `postgres/sql/`
 //! when only Postgres does) and rows decoded by column name (`rows/`).
 //! `tests/storage_conformance.rs` runs the same cases against both.
 //!
 //! Storage never decides: a write is a transaction ([`OrderTx`],
-//! [`RoleTx`]) that the use-case layer (`crate::app`) opens, reads in,
+//! [`RoleTx`], [`SyncTx`]) that the use-case layer (`crate::app`) opens, reads in,
 //! asks the domain about, writes what was decided into and commits.
 //!
 //! Timestamps are kept to the microsecond on both backends.
@@ -22,6 +23,7 @@ mod postgres;
 mod roles;
 mod rows;
 mod sqlite;
+mod sync;
 
 use std::sync::Arc;
 
@@ -34,6 +36,7 @@ pub use page::{Page, PageRequest};
 pub use postgres::PgStore;
 pub use roles::{RoleStore, RoleTx, TimeRange};
 pub use sqlite::SqliteStore;
+pub use sync::{SyncStore, SyncTx};
 
 use crate::domain::audit::AuditRecord;
 use crate::domain::dataset::ValidDataset;
@@ -61,7 +64,7 @@ pub struct ImportSummary {
 
 /// Every aggregate's store, and what concerns the database as a whole.
 #[async_trait]
-pub trait Store: Directory + OrderStore + RoleStore + Send + Sync + 'static {
+pub trait Store: Directory + OrderStore + RoleStore + SyncStore + Send + Sync + 'static {
     /// Which backend this is (`sqlite` or `postgres`), for logs.
     fn backend(&self) -> &'static str;
 

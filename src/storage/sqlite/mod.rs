@@ -8,6 +8,7 @@ mod directory;
 mod import;
 mod orders;
 mod roles;
+mod sync;
 
 use std::str::FromStr;
 use std::time::Duration;
