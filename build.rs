@@ -23,6 +23,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         // prost's codec answers a malformed request INTERNAL; ours answers
         // INVALID_ARGUMENT (src/grpc/codec.rs).
         .codec_path("crate::grpc::codec::ProtobufCodec")
+        // google.rpc.Status (SubmitUpgrades' per-item errors) is tonic-types'
+        // own type, so its error-details helpers decode it.
+        .extern_path(".google.rpc", "::tonic_types::pb")
+        // A batch result is an order or a small error: box the order.
+        .boxed(".csp.v1.SubmitUpgradeResult.result.order")
         .build_client(true)
         .build_server(true)
         .compile_fds(fds)?;

@@ -5,7 +5,7 @@ use tonic::{Request, Response, Status};
 
 use super::pb::upgrade_service_server::UpgradeService;
 use super::pb::{CheckUpgradeEligibilityRequest, CheckUpgradeEligibilityResponse};
-use super::{convert, lang, orders, pb, require, validate};
+use super::{batch, convert, eligibility_stream, lang, orders, pb, require, validate};
 use crate::auth;
 use crate::domain::catalog::Catalog;
 use crate::domain::eligibility::{
@@ -48,6 +48,23 @@ impl From<EligibilityError> for ApiError {
 #[tonic::async_trait]
 impl UpgradeService for UpgradeApi {
     type WatchUpgradeOrderStream = orders::WatchStream;
+    type StreamEligibilityStream = eligibility_stream::EligibilityStream;
+
+    async fn stream_eligibility(
+        &self,
+        request: Request<pb::StreamEligibilityRequest>,
+    ) -> Result<Response<Self::StreamEligibilityStream>, Status> {
+        Ok(Response::new(
+            eligibility_stream::stream(&self.state, request).await?,
+        ))
+    }
+
+    async fn submit_upgrades(
+        &self,
+        request: Request<pb::SubmitUpgradesRequest>,
+    ) -> Result<Response<pb::SubmitUpgradesResponse>, Status> {
+        Ok(Response::new(batch::submit(&self.state, request).await?))
+    }
 
     async fn preview_upgrade(
         &self,
@@ -155,7 +172,8 @@ fn count_reasons(answer: &Eligibility) {
     }
 }
 
-fn response(
+/// The answer of `CheckUpgradeEligibility` (and of the stream's FULL view).
+pub(super) fn response(
     customer_id: String,
     e: Eligibility,
     state: &AppState,
@@ -224,6 +242,11 @@ const MAX_LISTED_SUBSCRIPTIONS: usize = 20;
 /// subscriptions); past this it ends with how much was left out.
 const MAX_STEP_CHARS: usize = 1000;
 
+/// A reason code as the contract numbers it.
+pub(super) fn reason_code(code: crate::domain::eligibility::ReasonCode) -> i32 {
+    pb::ReasonCode::from_str_name(code.as_str()).map_or(0, |c| c as i32)
+}
+
 pub fn reason(r: Reason, lang: Lang) -> pb::Reason {
     let Reason {
         code,
@@ -240,7 +263,7 @@ pub fn reason(r: Reason, lang: Lang) -> pb::Reason {
         subscriptions.truncate(MAX_LISTED_SUBSCRIPTIONS);
     }
     pb::Reason {
-        code: pb::ReasonCode::from_str_name(code.as_str()).map_or(0, |c| c as i32),
+        code: reason_code(code),
         message: lang.render(&message),
         remedy_description: lang.render(&r_remedy.description()),
         details: details.into_iter().collect(),
@@ -249,7 +272,7 @@ pub fn reason(r: Reason, lang: Lang) -> pb::Reason {
     }
 }
 
-fn remedy(r: Remedy) -> pb::Remedy {
+pub(super) fn remedy(r: Remedy) -> pb::Remedy {
     match r {
         Remedy::Wait => pb::Remedy::Wait,
         Remedy::ResolveLicenseConflict => pb::Remedy::ResolveLicenseConflict,
