@@ -46,6 +46,13 @@ pub struct CacheOptions {
     /// Snapshot rows held at most (a customer weighs one row plus one per
     /// subscription and per user).
     pub snapshot_rows: u64,
+    /// With a change feed (Postgres): how long it may go without proving
+    /// that it hears everything before nothing is served from memory. The
+    /// feed proves it with beats it sends itself through Postgres
+    /// (`storage::changes`): a beat heard back means every change committed
+    /// before it was sent has been heard. So no entry is served staler than
+    /// this, whatever happens to the notification connection.
+    pub feed_silence: Duration,
 }
 
 impl Default for CacheOptions {
@@ -54,7 +61,23 @@ impl Default for CacheOptions {
             roles_ttl: Duration::from_secs(1),
             snapshots_ttl: Duration::from_secs(10),
             snapshot_rows: 100_000,
+            feed_silence: Duration::from_secs(1),
         }
+    }
+}
+
+/// Monotonic time as the cache reads it; tests bring their own.
+pub trait Ticker: Send + Sync + 'static {
+    fn now(&self) -> Instant;
+}
+
+/// The real monotonic clock.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemTicker;
+
+impl Ticker for SystemTicker {
+    fn now(&self) -> Instant {
+        Instant::now()
     }
 }
 
@@ -66,9 +89,19 @@ const STRIPES: usize = 4096;
 
 pub struct Cache {
     options: CacheOptions,
+    ticker: Arc<dyn Ticker>,
     /// False while writes by other processes could go unheard (before the
     /// Postgres feed is up, and whenever it is down).
     live: AtomicBool,
+    /// Whether a change feed keeps this cache right (then it must keep
+    /// proving it hears: [`CacheOptions::feed_silence`]).
+    fed: bool,
+    /// When `heard` counts from.
+    started: Instant,
+    /// Nanoseconds from `started` to the latest moment before which every
+    /// change committed has been heard (a beat's sending, or the feed's
+    /// coming up).
+    heard: AtomicU64,
     generations: Generations,
     users: QuickCache<PartnerUserId, Entry<PartnerUser>>,
     partners: QuickCache<PartnerId, Entry<()>>,
@@ -118,10 +151,20 @@ impl Cache {
     /// (true for the embedded database, which has none; false for Postgres
     /// until its feed says `Up`).
     pub fn new(options: CacheOptions, live: bool) -> Self {
+        Self::with_ticker(options, live, Arc::new(SystemTicker))
+    }
+
+    /// [`Cache::new`] reading time from `ticker`.
+    pub fn with_ticker(options: CacheOptions, live: bool, ticker: Arc<dyn Ticker>) -> Self {
         let snapshot_items = usize::try_from(options.snapshot_rows / 16).unwrap_or(usize::MAX);
+        let started = ticker.now();
         Cache {
             options,
+            ticker,
             live: AtomicBool::new(live),
+            fed: !live,
+            started,
+            heard: AtomicU64::new(0),
             generations: Generations::new(),
             users: QuickCache::new(PRINCIPALS),
             partners: QuickCache::new(PRINCIPALS),
@@ -218,15 +261,38 @@ impl Cache {
         match event {
             FeedEvent::Changed(change) => self.changed(change),
             FeedEvent::Up => {
-                // Whatever was written while deaf is unknown: start afresh.
+                // Whatever was written while deaf is unknown: start afresh,
+                // hearing everything from now on.
                 self.generations.bump_all();
+                self.heard_until(self.ticker.now());
                 self.live.store(true, Ordering::SeqCst);
             }
+            FeedEvent::Heard(sent) => self.heard_until(sent),
             FeedEvent::Down => {
                 self.live.store(false, Ordering::SeqCst);
                 self.generations.bump_all();
             }
         }
+    }
+
+    /// Every change committed before `moment` has been heard.
+    fn heard_until(&self, moment: Instant) {
+        let nanos = moment.saturating_duration_since(self.started).as_nanos();
+        self.heard
+            .fetch_max(u64::try_from(nanos).unwrap_or(u64::MAX), Ordering::SeqCst);
+    }
+
+    /// Whether memory may answer: the feed is up and, with a feed, has
+    /// proved within [`CacheOptions::feed_silence`] that it hears.
+    fn serving(&self) -> bool {
+        if !self.live.load(Ordering::SeqCst) {
+            return false;
+        }
+        if !self.fed {
+            return true;
+        }
+        let heard = self.started + Duration::from_nanos(self.heard.load(Ordering::SeqCst));
+        self.ticker.now().saturating_duration_since(heard) <= self.options.feed_silence
     }
 
     async fn read_through<K, V, F>(
@@ -245,14 +311,16 @@ impl Cache {
         V: Clone,
         F: Future<Output = crate::storage::Result<Option<V>>>,
     {
-        if ttl.is_zero() || !self.live.load(Ordering::SeqCst) {
+        if ttl.is_zero() || !self.serving() {
             metrics::cache_lookup(name, Lookup::Bypass.label());
             return load.await;
         }
         // Read before the load starts: a write that lands during the load
         // bumps it, and the entry is then never served.
         let stamp = self.generations.stamp(stripe_key);
-        let valid = |e: &Entry<V>| e.stamp == stamp && e.loaded.elapsed() < ttl;
+        let now = self.ticker.now();
+        let valid =
+            |e: &Entry<V>| e.stamp == stamp && now.saturating_duration_since(e.loaded) < ttl;
         if let Some(entry) = cache.get(&key) {
             if valid(&entry) {
                 metrics::cache_lookup(name, Lookup::Hit.label());
@@ -275,11 +343,11 @@ impl Cache {
         metrics::cache_lookup(name, Lookup::Miss.label());
         let found = load.await?;
         if let (Some(guard), Some(value)) = (guard, &found)
-            && self.live.load(Ordering::SeqCst)
+            && self.serving()
         {
             let entry = Entry {
                 value: value.clone(),
-                loaded: Instant::now(),
+                loaded: now,
                 stamp,
             };
             // Fails only if the placeholder was replaced meanwhile: fine.

@@ -47,6 +47,7 @@ pub async fn serve(common: &Common, args: &ServeArgs) -> anyhow::Result<()> {
             roles_ttl: std::time::Duration::from_millis(args.role_cache_ttl_ms),
             snapshots_ttl: std::time::Duration::from_millis(args.snapshot_cache_ttl_ms),
             snapshot_rows: args.snapshot_cache_rows,
+            ..Default::default()
         },
     };
     let state = AppState::with_options(catalog, verifier, Arc::new(SystemClock), options);

@@ -6,8 +6,15 @@
 //!
 //! - [`domain`]: the rules, pure: catalog, eligibility, datasets, roles, the
 //!   model. No I/O, no clock; most tests live here.
-//! - [`storage`]: the `Store` trait and its SQLite and Postgres backends, with
-//!   migrations under `migrations/`.
+//! - [`app`]: the use cases, one function per write (submit, resolve a credit
+//!   check, grant or revoke a role, import): load in a locked transaction,
+//!   let the domain decide, write, audit, then drop caches and announce on
+//!   the change bus ([`app::bus`]), which also wakes `WatchUpgradeOrder`.
+//! - [`storage`]: a typed trait per aggregate (`Directory`, `OrderStore`,
+//!   `RoleStore`) written out in plain Rust for SQLite and for Postgres,
+//!   SQL in `.sql` files beside them, migrations under `migrations/`.
+//! - [`cache`]: the caches of roles, partners and customer snapshots, read
+//!   through by [`cache::store::CachedStore`], kept right by the change bus.
 //! - [`grpc`]: one file per `csp.v1` service, the proto conversions and the
 //!   API error with its `google.rpc` details.
 //! - [`i18n`]: the caller's language (`accept-language`) and the domain's
@@ -17,6 +24,8 @@
 //! - [`server`]: `run(listener, ...)`, health, reflection, graceful shutdown.
 //! - [`startup`]: opening the database and loading the demo dataset.
 //! - [`generate`]: a synthetic dataset of any size, for benchmarks.
+//! - [`state`]: what the handlers share (catalog, verifier, clock, the use
+//!   cases once the database is open).
 //! - [`config`], [`telemetry`], [`commands`]: flags, logs, and what each
 //!   subcommand of the `csp-upgrades` binary does.
 

@@ -2,10 +2,14 @@
 //! on the replica that wrote, at the next call; on another replica (Postgres),
 //! when the write's notification arrives, long before any time-to-live; and
 //! after the notification feed was cut, nothing written meanwhile is served.
+//! And when that connection goes silent without closing, a replica serves
+//! nothing staler than the feed's silence bound (issue 15).
 //! The single-server cases run on SQLite, or on Postgres with
 //! TEST_DATABASE_URL; the replica cases need Postgres and say so when skipped.
 
 mod common;
+#[path = "cache/stalling_proxy.rs"]
+mod stalling_proxy;
 
 use std::time::{Duration, Instant};
 
@@ -200,4 +204,84 @@ async fn writes_while_the_feed_is_cut_are_not_served() {
         can_list(&b, &sales).await == Err(Code::PermissionDenied)
     })
     .await;
+}
+
+/// B's notification connection stalls (bytes stop both ways, nothing
+/// closes) just before A revokes a role and upgrades a subscription: B may
+/// answer from memory only until the feed's silence bound has passed since
+/// each write; after that every answer of B's is fresh.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stalled_feed_serves_nothing_staler_than_its_bound() {
+    let a = TestServer::start().await;
+    if second_replica(&a).await.is_none() {
+        return;
+    }
+    let mut through_proxy = url::Url::parse(&a.url).unwrap();
+    let upstream = format!(
+        "{}:{}",
+        through_proxy.host_str().unwrap(),
+        through_proxy.port().unwrap_or(5432)
+    );
+    let proxy = stalling_proxy::StallingProxy::start(upstream).await;
+    through_proxy.set_host(Some("127.0.0.1")).unwrap();
+    through_proxy.set_port(Some(proxy.addr.port())).unwrap();
+    let b = a.replica_at(through_proxy.to_string(), long_lived()).await;
+    let bound = CacheOptions::default().feed_silence;
+
+    let (ga, sales, agent) = (
+        a.token(GLOBAL_ADMIN).await,
+        a.token(SALES_AGENT).await,
+        a.token(ADMIN_AGENT).await,
+    );
+    within("B listening through the proxy", || async {
+        proxy.listeners() >= 1
+    })
+    .await;
+    // B has both in memory.
+    for _ in 0..2 {
+        assert_eq!(can_list(&b, &sales).await, Ok(()));
+        assert!(eligible(&b, &agent).await);
+    }
+
+    proxy.stall();
+    revoke_sales(&a, &ga).await;
+    let revoked = Instant::now();
+    upgrade_northwind(&a, &agent).await;
+    let upgraded = Instant::now();
+
+    // Each probe's start is no later than its answer: a stale answer to a
+    // probe that started past the bound was given past the bound.
+    let (mut stale_role, mut stale_snapshot) = (None, None);
+    let mut probes = 0;
+    while upgraded.elapsed() < bound + Duration::from_millis(1500) {
+        let started = revoked.elapsed();
+        if can_list(&b, &sales).await == Ok(()) {
+            stale_role = Some(started);
+        }
+        let started = upgraded.elapsed();
+        if eligible(&b, &agent).await {
+            stale_snapshot = Some(started);
+        }
+        probes += 1;
+    }
+    use std::io::Write;
+    let _ = writeln!(
+        std::io::stderr(),
+        "stalled feed, bound {bound:?}: {probes} probes; last stale role answer \
+         {stale_role:?} after the revoke, last stale snapshot {stale_snapshot:?} after the upgrade"
+    );
+    assert!(
+        stale_role.is_none_or(|at| at <= bound),
+        "a revoked role honoured {stale_role:?} after the revoke"
+    );
+    assert!(
+        stale_snapshot.is_none_or(|at| at <= bound),
+        "a stale snapshot served {stale_snapshot:?} after the upgrade"
+    );
+
+    // Back: B hears again (a new connection replaces the deaf one) and
+    // answers right.
+    proxy.resume();
+    assert_eq!(can_list(&b, &sales).await, Err(Code::PermissionDenied));
+    assert!(!eligible(&b, &agent).await);
 }

@@ -72,7 +72,7 @@ pub async fn customer_changed(
             Ok(FeedEvent::Changed(Change::Customer(id))) if id == customer => return true,
             Ok(FeedEvent::Changed(Change::Everything) | FeedEvent::Up) => return true,
             Err(broadcast::error::RecvError::Lagged(_)) => return true,
-            Ok(FeedEvent::Changed(_) | FeedEvent::Down) => {}
+            Ok(FeedEvent::Changed(_) | FeedEvent::Down | FeedEvent::Heard(_)) => {}
             Err(broadcast::error::RecvError::Closed) => return false,
         }
     }

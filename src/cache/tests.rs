@@ -1,12 +1,14 @@
-//! The cache's promises, on its own: hits, invalidation, the feed, and a load
-//! racing a write.
+//! The cache's promises, on its own: hits, invalidation, the feed and its
+//! silence bound, and a load racing a write. Time is a hand-moved ticker: no
+//! test sleeps.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use super::{Cache, CacheOptions};
+use super::{Cache, CacheOptions, Ticker};
 use crate::domain::ids::{CustomerId, PartnerId, PartnerUserId};
 use crate::domain::model::{
     Customer, CustomerSnapshot, DelegatedAdmin, PartnerUser, RelationshipStatus, Role, Segment,
@@ -43,6 +45,25 @@ impl Loader {
     async fn load(&self, u: PartnerUser) -> Result<Option<PartnerUser>> {
         self.calls.fetch_add(1, Ordering::SeqCst);
         Ok(Some(u))
+    }
+}
+
+/// Time that moves only when told to.
+struct HandTicker(Mutex<Instant>);
+
+impl HandTicker {
+    fn new() -> Arc<Self> {
+        Arc::new(HandTicker(Mutex::new(Instant::now())))
+    }
+
+    fn advance(&self, by: Duration) {
+        *self.0.lock().unwrap() += by;
+    }
+}
+
+impl Ticker for HandTicker {
+    fn now(&self) -> Instant {
+        *self.0.lock().unwrap()
     }
 }
 
@@ -107,16 +128,95 @@ async fn entries_expire() {
         roles_ttl: Duration::from_millis(20),
         ..CacheOptions::default()
     };
-    let cache = Cache::new(options, true);
+    let ticker = HandTicker::new();
+    let cache = Cache::with_ticker(options, true, ticker.clone());
     let loader = Loader::new();
     let (p, id) = ids();
     let read = || cache.partner_user(p, id, loader.load(user(p, id, Role::GlobalAdmin)));
     read().await.unwrap();
+    ticker.advance(Duration::from_millis(19));
     read().await.unwrap();
     assert_eq!(loader.calls(), 1);
-    tokio::time::sleep(Duration::from_millis(40)).await;
+    ticker.advance(Duration::from_millis(1));
     read().await.unwrap();
     assert_eq!(loader.calls(), 2);
+}
+
+/// With a feed, memory answers only while the feed has proved, within
+/// `feed_silence`, that it hears: a beat heard back says every change
+/// committed before it was sent has been heard.
+#[tokio::test]
+async fn a_silent_feed_is_trusted_only_within_its_bound() {
+    let bound = Duration::from_secs(1);
+    let options = CacheOptions {
+        roles_ttl: Duration::from_secs(3600),
+        feed_silence: bound,
+        ..CacheOptions::default()
+    };
+    let ticker = HandTicker::new();
+    let cache = Cache::with_ticker(options, false, ticker.clone());
+    let loader = Loader::new();
+    let (p, id) = ids();
+    let read = || cache.partner_user(p, id, loader.load(user(p, id, Role::GlobalAdmin)));
+
+    cache.apply(FeedEvent::Up);
+    read().await.unwrap();
+    ticker.advance(bound);
+    read().await.unwrap();
+    assert_eq!(loader.calls(), 1, "served from memory up to the bound");
+
+    ticker.advance(Duration::from_millis(1));
+    read().await.unwrap();
+    read().await.unwrap();
+    assert_eq!(
+        loader.calls(),
+        3,
+        "silent past the bound: every read goes through"
+    );
+
+    // A beat sent before the silence began proves nothing new.
+    cache.apply(FeedEvent::Heard(
+        ticker.now() - bound - Duration::from_millis(1),
+    ));
+    read().await.unwrap();
+    assert_eq!(loader.calls(), 4);
+
+    // A recent one does: the entry, which no change dropped, is good again.
+    cache.apply(FeedEvent::Heard(ticker.now() - Duration::from_millis(100)));
+    read().await.unwrap();
+    read().await.unwrap();
+    assert_eq!(loader.calls(), 4);
+
+    // Beats keep it trusted as time goes on.
+    for _ in 0..10 {
+        ticker.advance(Duration::from_millis(500));
+        cache.apply(FeedEvent::Heard(ticker.now() - Duration::from_millis(10)));
+        read().await.unwrap();
+    }
+    assert_eq!(loader.calls(), 4);
+}
+
+/// The embedded database has no feed and no bound: nothing to prove.
+#[tokio::test]
+async fn without_a_feed_there_is_no_silence_bound() {
+    let options = CacheOptions {
+        roles_ttl: Duration::from_secs(3600),
+        ..CacheOptions::default()
+    };
+    let ticker = HandTicker::new();
+    let cache = Cache::with_ticker(options, true, ticker.clone());
+    let loader = Loader::new();
+    let (p, id) = ids();
+    cache
+        .partner_user(p, id, loader.load(user(p, id, Role::GlobalAdmin)))
+        .await
+        .unwrap();
+    ticker.advance(Duration::from_secs(60));
+    cache
+        .partner_user(p, id, loader.load(user(p, id, Role::GlobalAdmin)))
+        .await
+        .unwrap();
+    assert_eq!(loader.calls(), 1);
 }
 
 #[tokio::test]
@@ -268,21 +368,29 @@ fn empty_snapshot(partner: PartnerId, customer: CustomerId) -> CustomerSnapshot 
 async fn concurrent_misses_load_once() {
     let cache = Arc::new(Cache::new(CacheOptions::default(), true));
     let loads = Arc::new(AtomicUsize::new(0));
+    let arrived = Arc::new(AtomicUsize::new(0));
+    // The load holds until every reader has asked.
+    let gate = Arc::new(tokio::sync::Semaphore::new(0));
     let (p, id) = ids();
     let readers: Vec<_> = (0..16)
         .map(|_| {
             let cache = Arc::clone(&cache);
-            let loads = Arc::clone(&loads);
+            let (loads, arrived, gate) = (loads.clone(), arrived.clone(), gate.clone());
             tokio::spawn(async move {
                 let load = async {
                     loads.fetch_add(1, Ordering::SeqCst);
-                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    let _open = gate.acquire().await.unwrap();
                     Ok(Some(user(p, id, Role::GlobalAdmin)))
                 };
+                arrived.fetch_add(1, Ordering::SeqCst);
                 cache.partner_user(p, id, load).await.unwrap().unwrap()
             })
         })
         .collect();
+    while arrived.load(Ordering::SeqCst) < 16 {
+        tokio::task::yield_now().await;
+    }
+    gate.add_permits(16);
     for r in readers {
         assert_eq!(r.await.unwrap().roles, BTreeSet::from([Role::GlobalAdmin]));
     }

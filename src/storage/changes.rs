@@ -8,7 +8,7 @@
 //! hears again. SQLite has no such feed: the embedded database has one
 //! serving process, whose own writes the cache sees directly.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use sqlx::postgres::{PgListener, PgPool};
 use tokio::sync::mpsc;
@@ -52,6 +52,9 @@ pub enum FeedEvent {
     /// Not listening: changes from now until the next `Up` may be missed.
     Down,
     Changed(Change),
+    /// Every change committed before this moment has been heard: the
+    /// listener heard back a beat it sent then.
+    Heard(Instant),
 }
 
 /// A pool of one connection to the same database, apart from `pool`'s.
@@ -64,16 +67,79 @@ fn own_connection(pool: &PgPool) -> PgPool {
 /// How long to wait before listening again after a failure.
 const RETRY: Duration = Duration::from_secs(1);
 
+/// How often the listener sends itself a beat through Postgres.
+const BEAT_EVERY: Duration = Duration::from_millis(200);
+
+/// A listener that hears nothing, not even its own beats, for this long
+/// is taken for lost (a connection can stall without ever closing) and
+/// replaced.
+const DEAF_AFTER: Duration = Duration::from_secs(3);
+
+/// The payload prefix of a beat: `beat:<listener>:<nanoseconds since it
+/// started>`.
+const BEAT: &str = "beat:";
+
+/// A listener's own beats, told apart from other replicas'.
+#[derive(Clone, Copy)]
+struct Beats {
+    me: uuid::Uuid,
+    started: Instant,
+}
+
+impl Beats {
+    fn payload(&self, sent: Instant) -> String {
+        let nanos = sent.saturating_duration_since(self.started).as_nanos();
+        format!("{BEAT}{}:{nanos}", self.me)
+    }
+
+    /// When a beat of ours was sent; `None` for another replica's.
+    fn sent(&self, beat: &str) -> Option<Instant> {
+        let (who, nanos) = beat.split_once(':')?;
+        if uuid::Uuid::parse_str(who).ok()? != self.me {
+            return None;
+        }
+        Some(self.started + Duration::from_nanos(nanos.parse().ok()?))
+    }
+}
+
 /// Listens on a connection of its own (not one of the pool's) until the
-/// receiver is dropped.
+/// receiver is dropped, and proves it still hears: every [`BEAT_EVERY`] it
+/// notifies a beat from another connection of its own and reports it as
+/// [`FeedEvent::Heard`] when it comes back. Notifications arrive in commit
+/// order, so a beat heard back means every change committed before it was
+/// sent has been heard.
 pub fn listen(pool: &PgPool) -> mpsc::UnboundedReceiver<FeedEvent> {
     let (tx, rx) = mpsc::unbounded_channel();
+    let beats = Beats {
+        me: uuid::Uuid::new_v4(),
+        started: Instant::now(),
+    };
     // `PgListener` holds its connection for good, which must not starve the
-    // queries of their pool.
+    // queries of their pool; nor must a busy pool hold up the beats.
     let listener_pool = own_connection(pool);
+    let beat_pool = own_connection(pool);
+    let beat_tx = tx.clone();
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(BEAT_EVERY);
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        while !beat_tx.is_closed() {
+            every.tick().await;
+            // Read before sending: what committed before it is ahead of
+            // the beat in the queue.
+            let payload = beats.payload(Instant::now());
+            let sent = sqlx::query("SELECT pg_notify($1, $2)")
+                .bind(CHANNEL)
+                .bind(payload)
+                .execute(&beat_pool)
+                .await;
+            if let Err(e) = sent {
+                tracing::debug!(error = %e, "could not send a change feed beat");
+            }
+        }
+    });
     tokio::spawn(async move {
         loop {
-            match listen_once(&listener_pool, &tx).await {
+            match listen_once(&listener_pool, &tx, beats).await {
                 // The receiver is gone: nobody needs the feed any more.
                 Ok(Closed) => return,
                 Err(e) => {
@@ -91,23 +157,48 @@ pub fn listen(pool: &PgPool) -> mpsc::UnboundedReceiver<FeedEvent> {
 
 struct Closed;
 
+fn deaf() -> sqlx::Error {
+    sqlx::Error::Io(std::io::Error::new(
+        std::io::ErrorKind::TimedOut,
+        format!("no notification, not even a beat, for {DEAF_AFTER:?}"),
+    ))
+}
+
 async fn listen_once(
     pool: &PgPool,
     tx: &mpsc::UnboundedSender<FeedEvent>,
+    beats: Beats,
 ) -> Result<Closed, sqlx::Error> {
-    let mut listener = PgListener::connect_with(pool).await?;
-    listener.listen(CHANNEL).await?;
+    let start = async {
+        let mut listener = PgListener::connect_with(pool).await?;
+        listener.listen(CHANNEL).await?;
+        Ok::<_, sqlx::Error>(listener)
+    };
+    let mut listener = tokio::time::timeout(DEAF_AFTER, start)
+        .await
+        .map_err(|_| deaf())??;
     if tx.send(FeedEvent::Up).is_err() {
         return Ok(Closed);
     }
     loop {
         // `try_recv` says `None` when the connection dropped, where `recv`
         // would reconnect silently and lose what was sent meanwhile.
-        let Some(notification) = listener.try_recv().await? else {
+        let Some(notification) = tokio::time::timeout(DEAF_AFTER, listener.try_recv())
+            .await
+            .map_err(|_| deaf())??
+        else {
             return Err(sqlx::Error::PoolClosed);
         };
-        let change = Change::parse(notification.payload());
-        if tx.send(FeedEvent::Changed(change)).is_err() {
+        let payload = notification.payload();
+        let event = match payload.strip_prefix(BEAT) {
+            Some(beat) => match beats.sent(beat) {
+                Some(sent) => FeedEvent::Heard(sent),
+                // Another replica's beat.
+                None => continue,
+            },
+            None => FeedEvent::Changed(Change::parse(payload)),
+        };
+        if tx.send(event).is_err() {
             return Ok(Closed);
         }
     }
@@ -141,5 +232,23 @@ mod tests {
         ] {
             assert_eq!(Change::parse(odd), Change::Everything, "{odd}");
         }
+    }
+
+    #[test]
+    fn only_our_own_beats_are_heard() {
+        let started = Instant::now();
+        let ours = Beats {
+            me: uuid::Uuid::new_v4(),
+            started,
+        };
+        let theirs = Beats {
+            me: uuid::Uuid::new_v4(),
+            started,
+        };
+        let sent = started + Duration::from_millis(1234);
+        let beat = |b: &Beats| b.payload(sent).strip_prefix(BEAT).unwrap().to_owned();
+        assert_eq!(ours.sent(&beat(&ours)), Some(sent));
+        assert_eq!(ours.sent(&beat(&theirs)), None);
+        assert_eq!(ours.sent("garbage"), None);
     }
 }

@@ -134,18 +134,15 @@ impl TestServer {
     /// A second server on this one's database (another replica), with its
     /// own options; it shares the harness's dev key.
     pub async fn replica(&self, options: Options) -> Self {
+        self.replica_at(self.url.clone(), options).await
+    }
+
+    /// A second server on this one's database, reached at `url` (say,
+    /// through a proxy).
+    pub async fn replica_at(&self, url: String, options: Options) -> Self {
         let verifier = TokenVerifier::dev(KEY, ISSUER, AUDIENCE);
         let clock = Arc::new(SystemClock);
-        let server = Self::spawn_state(
-            self.url.clone(),
-            None,
-            false,
-            clock,
-            verifier,
-            None,
-            options,
-        )
-        .await;
+        let server = Self::spawn_state(url, None, false, clock, verifier, None, options).await;
         server.wait_serving().await;
         server
     }
