@@ -17,6 +17,7 @@ use tonic_types::StatusExt;
 
 const NORTHWIND: &str = "30000000-0000-4000-8000-000000000001";
 const NORTHWIND_BASIC: &str = "40000000-0000-4000-8000-000000000101";
+const FABRIKAM_CUSTOMER: &str = "30000000-0000-4000-8000-000000000091";
 const TAILSPIN: &str = "30000000-0000-4000-8000-000000000008";
 const TAILSPIN_E4: &str = "40000000-0000-4000-8000-000000000801";
 
@@ -103,6 +104,8 @@ async fn mixed_items_are_answered_item_by_item_and_a_retry_creates_nothing() {
             12,
         ),
         item(NORTHWIND, NORTHWIND_BASIC, "o365-e3", 0),
+        // Another partner's customer: as unknown as one that exists nowhere.
+        item(FABRIKAM_CUSTOMER, NORTHWIND_BASIC, "o365-e3", 12),
     ];
     let mut client = server.upgrades(Some(token.clone()));
     let answer = client
@@ -137,6 +140,7 @@ async fn mixed_items_are_answered_item_by_item_and_a_retry_creates_nothing() {
     assert!(loser.get_details_error_info().is_some());
     assert_eq!(error(&answer[5]).code(), Code::NotFound);
     assert_eq!(error(&answer[6]).code(), Code::InvalidArgument);
+    assert_eq!(error(&answer[7]).code(), Code::NotFound);
 
     let orders = orders_of(&server, &token, NORTHWIND).await;
     assert_eq!(orders, vec![created.order_id.clone()]);
@@ -151,7 +155,7 @@ async fn mixed_items_are_answered_item_by_item_and_a_retry_creates_nothing() {
         .results;
     assert_eq!(order(&again[0]), &created);
     assert_eq!(order(&again[2]), &created);
-    for i in [1, 3, 5, 6] {
+    for i in [1, 3, 5, 6, 7] {
         assert_eq!(
             error(&again[i]).code(),
             error(&answer[i]).code(),
@@ -166,7 +170,12 @@ async fn a_batch_is_bounded_and_guarded() {
     let server = start().await;
     let token = server.token(ADMIN_AGENT).await;
     let mut client = server.upgrades(Some(token));
-    for n in [0, 1001] {
+    let empty = client
+        .submit_upgrades(pb::SubmitUpgradesRequest::default())
+        .await
+        .unwrap();
+    assert!(empty.into_inner().results.is_empty());
+    for n in [1001, 5000] {
         let requests = (0..n)
             .map(|_| item(NORTHWIND, NORTHWIND_BASIC, "o365-e3", 12))
             .collect();
@@ -176,7 +185,7 @@ async fn a_batch_is_bounded_and_guarded() {
             .unwrap_err();
         assert_eq!(err.code(), Code::InvalidArgument, "{n} items");
         assert!(
-            err.message().contains("1 to 1000 items"),
+            err.message().contains("at most 1000 items"),
             "{}",
             err.message()
         );

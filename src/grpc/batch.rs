@@ -28,11 +28,12 @@ pub async fn submit(
     let lang = lang::of(&request);
     require(&caller, Permission::SubmitUpgradeOrders)?;
     let items = request.into_inner().requests;
-    if items.is_empty() || items.len() > MAX_ITEMS {
+    // An empty batch has nothing to do and answers nothing.
+    if items.len() > MAX_ITEMS {
         return Err(ApiError::invalid(
             "requests",
             format!(
-                "a batch holds 1 to {MAX_ITEMS} items; got {}: split it into several calls",
+                "a batch holds at most {MAX_ITEMS} items; got {}: split it into several calls",
                 items.len()
             ),
         ));
