@@ -33,6 +33,12 @@ pub enum Command {
     Import(ImportArgs),
     /// Write a synthetic dataset (for benchmarks) that `import` loads.
     Generate(GenerateArgs),
+    /// Client: write the whole partner's eligibility (StreamEligibility) to
+    /// CSV or JSON Lines; run again with the same --out to resume.
+    Report(crate::client::report::ReportArgs),
+    /// Client: submit the upgrades of a CSV or JSON Lines file in batches
+    /// (SubmitUpgrades); outcomes go to FILE.results.csv; safe to re-run.
+    SubmitBatch(crate::client::submit_batch::SubmitBatchArgs),
 }
 
 /// Settings every command uses.

@@ -29,6 +29,12 @@ async fn main() -> std::process::ExitCode {
         Some(Command::Token(args)) => commands::token(&cli.common, args).await,
         Some(Command::Import(args)) => commands::import(&cli.common, args).await,
         Some(Command::Generate(args)) => commands::generate(&cli.common, args),
+        Some(Command::Report(args)) => csp_upgrades::client::report::run(args)
+            .await
+            .map(|n| eprintln!("{n} subscriptions written")),
+        Some(Command::SubmitBatch(args)) => csp_upgrades::client::submit_batch::run(args)
+            .await
+            .map(|(orders, errors)| eprintln!("{orders} orders, {errors} errors")),
     };
     telemetry.shutdown().await;
     match result {
