@@ -1,5 +1,7 @@
 //! Compiles `proto/csp/v1/*.proto` with protox (pure Rust, no system `protoc`)
-//! and writes the descriptor set that the reflection service serves.
+//! and writes the descriptor set that the reflection service serves: the
+//! `csp.v1` files and the `google.protobuf` files they import, so a
+//! reflection client resolves every type without a local copy.
 
 use std::path::PathBuf;
 
@@ -13,7 +15,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     protos.retain(|p| p.extension().is_some_and(|e| e == "proto"));
     protos.sort();
 
-    let fds = protox::compile(&protos, ["proto"])?;
+    let mut compiler = protox::Compiler::new(["proto"])?;
+    compiler
+        .include_imports(true)
+        .include_source_info(true)
+        .open_files(&protos)?;
+    let fds = compiler.file_descriptor_set();
     let out = PathBuf::from(std::env::var("OUT_DIR")?);
     std::fs::write(
         out.join("csp_descriptor.bin"),

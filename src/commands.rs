@@ -6,7 +6,7 @@ use anyhow::{Context, bail};
 
 use crate::auth::jwt::{self, Claims, TokenVerifier};
 use crate::clock::SystemClock;
-use crate::config::{Common, GenerateArgs, ImportArgs, ServeArgs, TokenArgs};
+use crate::config::{CatalogArgs, ClaimArgs, GenerateArgs, ImportArgs, ServeArgs, TokenArgs};
 use crate::domain::catalog::Catalog;
 use crate::domain::dataset::Dataset;
 use crate::domain::ids::PartnerId;
@@ -15,31 +15,47 @@ use crate::startup;
 use crate::state::AppState;
 use crate::telemetry;
 
-pub fn load_catalog(common: &Common) -> anyhow::Result<Catalog> {
-    match &common.catalog_file {
+pub fn load_catalog(args: &CatalogArgs) -> anyhow::Result<Catalog> {
+    match &args.catalog_file {
         Some(path) => Catalog::from_file(path)
             .with_context(|| format!("catalog {} is invalid", path.display())),
         None => Catalog::builtin().context("the built-in catalog is invalid"),
     }
 }
 
-pub fn verifier(common: &Common) -> anyhow::Result<TokenVerifier> {
-    Ok(match &common.jwks_file {
-        Some(path) => {
-            TokenVerifier::from_jwks_file(path, &common.jwt_issuer, &common.jwt_audience)?
-        }
-        None => {
-            let key = jwt::load_or_create_dev_key(&common.data_dir)
-                .with_context(|| format!("dev signing key in {}", common.data_dir.display()))?;
-            TokenVerifier::dev(&key, &common.jwt_issuer, &common.jwt_audience)
-        }
+/// The server's token verifier: the JWKS when given, else the development
+/// key of the data directory (made on first use).
+pub fn verifier(args: &ServeArgs) -> anyhow::Result<TokenVerifier> {
+    let ClaimArgs {
+        jwt_issuer,
+        jwt_audience,
+    } = &args.claims;
+    Ok(match &args.jwks_file {
+        Some(path) => TokenVerifier::from_jwks_file(path, jwt_issuer, jwt_audience)?,
+        None => dev_verifier(&args.data.data_dir, &args.claims)?.0,
     })
 }
 
-pub async fn serve(common: &Common, args: &ServeArgs) -> anyhow::Result<()> {
-    let catalog = Arc::new(load_catalog(common)?);
-    let verifier = verifier(common)?;
-    let url = common.database_url();
+/// The development key's verifier, and whether the key was made just now.
+fn dev_verifier(
+    data_dir: &std::path::Path,
+    claims: &ClaimArgs,
+) -> anyhow::Result<(TokenVerifier, bool)> {
+    let created = !dev_key_path(data_dir).exists();
+    let key = jwt::load_or_create_dev_key(data_dir)
+        .with_context(|| format!("dev signing key in {}", data_dir.display()))?;
+    let verifier = TokenVerifier::dev(&key, &claims.jwt_issuer, &claims.jwt_audience);
+    Ok((verifier, created))
+}
+
+fn dev_key_path(data_dir: &std::path::Path) -> std::path::PathBuf {
+    data_dir.join("dev-jwt.key")
+}
+
+pub async fn serve(args: &ServeArgs) -> anyhow::Result<()> {
+    let verifier = verifier(args)?;
+    let catalog = Arc::new(load_catalog(&args.catalog)?);
+    let url = args.data.database_url();
     let is_sqlite = url.starts_with("sqlite:");
     let options = crate::state::Options {
         credit_check_thresholds: args.credit_check_thresholds.clone(),
@@ -137,13 +153,29 @@ async fn shutdown_signal() {
 }
 
 /// Prints a token for a partner user (looked up by UPN) or an app.
-pub async fn token(common: &Common, args: &TokenArgs) -> anyhow::Result<()> {
-    let verifier = verifier(common)?;
+/// The key file used goes to stderr (stdout is the token alone), with a
+/// warning when it did not exist yet: a server started with another data
+/// directory would refuse the token ("signature does not verify").
+pub async fn token(args: &TokenArgs) -> anyhow::Result<()> {
+    let data_dir = &args.data.data_dir;
+    let (verifier, created) = dev_verifier(data_dir, &args.claims)?;
+    let key_file = dev_key_path(data_dir);
+    if created {
+        eprintln!(
+            "warning: created a new development key {}: only a server started with \
+             --data-dir {} (CSP_DATA_DIR) accepts this token; run `token` with the \
+             server's data directory to sign for a running server",
+            key_file.display(),
+            data_dir.display()
+        );
+    } else {
+        eprintln!("signed with the development key {}", key_file.display());
+    }
     let now = chrono::Utc::now().timestamp();
     let (sub, partner_id, app_id) = match (&args.user, &args.app) {
         (Some(upn), None) => {
-            let catalog = load_catalog(common)?;
-            let url = common.database_url();
+            let catalog = load_catalog(&args.catalog)?;
+            let url = args.data.database_url();
             let store = startup::open_store(&url, &catalog, url.starts_with("sqlite:")).await?;
             let user = store
                 .partner_user_by_upn(upn)
@@ -175,8 +207,8 @@ pub async fn token(common: &Common, args: &TokenArgs) -> anyhow::Result<()> {
 
 /// Validates the whole file before writing anything, then writes it in one
 /// transaction.
-pub async fn import(common: &Common, args: &ImportArgs) -> anyhow::Result<()> {
-    let catalog = load_catalog(common)?;
+pub async fn import(args: &ImportArgs) -> anyhow::Result<()> {
+    let catalog = load_catalog(&args.catalog)?;
     let text = std::fs::read_to_string(&args.file)
         .with_context(|| format!("cannot read {}", args.file.display()))?;
     let dataset = Dataset::from_json(&text)
@@ -191,7 +223,7 @@ pub async fn import(common: &Common, args: &ImportArgs) -> anyhow::Result<()> {
                 list.join("\n")
             )
         })?;
-    let store = startup::open_store(&common.database_url(), &catalog, false).await?;
+    let store = startup::open_store(&args.data.database_url(), &catalog, false).await?;
     let summary = store
         .import(&dataset)
         .await
@@ -201,8 +233,8 @@ pub async fn import(common: &Common, args: &ImportArgs) -> anyhow::Result<()> {
 }
 
 /// Writes a synthetic dataset; see [`crate::generate`].
-pub fn generate(common: &Common, args: &GenerateArgs) -> anyhow::Result<()> {
-    let catalog = load_catalog(common)?;
+pub fn generate(args: &GenerateArgs) -> anyhow::Result<()> {
+    let catalog = load_catalog(&args.catalog)?;
     let anchor = args.anchor.unwrap_or_else(|| {
         chrono::Utc::now()
             .date_naive()

@@ -1,5 +1,5 @@
 //! Command line and environment. Every flag has an environment variable;
-//! `--help` documents them all.
+//! `--help` documents them all, and each subcommand's `--help` only its own.
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -8,6 +8,10 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use rust_decimal::Decimal;
 
+/// The bare command runs the server: `csp-upgrades --listen ...` is
+/// `csp-upgrades serve --listen ...` ([`Cli::parse_args`]). Each subcommand
+/// takes only the flags it uses (`token --help` lists no server limits,
+/// `generate --help` no database).
 #[derive(Debug, Parser)]
 #[command(
     name = "csp-upgrades",
@@ -17,16 +21,61 @@ use rust_decimal::Decimal;
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
-    #[command(flatten)]
-    pub common: Common,
-    #[command(flatten)]
-    pub serve: ServeArgs,
+    /// Log format.
+    #[arg(long, env = "CSP_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
+    pub log_format: LogFormat,
+}
+
+impl Cli {
+    /// Parses a command line (program name first). Without a subcommand it
+    /// is the server's: parsed again as `serve` with the same arguments, so
+    /// the server's flags are read (from the command line or their
+    /// environment variables) only when the server runs.
+    pub fn parse_args<I, T>(args: I) -> Result<Cli, clap::Error>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<std::ffi::OsString> + Clone,
+    {
+        let args: Vec<std::ffi::OsString> = args.into_iter().map(Into::into).collect();
+        let as_serve = || {
+            let mut with = args.clone();
+            with.insert(1.min(with.len()), "serve".into());
+            Cli::try_parse_from(with)
+        };
+        // A server flag without `serve` is unknown at the top level; a wrong
+        // flag after a subcommand's name is that subcommand's error.
+        let names_command = args.get(1).and_then(|a| a.to_str()).is_some_and(|first| {
+            <Cli as clap::CommandFactory>::command()
+                .get_subcommands()
+                .any(|c| c.get_name() == first)
+        });
+        match Cli::try_parse_from(&args) {
+            Ok(Cli { command: None, .. }) => as_serve(),
+            Ok(cli) => Ok(cli),
+            Err(e) if e.kind() == clap::error::ErrorKind::UnknownArgument && !names_command => {
+                as_serve()
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The server's flags when the command runs the server.
+    pub fn serve_args(&self) -> Option<&ServeArgs> {
+        match &self.command {
+            Some(Command::Serve(args)) => Some(args),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "parsed once at start-up; boxing buys nothing"
+)]
 pub enum Command {
     /// Run the gRPC server (the default when no command is given).
-    Serve,
+    Serve(ServeArgs),
     /// Print a bearer token signed with the development key.
     Token(TokenArgs),
     /// Load a JSON dataset (docs/dataset.md) into the database: all or nothing.
@@ -41,45 +90,20 @@ pub enum Command {
     SubmitBatch(crate::client::submit_batch::SubmitBatchArgs),
 }
 
-/// Settings every command uses.
+/// Where the data lives: the server, `token` (to look a user up) and
+/// `import` use it.
 #[derive(Args, Clone)]
-pub struct Common {
+pub struct DataArgs {
     /// Database URL: `sqlite:PATH` or `postgres://...`. Default: an embedded
     /// SQLite file in the data directory.
-    #[arg(long, env = "DATABASE_URL", global = true)]
+    #[arg(long, env = "DATABASE_URL")]
     pub database_url: Option<String>,
     /// Directory for the embedded database and the development signing key.
-    #[arg(long, env = "CSP_DATA_DIR", default_value = "data", global = true)]
+    #[arg(long, env = "CSP_DATA_DIR", default_value = "data")]
     pub data_dir: PathBuf,
-    /// Offer catalog file; default: the catalog built into the binary.
-    #[arg(long, env = "CSP_CATALOG_FILE", global = true)]
-    pub catalog_file: Option<PathBuf>,
-    /// JWKS file with the RS256/ES256 keys tokens are signed with. When set,
-    /// the development key is never accepted.
-    #[arg(long, env = "CSP_JWKS_FILE", global = true)]
-    pub jwks_file: Option<PathBuf>,
-    /// Required `iss` claim.
-    #[arg(
-        long,
-        env = "CSP_JWT_ISSUER",
-        default_value = "csp-upgrades-dev",
-        global = true
-    )]
-    pub jwt_issuer: String,
-    /// Required `aud` claim.
-    #[arg(
-        long,
-        env = "CSP_JWT_AUDIENCE",
-        default_value = "csp-upgrades",
-        global = true
-    )]
-    pub jwt_audience: String,
-    /// Log format.
-    #[arg(long, env = "CSP_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
-    pub log_format: LogFormat,
 }
 
-impl Common {
+impl DataArgs {
     pub fn database_url(&self) -> String {
         self.database_url.clone().unwrap_or_else(|| {
             format!("sqlite:{}", self.data_dir.join("csp-upgrades.db").display())
@@ -88,25 +112,49 @@ impl Common {
 }
 
 /// The URL's password never reaches a log.
-impl std::fmt::Debug for Common {
+impl std::fmt::Debug for DataArgs {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Common")
+        f.debug_struct("DataArgs")
             .field(
                 "database_url",
                 &crate::storage::redacted(&self.database_url()),
             )
             .field("data_dir", &self.data_dir)
-            .field("catalog_file", &self.catalog_file)
-            .field("jwks_file", &self.jwks_file)
-            .field("jwt_issuer", &self.jwt_issuer)
-            .field("jwt_audience", &self.jwt_audience)
-            .field("log_format", &self.log_format)
             .finish()
     }
 }
 
 #[derive(Debug, Args, Clone)]
+pub struct CatalogArgs {
+    /// Offer catalog file; default: the catalog built into the binary.
+    #[arg(long, env = "CSP_CATALOG_FILE")]
+    pub catalog_file: Option<PathBuf>,
+}
+
+/// The claims every token must carry (the server checks them, `token`
+/// writes them).
+#[derive(Debug, Args, Clone)]
+pub struct ClaimArgs {
+    /// Required `iss` claim.
+    #[arg(long, env = "CSP_JWT_ISSUER", default_value = "csp-upgrades-dev")]
+    pub jwt_issuer: String,
+    /// Required `aud` claim.
+    #[arg(long, env = "CSP_JWT_AUDIENCE", default_value = "csp-upgrades")]
+    pub jwt_audience: String,
+}
+
+#[derive(Debug, Args, Clone)]
 pub struct ServeArgs {
+    #[command(flatten)]
+    pub data: DataArgs,
+    #[command(flatten)]
+    pub catalog: CatalogArgs,
+    /// JWKS file with the RS256/ES256 keys tokens are signed with. When set,
+    /// the development key is never accepted.
+    #[arg(long, env = "CSP_JWKS_FILE")]
+    pub jwks_file: Option<PathBuf>,
+    #[command(flatten)]
+    pub claims: ClaimArgs,
     /// Address to listen on.
     #[arg(long, env = "CSP_LISTEN", default_value = "127.0.0.1:50051")]
     pub listen: SocketAddr,
@@ -268,6 +316,12 @@ fn parse_origin(text: &str) -> Result<String, String> {
 
 #[derive(Debug, Args, Clone)]
 pub struct TokenArgs {
+    #[command(flatten)]
+    pub data: DataArgs,
+    #[command(flatten)]
+    pub catalog: CatalogArgs,
+    #[command(flatten)]
+    pub claims: ClaimArgs,
     /// User principal name of a partner user (see the README for demo users).
     #[arg(long, conflicts_with = "app")]
     pub user: Option<String>,
@@ -284,12 +338,18 @@ pub struct TokenArgs {
 
 #[derive(Debug, Args, Clone)]
 pub struct ImportArgs {
+    #[command(flatten)]
+    pub data: DataArgs,
+    #[command(flatten)]
+    pub catalog: CatalogArgs,
     /// The dataset file (JSON).
     pub file: PathBuf,
 }
 
 #[derive(Debug, Args, Clone)]
 pub struct GenerateArgs {
+    #[command(flatten)]
+    pub catalog: CatalogArgs,
     /// Regular customers, each with an upgradable first subscription.
     #[arg(long, default_value_t = 100)]
     pub customers: usize,
@@ -317,4 +377,52 @@ pub struct GenerateArgs {
 pub enum LogFormat {
     Text,
     Json,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+        Cli::parse_args(std::iter::once("csp-upgrades").chain(args.iter().copied()))
+    }
+
+    #[test]
+    fn the_bare_command_and_serve_take_the_same_flags() {
+        let bare = parse(&["--listen", "127.0.0.1:1"]).unwrap();
+        let serve = parse(&["serve", "--listen", "127.0.0.1:1"]).unwrap();
+        for cli in [&bare, &serve] {
+            let args = cli.serve_args().expect("runs the server");
+            assert_eq!(args.listen, "127.0.0.1:1".parse().unwrap());
+        }
+        assert!(parse(&[]).unwrap().serve_args().is_some());
+        assert!(
+            parse(&["--log-format", "json"])
+                .unwrap()
+                .serve_args()
+                .is_some()
+        );
+    }
+
+    #[test]
+    fn subcommands_take_only_their_own_flags() {
+        assert!(parse(&["token", "--listen", "127.0.0.1:1"]).is_err());
+        assert!(parse(&["generate", "--database-url", "sqlite:x", "--out", "x"]).is_err());
+        assert!(parse(&["import", "--jwt-issuer", "x", "file.json"]).is_err());
+        let help = |name: &str| {
+            Cli::command()
+                .find_subcommand_mut(name)
+                .unwrap()
+                .render_long_help()
+                .to_string()
+        };
+        assert!(!help("token").contains("--listen"));
+        assert!(!help("token").contains("--jwks-file"));
+        assert!(help("token").contains("--data-dir"));
+        assert!(!help("import").contains("--jwt-issuer"));
+        assert!(!help("generate").contains("--database-url"));
+        assert!(help("serve").contains("--request-timeout-secs"));
+    }
 }

@@ -1,5 +1,3 @@
-use clap::Parser;
-
 use csp_upgrades::commands;
 use csp_upgrades::config::{Cli, Command};
 
@@ -11,13 +9,10 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    let cli = Cli::parse();
+    let cli = Cli::parse_args(std::env::args_os()).unwrap_or_else(|e| e.exit());
     // Only the server exports traces; the one-shot commands just log.
-    let otlp = match &cli.command {
-        None | Some(Command::Serve) => cli.serve.otlp(),
-        Some(_) => None,
-    };
-    let telemetry = match csp_upgrades::telemetry::init(cli.common.log_format, otlp) {
+    let otlp = cli.serve_args().and_then(|args| args.otlp());
+    let telemetry = match csp_upgrades::telemetry::init(cli.log_format, otlp) {
         Ok(telemetry) => telemetry,
         Err(e) => {
             eprintln!("error: {e:#}");
@@ -25,10 +20,12 @@ async fn main() -> std::process::ExitCode {
         }
     };
     let result = match &cli.command {
-        None | Some(Command::Serve) => commands::serve(&cli.common, &cli.serve).await,
-        Some(Command::Token(args)) => commands::token(&cli.common, args).await,
-        Some(Command::Import(args)) => commands::import(&cli.common, args).await,
-        Some(Command::Generate(args)) => commands::generate(&cli.common, args),
+        // `parse_args` turns no subcommand into `serve`.
+        None => Err(anyhow::anyhow!("no command given")),
+        Some(Command::Serve(args)) => commands::serve(args).await,
+        Some(Command::Token(args)) => commands::token(args).await,
+        Some(Command::Import(args)) => commands::import(args).await,
+        Some(Command::Generate(args)) => commands::generate(args),
         Some(Command::Report(args)) => csp_upgrades::client::report::run(args)
             .await
             .map(|n| eprintln!("{n} subscriptions written")),

@@ -285,3 +285,75 @@ async fn a_stalled_feed_serves_nothing_staler_than_its_bound() {
     assert_eq!(can_list(&b, &sales).await, Err(Code::PermissionDenied));
     assert!(!eligible(&b, &agent).await);
 }
+
+/// A watch on one replica follows an approval on another: the change bus
+/// hears it through LISTEN (there is no polling).
+#[tokio::test]
+async fn a_watch_on_one_replica_follows_an_approval_on_another() {
+    const TAILSPIN: &str = "30000000-0000-4000-8000-000000000008";
+    const TAILSPIN_E4: &str = "40000000-0000-4000-8000-000000000801";
+    let a = TestServer::start().await;
+    let Some(b) = second_replica(&a).await else {
+        return;
+    };
+    let agent = a.token(ADMIN_AGENT).await;
+    let order = a
+        .upgrades(Some(agent.clone()))
+        .submit_upgrade(pb::SubmitUpgradeRequest {
+            request_id: uuid::Uuid::new_v4().to_string(),
+            customer_id: TAILSPIN.into(),
+            subscription_id: TAILSPIN_E4.into(),
+            target_offer_id: "o365-e5".into(),
+            quantity: 150,
+            upgrade_type: pb::UpgradeType::WithLicenseTransfer as i32,
+            billing_cycle: 0,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(order.state, pb::OrderState::PendingCreditCheck as i32);
+    let mut watch = b
+        .upgrades(Some(agent))
+        .watch_upgrade_order(pb::WatchUpgradeOrderRequest {
+            order_id: order.order_id.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let first = watch.message().await.unwrap().unwrap();
+    assert_eq!(
+        first.event.unwrap().state,
+        pb::OrderState::PendingCreditCheck as i32
+    );
+
+    a.upgrades(Some(a.token(BILLING_ADMIN).await))
+        .resolve_credit_check(pb::ResolveCreditCheckRequest {
+            order_id: order.order_id,
+            decision: pb::CreditDecision::Approve as i32,
+            note: "ok".into(),
+        })
+        .await
+        .unwrap();
+    let approved = Instant::now();
+    let mut seen = Vec::new();
+    tokio::time::timeout(HEARD_WITHIN, async {
+        while let Some(update) = watch.message().await.unwrap() {
+            seen.push(update.event.unwrap().state);
+        }
+    })
+    .await
+    .expect("the watch on B ends within the bound");
+    assert_eq!(
+        seen,
+        [
+            pb::OrderState::InProgress as i32,
+            pb::OrderState::Completed as i32
+        ]
+    );
+    use std::io::Write;
+    let _ = writeln!(
+        std::io::stderr(),
+        "the watch on B followed the approval on A in {:?}",
+        approved.elapsed()
+    );
+}

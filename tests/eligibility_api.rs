@@ -57,6 +57,7 @@ async fn every_reason_code_is_reachable_and_hints_agree_with_the_check() {
         .list_customers(pb::ListCustomersRequest {
             page_size: 1000,
             page_token: String::new(),
+            ..Default::default()
         })
         .await
         .unwrap()
@@ -70,6 +71,7 @@ async fn every_reason_code_is_reachable_and_hints_agree_with_the_check() {
                 customer_id: customer.customer_id.clone(),
                 page_size: 1000,
                 page_token: String::new(),
+                ..Default::default()
             })
             .await
             .unwrap()

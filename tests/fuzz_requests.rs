@@ -33,7 +33,7 @@ fn fill() -> Fill {
         user_id: uuid::Uuid::new_v4().to_string(),
         order_id: uuid::Uuid::new_v4().to_string(),
         target_offer_id: "o365-e3".into(),
-        role: "SALES_AGENT",
+        role: "PARTNER_ROLE_SALES_AGENT",
     }
 }
 

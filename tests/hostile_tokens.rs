@@ -190,7 +190,7 @@ async fn hostile_tokens_are_unauthenticated_on_every_rpc() {
         user_id: GA_ID.into(),
         order_id: "60000000-0000-4000-8000-000000000003".into(),
         target_offer_id: "o365-e3".into(),
-        role: "SALES_AGENT",
+        role: "PARTNER_ROLE_SALES_AGENT",
     };
     let mut failures = Vec::new();
     for method in dynamic::methods() {

@@ -29,7 +29,7 @@ fn contoso() -> Fill {
         user_id: "20000000-0000-4000-8000-000000000107".into(),
         order_id: "60000000-0000-4000-8000-000000000003".into(),
         target_offer_id: "o365-e3".into(),
-        role: "SALES_AGENT",
+        role: "PARTNER_ROLE_SALES_AGENT",
     }
 }
 
@@ -70,13 +70,7 @@ async fn import_zeta(server: &TestServer) -> Zeta {
         .unwrap()
         .validate(server.state.catalog())
         .unwrap();
-    server
-        .state
-        .store()
-        .unwrap()
-        .import(&dataset)
-        .await
-        .unwrap();
+    server.state.app().unwrap().import(&dataset).await.unwrap();
     let names = [
         partner.as_str(),
         &user,
@@ -100,7 +94,7 @@ async fn import_zeta(server: &TestServer) -> Zeta {
             user_id: user,
             order_id: order,
             target_offer_id: "o365-e3".into(),
-            role: "SALES_AGENT",
+            role: "PARTNER_ROLE_SALES_AGENT",
         },
         names,
     }
@@ -135,6 +129,7 @@ async fn seen_by(server: &TestServer, upn: &str) -> BTreeSet<String> {
         .list_customers(pb::ListCustomersRequest {
             page_size: 1000,
             page_token: String::new(),
+            ..Default::default()
         })
         .await
         .unwrap()
@@ -146,6 +141,7 @@ async fn seen_by(server: &TestServer, upn: &str) -> BTreeSet<String> {
                 customer_id: c.customer_id.clone(),
                 page_size: 1000,
                 page_token: String::new(),
+                ..Default::default()
             })
             .await
             .unwrap()
@@ -226,7 +222,7 @@ async fn no_rpc_reaches_another_partners_data() {
         // Fabrikam has no order: Zeta's stands in.
         order_id: zeta.fill.order_id.clone(),
         target_offer_id: "o365-e3".into(),
-        role: "SALES_AGENT",
+        role: "PARTNER_ROLE_SALES_AGENT",
     };
     let a = contoso();
     let methods = dynamic::methods();

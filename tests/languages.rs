@@ -273,7 +273,8 @@ async fn the_migration_report_is_said_in_the_callers_language() {
             (e.issue, &e.user_id, &e.service_id),
             (n.issue, &n.user_id, &n.service_id)
         );
-        assert_ne!(e.remedy, n.remedy);
+        assert_eq!(e.remedy, n.remedy, "the remedy enum is the same");
+        assert_ne!(e.remedy_message, n.remedy_message);
     }
     let blocked = nl
         .migration_report
@@ -281,7 +282,7 @@ async fn the_migration_report_is_said_in_the_callers_language() {
         .find(|m| m.issue == pb::MigrationIssue::SignInBlocked as i32)
         .unwrap();
     assert_eq!(
-        blocked.remedy,
+        blocked.remedy_message,
         "Hef de aanmeldblokkering van de gebruiker op, zodat die het nieuwe abonnement kan gebruiken."
     );
 }

@@ -50,6 +50,7 @@ fn list_customers() -> pb::ListCustomersRequest {
     pb::ListCustomersRequest {
         page_size: 10,
         page_token: String::new(),
+        ..Default::default()
     }
 }
 
@@ -184,6 +185,7 @@ async fn traceparent_and_request_ids_reach_the_json_logs_and_come_back() {
                 customer_id: NORTHWIND.into(),
                 page_size: 10,
                 page_token: String::new(),
+                ..Default::default()
             },
             &[
                 bearer(&token),

@@ -68,6 +68,7 @@ async fn subscriptions(server: &TestServer, token: &str, customer: &str) -> Vec<
             customer_id: customer.into(),
             page_size: 1000,
             page_token: String::new(),
+            ..Default::default()
         })
         .await
         .unwrap()
@@ -295,7 +296,10 @@ async fn list_orders(
                 .parse::<uuid::Uuid>()
                 .map(csp_upgrades::domain::ids::PartnerId)
                 .unwrap(),
-            csp_upgrades::domain::ids::CustomerId::parse(customer).unwrap(),
+            &csp_upgrades::storage::OrderFilter {
+                customer: Some(csp_upgrades::domain::ids::CustomerId::parse(customer).unwrap()),
+                state: None,
+            },
             &PageRequest::first(1000),
         )
         .await
@@ -513,7 +517,7 @@ async fn a_rejected_credit_check_moves_nothing() {
         .unwrap()
         .into_inner();
     assert_eq!(order.state, pb::OrderState::Rejected as i32);
-    assert_eq!(order.outcome, pb::OrderOutcome::OutcomeRejected as i32);
+    assert_eq!(order.outcome, pb::OrderOutcome::Rejected as i32);
     let subs = subscriptions(&server, &ga, LITWARE).await;
     assert_eq!(subs.len(), 1);
     assert_eq!(subs[0].subscription_id, LITWARE_STANDARD);
@@ -622,7 +626,11 @@ async fn quantities_types_and_keys_are_checked() {
             .iter()
             .any(|m| m.issue == pb::MigrationIssue::LicenseNotMoved as i32)
     );
-    assert_eq!(order.submitted_by, "app:reseller-bot");
+    let submitter = order.submitter.as_ref().expect("a submitter");
+    assert_eq!(
+        (submitter.app_id.as_str(), submitter.user_id.as_str()),
+        ("reseller-bot", "")
+    );
 
     // Billing admins may view orders but not submit.
     let err = client(&server, &server.token(BILLING_ADMIN).await)

@@ -41,13 +41,13 @@ const NEEDS: &[(&str, Option<&str>)] = &[
     ("csp.v1.UpgradeService/SubmitUpgrades", Some(SUBMIT)),
 ];
 
-const VIEW: &str = "VIEW_CATALOG_AND_CUSTOMERS";
-const SUBMIT: &str = "SUBMIT_UPGRADE_ORDERS";
-const VIEW_ORDERS: &str = "VIEW_UPGRADE_ORDERS";
-const RESOLVE: &str = "RESOLVE_CREDIT_CHECKS";
-const MANAGE_ROLES: &str = "MANAGE_ROLES";
-const MANAGE_GLOBAL_ADMINS: &str = "MANAGE_GLOBAL_ADMINS";
-const VIEW_AUDIT_LOG: &str = "VIEW_AUDIT_LOG";
+const VIEW: &str = "PERMISSION_VIEW_CATALOG_AND_CUSTOMERS";
+const SUBMIT: &str = "PERMISSION_SUBMIT_UPGRADE_ORDERS";
+const VIEW_ORDERS: &str = "PERMISSION_VIEW_UPGRADE_ORDERS";
+const RESOLVE: &str = "PERMISSION_RESOLVE_CREDIT_CHECKS";
+const MANAGE_ROLES: &str = "PERMISSION_MANAGE_ROLES";
+const MANAGE_GLOBAL_ADMINS: &str = "PERMISSION_MANAGE_GLOBAL_ADMINS";
+const VIEW_AUDIT_LOG: &str = "PERMISSION_VIEW_AUDIT_LOG";
 
 /// The callers, in the column order of `MATRIX`.
 const WHO: [&str; 8] = [
@@ -177,8 +177,8 @@ async fn every_role_against_every_rpc() {
         // Role changes that change nothing: granting a role already held,
         // revoking one not held (the matrix must not move under the walk).
         let (role, user) = match method.name() {
-            "RevokeRole" => ("HELPDESK_AGENT", BILLING_USER_ID),
-            _ => ("BILLING_ADMIN", BILLING_USER_ID),
+            "RevokeRole" => ("PARTNER_ROLE_HELPDESK_AGENT", BILLING_USER_ID),
+            _ => ("PARTNER_ROLE_BILLING_ADMIN", BILLING_USER_ID),
         };
         for (i, who) in WHO.iter().enumerate() {
             let request = dynamic::request(&method, &fill(role, user));
@@ -208,7 +208,7 @@ async fn only_a_global_admin_grants_or_revokes_global_admin() {
             _ => continue,
         };
         for (i, who) in WHO.iter().enumerate() {
-            let request = dynamic::request(&method, &fill("GLOBAL_ADMIN", user));
+            let request = dynamic::request(&method, &fill("PARTNER_ROLE_GLOBAL_ADMIN", user));
             let answer = dynamic::call(&server.channel, Some(&tokens[i]), &method, request).await;
             let expected = if !holds(MANAGE_ROLES, i) {
                 Some(MANAGE_ROLES)

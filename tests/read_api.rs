@@ -19,6 +19,7 @@ async fn all_customers(server: &TestServer, token: &str, page_size: u32) -> Vec<
             .list_customers(pb::ListCustomersRequest {
                 page_size,
                 page_token: page_token.clone(),
+                ..Default::default()
             })
             .await
             .unwrap()
@@ -61,6 +62,7 @@ async fn paging_walks_every_list_without_duplicates_or_gaps() {
                 customer_id: c.customer_id.clone(),
                 page_size: 1000,
                 page_token: String::new(),
+                ..Default::default()
             })
             .await
             .unwrap()
@@ -80,6 +82,7 @@ async fn paging_walks_every_list_without_duplicates_or_gaps() {
                 customer_id: best.1.clone(),
                 page_size: 2,
                 page_token,
+                ..Default::default()
             })
             .await
             .unwrap()
@@ -186,7 +189,10 @@ async fn roles_decide_what_a_caller_may_read() {
                 let err = result.unwrap_err();
                 assert_eq!(err.code(), Code::PermissionDenied, "{upn}");
                 let info = err.get_details_error_info().expect("ErrorInfo");
-                assert_eq!(info.metadata["permission"], "VIEW_CATALOG_AND_CUSTOMERS");
+                assert_eq!(
+                    info.metadata["permission"],
+                    "PERMISSION_VIEW_CATALOG_AND_CUSTOMERS"
+                );
             }
         }
         let offers = server
@@ -318,6 +324,7 @@ async fn malformed_ids_are_invalid_arguments_naming_the_field() {
         .list_customers(pb::ListCustomersRequest {
             page_size: 5,
             page_token: "forged".into(),
+            ..Default::default()
         })
         .await
         .unwrap_err();

@@ -25,7 +25,10 @@ use tower::{Service as _, ServiceExt as _};
 const PENDING_ORDER: &str = "60000000-0000-4000-8000-000000000003";
 const GRACE_SECS: u64 = 3;
 
-async fn open_watch(server: &Binary, token: &str) -> tonic::Streaming<pb::UpgradeOrderUpdate> {
+async fn open_watch(
+    server: &Binary,
+    token: &str,
+) -> tonic::Streaming<pb::WatchUpgradeOrderResponse> {
     let mut request = tonic::Request::new(pb::WatchUpgradeOrderRequest {
         order_id: PENDING_ORDER.into(),
     });

@@ -14,6 +14,8 @@ mod common;
 mod directory;
 #[path = "storage_conformance/fixtures.rs"]
 mod fixtures;
+#[path = "storage_conformance/lists.rs"]
+mod lists;
 #[path = "storage_conformance/orders.rs"]
 mod orders;
 #[path = "storage_conformance/roles.rs"]
@@ -89,6 +91,8 @@ conformance_suite!(
     directory::snapshot_holds_all_channels_add_ons_users_and_only_open_orders,
     directory::replicas_starting_together_migrate_once,
     directory::partner_users_by_id_upn_and_page,
+    lists::orders_list_partner_wide_and_by_state,
+    lists::customers_filter_by_name_prefix_and_country,
     orders::an_order_and_its_effects_are_written_in_one_transaction,
     orders::a_dropped_order_transaction_writes_nothing,
     orders::another_partners_customer_cannot_be_locked,

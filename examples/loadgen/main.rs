@@ -216,6 +216,7 @@ impl Call for List {
             customer_id: self.customer_id.clone(),
             page_size: self.page_size,
             page_token: String::new(),
+            ..Default::default()
         };
         let mut client = pb::customer_service_client::CustomerServiceClient::new(channel)
             .max_decoding_message_size(64 * 1024 * 1024);

@@ -29,10 +29,9 @@ BINARY = built_binary()
 pytestmark = pytest.mark.skipif(BINARY is None, reason="no csp-upgrades binary built in target/")
 
 
-def run_token(env: dict[str, str]) -> subprocess.CompletedProcess:
-    """`token --app` reads every flag's variable but needs no database."""
+def run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [str(BINARY), "token", "--app", "chart-check", "--partner", PARTNER],
+        [str(BINARY), *args],
         env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), **env},
         capture_output=True,
         text=True,
@@ -53,14 +52,17 @@ def test_every_setting_of_the_chart_parses(tmp_path):
         "CSP_JWKS_FILE": str(tmp_path / "missing-jwks.json"),
         "DATABASE_URL": f"sqlite:{tmp_path / 'unused.db'}",
     }
-    result = run_token(env)
+    # `serve` reads every server variable, then stops at the missing JWKS
+    # before opening anything.
+    result = run(["serve"], env)
     assert result.returncode != CLAP_USAGE_ERROR, result.stderr
     assert "missing-jwks.json" in result.stderr, result.stderr
 
 
 def test_demo_settings_mint_a_development_token(tmp_path):
     env = render(base=DEMO).config_env() | {"CSP_DATA_DIR": str(tmp_path)}
-    result = run_token(env)
+    # `token --app` needs no database.
+    result = run(["token", "--app", "chart-check", "--partner", PARTNER], env)
     assert result.returncode == 0, result.stderr
     token = result.stdout.strip().splitlines()[-1]
     assert token.count(".") == 2, result.stdout

@@ -17,8 +17,8 @@ use crate::domain::model::{Customer, CustomerSnapshot, Partner, PartnerUser};
 use crate::domain::orders::UpgradeOrder;
 use crate::storage::changes::FeedEvent;
 use crate::storage::{
-    Directory, ImportSummary, KeyUse, OrderStore, OrderTx, Page, PageRequest, PoolStats, Result,
-    RoleStore, RoleTx, Store, TimeRange,
+    CustomerFilter, Directory, ImportSummary, KeyUse, OrderFilter, OrderStore, OrderTx, Page,
+    PageRequest, PoolStats, Result, RoleStore, RoleTx, Store, TimeRange,
 };
 
 pub struct CachedStore {
@@ -69,9 +69,10 @@ impl Directory for CachedStore {
     async fn list_customers(
         &self,
         partner: PartnerId,
+        filter: &CustomerFilter,
         page: &PageRequest,
     ) -> Result<Page<Customer>> {
-        self.inner.list_customers(partner, page).await
+        self.inner.list_customers(partner, filter, page).await
     }
 
     async fn customer_ids(
@@ -107,10 +108,10 @@ impl OrderStore for CachedStore {
     async fn list_orders(
         &self,
         partner: PartnerId,
-        customer: CustomerId,
+        filter: &OrderFilter,
         page: &PageRequest,
     ) -> Result<Option<Page<UpgradeOrder>>> {
-        self.inner.list_orders(partner, customer, page).await
+        self.inner.list_orders(partner, filter, page).await
     }
 
     async fn key_use(&self, partner: PartnerId, request_id: Uuid) -> Result<Option<KeyUse>> {

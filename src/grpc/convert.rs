@@ -1,8 +1,8 @@
 //! Domain -> proto conversions for the read API. Enums convert by their
-//! stable names (the domain's text form is the proto value name, except for
-//! the two enums whose proto values carry a prefix); a test checks that
-//! every domain value has a proto value, so a new variant cannot silently
-//! become `_UNSPECIFIED`.
+//! stable names: a proto value's name is its enum's prefix followed by the
+//! domain value's text form (`PARTNER_ROLE_` + `GLOBAL_ADMIN`). A test checks
+//! that every domain value has a proto value, so a new variant cannot
+//! silently become `_UNSPECIFIED`.
 
 use prost_types::Timestamp;
 
@@ -18,61 +18,54 @@ pub fn timestamp(t: chrono::DateTime<chrono::Utc>) -> Timestamp {
     }
 }
 
-/// The proto value of a domain enum with the same name, as the i32 prost uses.
+/// The proto value named `$prefix` + the domain value's name, as the i32
+/// prost uses (0, `_UNSPECIFIED`, for a name the contract lacks).
 macro_rules! by_name {
-    ($pb:ty, $value:expr) => {
-        <$pb>::from_str_name($value.as_str()).map_or(0, |v| v as i32)
+    ($pb:ty, $prefix:literal, $value:expr) => {
+        <$pb>::from_str_name(&format!(concat!($prefix, "{}"), $value.as_str()))
+            .map_or(0, |v| v as i32)
     };
 }
+pub(crate) use by_name;
 
 pub fn role(r: model::Role) -> i32 {
-    by_name!(pb::PartnerRole, r)
+    by_name!(pb::PartnerRole, "PARTNER_ROLE_", r)
 }
 
 pub fn permission(p: crate::domain::roles::Permission) -> i32 {
-    by_name!(pb::Permission, p)
+    by_name!(pb::Permission, "PERMISSION_", p)
 }
 
 pub fn segment(s: model::Segment) -> i32 {
-    by_name!(pb::Segment, s)
+    by_name!(pb::Segment, "SEGMENT_", s)
 }
 
 pub fn channel(c: model::Channel) -> i32 {
-    by_name!(pb::Channel, c)
+    by_name!(pb::Channel, "CHANNEL_", c)
 }
 
 pub fn status(s: model::SubscriptionStatus) -> i32 {
-    by_name!(pb::SubscriptionStatus, s)
+    by_name!(pb::SubscriptionStatus, "SUBSCRIPTION_STATUS_", s)
 }
 
 pub fn billing_cycle(c: model::BillingCycle) -> i32 {
-    by_name!(pb::BillingCycle, c)
+    by_name!(pb::BillingCycle, "BILLING_CYCLE_", c)
 }
 
 pub fn payment_method(m: model::PaymentMethod) -> i32 {
-    by_name!(pb::PaymentMethod, m)
+    by_name!(pb::PaymentMethod, "PAYMENT_METHOD_", m)
 }
 
 pub fn upgrade_type(t: model::UpgradeType) -> i32 {
-    by_name!(pb::UpgradeType, t)
+    by_name!(pb::UpgradeType, "UPGRADE_TYPE_", t)
 }
 
 pub fn relationship(s: RelationshipStatus) -> i32 {
-    (match s {
-        RelationshipStatus::None => pb::RelationshipStatus::RelationshipNone,
-        RelationshipStatus::Active => pb::RelationshipStatus::RelationshipActive,
-        RelationshipStatus::Expired => pb::RelationshipStatus::RelationshipExpired,
-    }) as i32
+    by_name!(pb::RelationshipStatus, "RELATIONSHIP_STATUS_", s)
 }
 
 pub fn delegated_role(r: DelegatedRole) -> i32 {
-    (match r {
-        DelegatedRole::DirectoryReader => pb::DelegatedRole::DirectoryReader,
-        DelegatedRole::DirectoryWriter => pb::DelegatedRole::DirectoryWriter,
-        DelegatedRole::LicenseAdmin => pb::DelegatedRole::LicenseAdmin,
-        DelegatedRole::UserAdmin => pb::DelegatedRole::UserAdmin,
-        DelegatedRole::GlobalAdmin => pb::DelegatedRole::DelegatedGlobalAdmin,
-    }) as i32
+    by_name!(pb::DelegatedRole, "DELEGATED_ROLE_", r)
 }
 
 pub fn customer(c: &Customer) -> pb::Customer {
@@ -125,8 +118,8 @@ pub fn subscription(
         payment_method: payment_method(s.payment_method),
         trial: s.trial,
         parent_subscription_id: s.parent_id.map(|p| p.to_string()).unwrap_or_default(),
-        billing_period_start: Some(timestamp(s.period_start)),
-        billing_period_end: Some(timestamp(s.period_end)),
+        billing_period_start_time: Some(timestamp(s.period_start)),
+        billing_period_end_time: Some(timestamp(s.period_end)),
         upgrade_available,
     }
 }
@@ -136,7 +129,7 @@ pub fn offer(o: &Offer, catalog: &Catalog, with_paths: bool) -> pb::Offer {
         offer_id: o.id.to_string(),
         name: o.name.clone(),
         family: o.family.clone(),
-        catalog: by_name!(pb::CatalogKind, o.catalog),
+        catalog: by_name!(pb::CatalogKind, "CATALOG_KIND_", o.catalog),
         market: o.market.clone(),
         segment: segment(o.segment),
         services: o
@@ -246,6 +239,8 @@ mod tests {
         all_mapped(model::UpgradeType::ALL, upgrade_type);
         all_mapped(RelationshipStatus::ALL, relationship);
         all_mapped(DelegatedRole::ALL, delegated_role);
-        all_mapped(CatalogKind::ALL, |k| by_name!(pb::CatalogKind, k));
+        all_mapped(CatalogKind::ALL, |k| {
+            by_name!(pb::CatalogKind, "CATALOG_KIND_", k)
+        });
     }
 }

@@ -8,14 +8,14 @@ use super::pb::{
     Customer, GetCustomerRequest, ListCustomersRequest, ListCustomersResponse,
     ListSubscriptionsRequest, ListSubscriptionsResponse,
 };
-use super::{convert, require, validate};
+use super::{convert, pb, require, validate};
 use crate::auth;
 use crate::domain::eligibility;
-use crate::domain::model::Subscription;
+use crate::domain::model::{Subscription, SubscriptionStatus};
 use crate::domain::roles::Permission;
 use crate::grpc::error::ApiError;
 use crate::state::AppState;
-use crate::storage::Page;
+use crate::storage::{CustomerFilter, Page};
 
 pub struct CustomerApi {
     state: AppState,
@@ -51,13 +51,28 @@ impl CustomerService for CustomerApi {
         let ListCustomersRequest {
             page_size,
             page_token,
+            name_prefix,
+            country,
         } = request.into_inner();
         let page = validate::page(page_size, &page_token)?;
+        validate::text("name_prefix", &name_prefix, 200)?;
+        let is_country = country.len() == 2 && country.bytes().all(|b| b.is_ascii_uppercase());
+        if !country.is_empty() && !is_country {
+            return Err(ApiError::invalid(
+                "country",
+                "must be an ISO 3166-1 alpha-2 code such as \"IN\"",
+            )
+            .into());
+        }
+        let filter = CustomerFilter {
+            name_prefix: Some(name_prefix).filter(|p| !p.is_empty()),
+            country: Some(country).filter(|c| !c.is_empty()),
+        };
 
         let page = self
             .state
             .store()?
-            .list_customers(caller.partner_id, &page)
+            .list_customers(caller.partner_id, &filter, &page)
             .await?;
         Ok(Response::new(ListCustomersResponse {
             customers: page.items.iter().map(convert::customer).collect(),
@@ -97,8 +112,29 @@ impl CustomerService for CustomerApi {
             customer_id,
             page_size,
             page_token,
+            status,
+            offer_id,
+            upgrade_available,
         } = request.into_inner();
         let customer_id = validate::customer_id(&customer_id)?;
+        let status = match pb::SubscriptionStatus::try_from(status) {
+            Ok(pb::SubscriptionStatus::Unspecified) => None,
+            Ok(s) => Some(
+                s.as_str_name()
+                    .strip_prefix("SUBSCRIPTION_STATUS_")
+                    .and_then(SubscriptionStatus::parse)
+                    .ok_or_else(|| {
+                        ApiError::Internal(format!("proto status {s:?} has no domain status"))
+                    })?,
+            ),
+            Err(_) => {
+                return Err(ApiError::invalid("status", format!("unknown status {status}")).into());
+            }
+        };
+        let offer = match offer_id.as_str() {
+            "" => None,
+            id => Some(validate::offer_id("offer_id", id)?),
+        };
         let page = validate::page(page_size, &page_token)?;
 
         let snapshot = self
@@ -130,6 +166,9 @@ impl CustomerService for CustomerApi {
             .subscriptions
             .iter()
             .filter(|s| after.is_none_or(|a| (s.created_at, s.id.0) > a))
+            .filter(|s| status.is_none_or(|st| s.status == st))
+            .filter(|s| offer.as_ref().is_none_or(|o| s.offer_id == *o))
+            .filter(|s| upgrade_available.is_none_or(|u| available.contains(&s.id) == u))
             .collect();
         rows.sort_unstable_by_key(|s| (s.created_at, s.id.0));
         rows.truncate(page.size as usize + 1);

@@ -20,7 +20,7 @@ use tokio_stream::wrappers::ReceiverStream;
 use tonic::{Request, Status};
 
 use super::error::ApiError;
-use super::{convert, lang, pb, require, upgrade, validate};
+use super::{convert, lang, pb, reason_convert, require, upgrade, validate};
 use crate::auth;
 use crate::domain::eligibility::{self, Eligibility, Reason};
 use crate::domain::ids::{CustomerId, OfferId, SubscriptionId};
@@ -353,8 +353,8 @@ fn basic(customer_id: String, e: Eligibility) -> pb::CheckUpgradeEligibilityResp
 
 fn code_only(r: &Reason) -> pb::Reason {
     pb::Reason {
-        code: upgrade::reason_code(r.code),
-        remedy: upgrade::remedy(r.remedy) as i32,
+        code: reason_convert::code(r.code),
+        remedy: reason_convert::remedy(r.remedy),
         ..Default::default()
     }
 }

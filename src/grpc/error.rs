@@ -1,12 +1,18 @@
 //! The API error: every way an RPC can fail, mapped exhaustively to a gRPC
 //! status with `google.rpc` details (SPEC §7). Handlers return
 //! `Result<_, ApiError>`; nothing else builds a `tonic::Status`.
+//!
+//! Every status carries a `google.rpc.ErrorInfo` whose `reason` is the name
+//! of a `csp.v1.ErrorReason` value (`proto/csp/v1/error_reason.proto`, which
+//! documents the code each comes with), so a client can branch on it.
 
 use std::collections::HashMap;
 
+use prost::Message;
 use tonic::{Code, Status};
-use tonic_types::{ErrorDetails, StatusExt};
+use tonic_types::pb as rpc;
 
+use super::pb::{self, ErrorReason};
 use crate::domain::roles::Permission;
 use crate::domain::text::Text;
 use crate::storage::StorageError;
@@ -14,8 +20,8 @@ use crate::storage::StorageError;
 /// `ErrorInfo.domain` of every error this service sends.
 pub const ERROR_DOMAIN: &str = "csp-upgrades.v1";
 
-/// One violated precondition: `kind` is the reason code (e.g.
-/// `UPGRADE_IN_PROGRESS`), `subject` what it is about.
+/// One violated precondition: `kind` is the reason's name (e.g.
+/// `UPGRADE_IN_PROGRESS`), `subject` the id or field it is about.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Violation {
     pub kind: String,
@@ -25,16 +31,20 @@ pub struct Violation {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
-    /// `INVALID_ARGUMENT`, with a `BadRequest` naming the field.
+    /// `INVALID_ARGUMENT`, with a `BadRequest` naming the field and an
+    /// `ErrorInfo` (`INVALID_FIELD` unless a more precise reason applies).
     #[error("invalid {field}: {description}")]
     InvalidArgument {
+        reason: ErrorReason,
         field: &'static str,
         description: String,
+        /// Extra `ErrorInfo` metadata, e.g. the allowed quantity range.
+        metadata: Vec<(String, String)>,
     },
-    /// `INVALID_ARGUMENT`: the request is not a well-formed message of the
-    /// method's type (or not a well-formed gRPC frame): the client's mistake,
-    /// never `INTERNAL`. A `BadRequest` names the field path when the decoder
-    /// knows it.
+    /// `INVALID_ARGUMENT` (`MALFORMED_REQUEST`): the request is not a
+    /// well-formed message of the method's type (or not a well-formed gRPC
+    /// frame): the client's mistake, never `INTERNAL`. A `BadRequest` names
+    /// the field path when the decoder knows it.
     #[error("the request is not a valid protobuf message of this method: {description}")]
     Malformed {
         field: Option<String>,
@@ -47,23 +57,30 @@ pub enum ApiError {
     /// `PERMISSION_DENIED`, with an `ErrorInfo` naming the missing permission.
     #[error("the caller's roles do not grant {0}")]
     PermissionDenied(Permission),
-    /// `NOT_FOUND`; also what another partner's data answers.
+    /// `NOT_FOUND` (`RESOURCE_NOT_FOUND`, with a `ResourceInfo`); also what
+    /// another partner's data answers.
     #[error("{kind} {id} not found")]
     NotFound { kind: &'static str, id: String },
     /// `FAILED_PRECONDITION`: the state forbids the action. `reason` goes in
-    /// `ErrorInfo`, each violation in `PreconditionFailure`.
+    /// `ErrorInfo`, each violation in `PreconditionFailure`, and eligibility
+    /// reasons, typed, in a `csp.v1.UpgradeRefusal` detail.
     #[error("{message}")]
     FailedPrecondition {
-        reason: String,
+        reason: ErrorReason,
         message: String,
         violations: Vec<Violation>,
         /// Extra `ErrorInfo` metadata, e.g. the allowed quantity range.
         metadata: Vec<(String, String)>,
+        /// Every eligibility reason of a refused upgrade; empty otherwise.
+        reasons: Vec<pb::Reason>,
     },
     /// `ALREADY_EXISTS`, with an `ErrorInfo` reason (an idempotency key used
     /// for another request).
     #[error("{message}")]
-    AlreadyExists { reason: String, message: String },
+    AlreadyExists {
+        reason: ErrorReason,
+        message: String,
+    },
     /// `UNAVAILABLE`: the database cannot be reached, or start-up is not done.
     #[error("service unavailable: {0}")]
     Unavailable(String),
@@ -81,18 +98,28 @@ pub enum ApiError {
     /// request timeout.
     #[error("the call took longer than the server's request timeout of {0:?}")]
     DeadlineExceeded(std::time::Duration),
-    /// Any of the above, with the sentence its `LocalizedMessage` says in
-    /// the caller's language when the variant's default is too vague
-    /// (SPEC §12; see `error_text`).
+    /// The inner error, with what the caller reads in its own language (the
+    /// `LocalizedMessage` detail); the status is the inner error's.
     #[error("{error}")]
     Localized { error: Box<ApiError>, text: Text },
 }
 
 impl ApiError {
     pub fn invalid(field: &'static str, description: impl Into<String>) -> Self {
+        Self::invalid_because(ErrorReason::InvalidField, field, description)
+    }
+
+    /// `INVALID_ARGUMENT` with a reason more precise than `INVALID_FIELD`.
+    pub fn invalid_because(
+        reason: ErrorReason,
+        field: &'static str,
+        description: impl Into<String>,
+    ) -> Self {
         ApiError::InvalidArgument {
+            reason,
             field,
             description: description.into(),
+            metadata: Vec::new(),
         }
     }
 
@@ -103,7 +130,7 @@ impl ApiError {
         }
     }
 
-    /// This error, with `text` as its localized message.
+    /// This error, said to the caller with `text` (in its language).
     pub fn with_text(self, text: Text) -> Self {
         ApiError::Localized {
             error: Box::new(self),
@@ -149,8 +176,47 @@ fn capped(mut text: String) -> String {
     text
 }
 
-/// The status in English (`grpc-message`, for logs) with a
-/// `google.rpc.LocalizedMessage` in the caller's language.
+fn bad_request(field: String, description: String) -> prost_types::Any {
+    let bad_request = rpc::BadRequest {
+        field_violations: vec![rpc::bad_request::FieldViolation {
+            field,
+            description: capped(description),
+            ..Default::default()
+        }],
+    };
+    any("google.rpc.BadRequest", &bad_request)
+}
+
+/// A `google.protobuf.Any` holding `message` under `type_name`.
+fn any(type_name: &str, message: &impl Message) -> prost_types::Any {
+    prost_types::Any {
+        type_url: format!("type.googleapis.com/{type_name}"),
+        value: message.encode_to_vec(),
+    }
+}
+
+fn error_info(reason: ErrorReason, metadata: Vec<(String, String)>) -> prost_types::Any {
+    let info = rpc::ErrorInfo {
+        reason: reason.as_str_name().to_owned(),
+        domain: ERROR_DOMAIN.to_owned(),
+        metadata: metadata.into_iter().collect::<HashMap<_, _>>(),
+    };
+    any("google.rpc.ErrorInfo", &info)
+}
+
+/// A status whose `grpc-status-details-bin` is a `google.rpc.Status` with
+/// `details`, ErrorInfo first.
+fn rich(code: Code, message: String, details: Vec<prost_types::Any>) -> Status {
+    let body = rpc::Status {
+        code: code as i32,
+        message: message.clone(),
+        details,
+    };
+    Status::with_details(code, message, body.encode_to_vec().into())
+}
+
+/// Every error carries, besides its details, a `LocalizedMessage` in the
+/// caller's language (SPEC §12); `grpc-message` stays English, for logs.
 impl From<ApiError> for Status {
     fn from(e: ApiError) -> Status {
         let lang = super::lang::current();
@@ -163,70 +229,123 @@ fn status(e: ApiError) -> Status {
     {
         let message = capped(e.to_string());
         match e {
-            ApiError::InvalidArgument { field, description } => Status::with_error_details(
-                Code::InvalidArgument,
-                message,
-                ErrorDetails::with_bad_request_violation(field, capped(description)),
-            ),
-            ApiError::Malformed {
-                field: Some(field),
+            ApiError::InvalidArgument {
+                reason,
+                field,
                 description,
-            } => Status::with_error_details(
+                metadata,
+            } => rich(
                 Code::InvalidArgument,
                 message,
-                ErrorDetails::with_bad_request_violation(field, capped(description)),
+                vec![
+                    error_info(reason, metadata),
+                    bad_request(field.to_owned(), description),
+                ],
             ),
-            ApiError::Malformed { field: None, .. } => Status::new(Code::InvalidArgument, message),
-            ApiError::Unauthenticated(_) => Status::with_error_details(
+            ApiError::Malformed { field, description } => {
+                let mut details = vec![error_info(ErrorReason::MalformedRequest, Vec::new())];
+                if let Some(field) = field {
+                    details.push(bad_request(field, description));
+                }
+                rich(Code::InvalidArgument, message, details)
+            }
+            ApiError::Unauthenticated(_) => rich(
                 Code::Unauthenticated,
                 message,
-                ErrorDetails::with_error_info("UNAUTHENTICATED", ERROR_DOMAIN, HashMap::new()),
+                vec![error_info(ErrorReason::Unauthenticated, Vec::new())],
             ),
-            ApiError::PermissionDenied(permission) => Status::with_error_details(
+            ApiError::PermissionDenied(permission) => rich(
                 Code::PermissionDenied,
                 message,
-                ErrorDetails::with_error_info(
-                    "PERMISSION_MISSING",
-                    ERROR_DOMAIN,
-                    HashMap::from([("permission".to_owned(), permission.as_str().to_owned())]),
-                ),
+                vec![error_info(
+                    ErrorReason::PermissionMissing,
+                    vec![(
+                        "permission".to_owned(),
+                        format!("PERMISSION_{}", permission.as_str()),
+                    )],
+                )],
             ),
-            ApiError::NotFound { kind, id } => Status::with_error_details(
-                Code::NotFound,
-                message,
-                ErrorDetails::with_resource_info(kind, capped(id), "", "not found"),
-            ),
+            ApiError::NotFound { kind, id } => {
+                let resource = rpc::ResourceInfo {
+                    resource_type: kind.to_owned(),
+                    resource_name: capped(id),
+                    owner: String::new(),
+                    description: "not found".to_owned(),
+                };
+                rich(
+                    Code::NotFound,
+                    message,
+                    vec![
+                        error_info(ErrorReason::ResourceNotFound, Vec::new()),
+                        any("google.rpc.ResourceInfo", &resource),
+                    ],
+                )
+            }
             ApiError::FailedPrecondition {
                 reason,
                 violations,
                 metadata,
+                reasons,
                 ..
             } => {
-                let mut info: HashMap<String, String> = metadata.into_iter().collect();
-                let codes: Vec<&str> = violations.iter().map(|v| v.kind.as_str()).collect();
-                info.insert("reasons".to_owned(), codes.join(","));
-                let mut details = ErrorDetails::with_error_info(reason, ERROR_DOMAIN, info);
-                for v in violations {
-                    details.add_precondition_failure_violation(v.kind, v.subject, v.description);
+                let failure = rpc::PreconditionFailure {
+                    violations: violations
+                        .into_iter()
+                        .map(|v| rpc::precondition_failure::Violation {
+                            r#type: v.kind,
+                            subject: v.subject,
+                            description: v.description,
+                        })
+                        .collect(),
+                };
+                let mut details = vec![
+                    error_info(reason, metadata),
+                    any("google.rpc.PreconditionFailure", &failure),
+                ];
+                if !reasons.is_empty() {
+                    details.push(any(
+                        "csp.v1.UpgradeRefusal",
+                        &pb::UpgradeRefusal { reasons },
+                    ));
                 }
-                Status::with_error_details(Code::FailedPrecondition, message, details)
+                rich(Code::FailedPrecondition, message, details)
             }
-            ApiError::AlreadyExists { reason, .. } => Status::with_error_details(
+            ApiError::AlreadyExists { reason, .. } => rich(
                 Code::AlreadyExists,
                 message,
-                ErrorDetails::with_error_info(reason, ERROR_DOMAIN, HashMap::new()),
+                vec![error_info(reason, Vec::new())],
             ),
-            ApiError::Unavailable(_) => Status::unavailable(message),
-            ApiError::ShuttingDown { .. } => Status::with_error_details(
+            ApiError::Unavailable(_) => rich(
                 Code::Unavailable,
                 message,
-                ErrorDetails::with_retry_info(Some(std::time::Duration::ZERO)),
+                vec![error_info(ErrorReason::ServiceUnavailable, Vec::new())],
             ),
+            ApiError::ShuttingDown { .. } => {
+                let retry = rpc::RetryInfo {
+                    retry_delay: Some(prost_types::Duration::default()),
+                };
+                rich(
+                    Code::Unavailable,
+                    message,
+                    vec![
+                        error_info(ErrorReason::ShuttingDown, Vec::new()),
+                        any("google.rpc.RetryInfo", &retry),
+                    ],
+                )
+            }
             ApiError::Internal(detail) => {
                 tracing::error!(error = %detail, "internal error");
-                Status::internal("internal error; it has been logged")
+                rich(
+                    Code::Internal,
+                    "internal error; it has been logged".to_owned(),
+                    vec![error_info(ErrorReason::InternalError, Vec::new())],
+                )
             }
-            ApiError::DeadlineExceeded(_) => Status::deadline_exceeded(message),
+            ApiError::DeadlineExceeded(_) => rich(
+                Code::DeadlineExceeded,
+                message,
+                vec![error_info(ErrorReason::RequestTimeout, Vec::new())],
+            ),
             ApiError::Localized { error, .. } => status(*error),
         }
     }

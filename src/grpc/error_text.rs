@@ -2,8 +2,8 @@
 //! `google.rpc.LocalizedMessage` every error carries (SPEC §7, §12). The
 //! status message itself stays English, for logs.
 
+use prost::Message;
 use tonic::Status;
-use tonic_types::{ErrorDetail, LocalizedMessage, StatusExt};
 
 use super::error::ApiError;
 use crate::domain::text::Text;
@@ -33,14 +33,32 @@ pub fn error_text(e: &ApiError) -> Text {
     }
 }
 
-/// `status` with a `LocalizedMessage` added to its details.
+/// `status` with a `LocalizedMessage` added to its details. The details are
+/// kept as they are (`csp.v1.UpgradeRefusal` too, which a re-encoding through
+/// tonic-types' known details would drop).
 pub fn with_localized_message(status: Status, lang: Lang, message: String) -> Status {
-    let mut details = status.get_error_details_vec();
-    details.push(ErrorDetail::LocalizedMessage(LocalizedMessage::new(
-        lang.tag(),
+    use tonic_types::pb;
+    let mut body = match pb::Status::decode(status.details()) {
+        Ok(body) if !status.details().is_empty() => body,
+        _ => pb::Status {
+            code: status.code() as i32,
+            message: status.message().to_owned(),
+            details: Vec::new(),
+        },
+    };
+    let localized = pb::LocalizedMessage {
+        locale: lang.tag().to_owned(),
         message,
-    )));
-    Status::with_error_details_vec(status.code(), status.message(), details)
+    };
+    body.details.push(prost_types::Any {
+        type_url: "type.googleapis.com/google.rpc.LocalizedMessage".to_owned(),
+        value: localized.encode_to_vec(),
+    });
+    Status::with_details(
+        status.code(),
+        status.message().to_owned(),
+        body.encode_to_vec().into(),
+    )
 }
 
 #[cfg(test)]
@@ -68,13 +86,14 @@ mod tests {
             ApiError::PermissionDenied(Permission::ManageRoles),
             ApiError::not_found("partner user", "u-1"),
             ApiError::FailedPrecondition {
-                reason: "X".into(),
+                reason: crate::grpc::pb::ErrorReason::LastGlobalAdmin,
                 message: "x".into(),
                 violations: Vec::new(),
                 metadata: Vec::new(),
+                reasons: Vec::new(),
             },
             ApiError::AlreadyExists {
-                reason: "X".into(),
+                reason: crate::grpc::pb::ErrorReason::RequestIdReused,
                 message: "x".into(),
             },
             ApiError::Unavailable("down".into()),

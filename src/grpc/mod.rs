@@ -14,6 +14,7 @@ pub mod offer;
 mod order_convert;
 mod orders;
 pub mod partner_role;
+mod reason_convert;
 mod role_convert;
 pub mod upgrade;
 mod validate;
@@ -22,9 +23,20 @@ mod validate;
 pub mod pb {
     tonic::include_proto!("csp.v1");
 
-    /// The encoded descriptor set of every `csp.v1` file, for reflection.
+    /// The encoded descriptor set of every `csp.v1` file and the
+    /// `google.protobuf` files they import.
     pub const FILE_DESCRIPTOR_SET: &[u8] =
         include_bytes!(concat!(env!("OUT_DIR"), "/csp_descriptor.bin"));
+
+    /// What reflection serves: the API, the `google.rpc` error details its
+    /// errors carry (with the `google.protobuf` files they import), and
+    /// health. With these a client such as grpcurl decodes every message
+    /// and every error detail without a local copy of the protos.
+    pub const REFLECTED_DESCRIPTOR_SETS: [&[u8]; 3] = [
+        FILE_DESCRIPTOR_SET,
+        tonic_types::pb::FILE_DESCRIPTOR_SET,
+        tonic_health::pb::FILE_DESCRIPTOR_SET,
+    ];
 }
 
 use crate::domain::roles::{Caller, Permission};

@@ -1,34 +1,55 @@
 //! Orders between domain and proto, and refusals as gRPC errors.
 
 use super::error::{ApiError, Violation};
+use super::pb::ErrorReason;
+use super::reason_convert::{self, subscription};
 use super::{convert, pb};
 use crate::domain::catalog::Catalog;
-use crate::domain::eligibility::SubscriptionRef;
 use crate::domain::model::OrderState;
 use crate::domain::orders::credit::Money;
 use crate::domain::orders::report::{MigrationIssue, MigrationItem};
-use crate::domain::orders::{Assessment, OrderEvent, Outcome, Refusal, UpgradeOrder};
+use crate::domain::orders::{Actor, Assessment, OrderEvent, Outcome, Refusal, UpgradeOrder};
 use crate::domain::text::{Arg, Text};
 use crate::i18n::Lang;
 
 pub fn state(s: OrderState) -> i32 {
-    pb::OrderState::from_str_name(s.as_str()).map_or(0, |v| v as i32)
+    convert::by_name!(pb::OrderState, "ORDER_STATE_", s)
+}
+
+/// An `OrderState` filter: `None` for UNSPECIFIED (any state).
+pub fn parse_state(value: i32) -> Result<Option<OrderState>, ApiError> {
+    match pb::OrderState::try_from(value) {
+        Ok(pb::OrderState::Unspecified) => Ok(None),
+        Ok(s) => s
+            .as_str_name()
+            .strip_prefix("ORDER_STATE_")
+            .and_then(OrderState::parse)
+            .map(Some)
+            .ok_or_else(|| ApiError::Internal(format!("proto state {s:?} has no domain state"))),
+        Err(_) => Err(ApiError::invalid(
+            "state",
+            format!("unknown order state {value}"),
+        )),
+    }
 }
 
 fn outcome(o: Outcome) -> i32 {
-    (match o {
-        Outcome::CompletedClean => pb::OrderOutcome::CompletedClean,
-        Outcome::CompletedWithAccountsNeedingWork => {
-            pb::OrderOutcome::CompletedWithAccountsNeedingWork
-        }
-        Outcome::Waiting => pb::OrderOutcome::Waiting,
-        Outcome::Failed => pb::OrderOutcome::OutcomeFailed,
-        Outcome::Rejected => pb::OrderOutcome::OutcomeRejected,
-    }) as i32
+    convert::by_name!(pb::OrderOutcome, "ORDER_OUTCOME_", o)
 }
 
 fn issue(i: MigrationIssue) -> i32 {
-    pb::MigrationIssue::from_str_name(i.as_str()).map_or(0, |v| v as i32)
+    convert::by_name!(pb::MigrationIssue, "MIGRATION_ISSUE_", i)
+}
+
+/// What to do about an issue: one remedy per issue (the sentence in
+/// `remedy_message` fills in the names).
+fn migration_remedy(i: MigrationIssue) -> pb::MigrationRemedy {
+    match i {
+        MigrationIssue::ServicePlansReset => pb::MigrationRemedy::SwitchServiceOffAgain,
+        MigrationIssue::OverlappingLicense => pb::MigrationRemedy::ChooseLicenseForService,
+        MigrationIssue::SignInBlocked => pb::MigrationRemedy::UnblockSignIn,
+        MigrationIssue::LicenseNotMoved => pb::MigrationRemedy::AssignTargetLicense,
+    }
 }
 
 fn money(m: &Money) -> pb::Money {
@@ -38,12 +59,16 @@ fn money(m: &Money) -> pb::Money {
     }
 }
 
-pub fn subscription_ref(s: &SubscriptionRef) -> pb::ConflictingSubscription {
-    pb::ConflictingSubscription {
-        subscription_id: s.id.to_string(),
-        offer_id: s.offer_id.to_string(),
-        channel: convert::channel(s.channel),
-        status: convert::status(s.status),
+fn actor(a: &Actor) -> pb::AuditActor {
+    match a {
+        Actor::User(id) => pb::AuditActor {
+            user_id: id.to_string(),
+            ..Default::default()
+        },
+        Actor::App(app_id) => pb::AuditActor {
+            app_id: app_id.clone(),
+            ..Default::default()
+        },
     }
 }
 
@@ -57,7 +82,8 @@ pub fn migration_item(m: &MigrationItem, lang: Lang) -> pb::MigrationItem {
             .other_subscription_id
             .map(|s| s.to_string())
             .unwrap_or_default(),
-        remedy: lang.render(&m.remedy),
+        remedy: migration_remedy(m.issue) as i32,
+        remedy_message: lang.render(&m.remedy),
     }
 }
 
@@ -65,7 +91,7 @@ pub fn event(e: &OrderEvent) -> pb::OrderEvent {
     pb::OrderEvent {
         seq: e.seq,
         state: state(e.state),
-        at: Some(convert::timestamp(e.at)),
+        event_time: Some(convert::timestamp(e.at)),
         note: e.note.clone(),
     }
 }
@@ -87,7 +113,7 @@ pub fn order(o: &UpgradeOrder, lang: Lang) -> pb::UpgradeOrder {
         state: state(o.state),
         outcome: outcome(o.outcome()),
         moved_user_count: o.moved_user_count,
-        dropped_add_ons: o.dropped_add_ons.iter().map(subscription_ref).collect(),
+        dropped_add_ons: o.dropped_add_ons.iter().map(subscription).collect(),
         prorated_credit: o.prorated_credit.as_ref().map(money),
         monthly_value: o.monthly_value.as_ref().map(money),
         migration_report: o
@@ -96,29 +122,29 @@ pub fn order(o: &UpgradeOrder, lang: Lang) -> pb::UpgradeOrder {
             .map(|m| migration_item(m, lang))
             .collect(),
         events: o.events.iter().map(event).collect(),
-        submitted_by: o.submitted_by.to_string(),
-        created_at: Some(convert::timestamp(o.created_at)),
-        updated_at: Some(convert::timestamp(o.updated_at)),
+        submitter: Some(actor(&o.submitted_by)),
+        create_time: Some(convert::timestamp(o.created_at)),
+        update_time: Some(convert::timestamp(o.updated_at)),
     }
 }
 
 pub fn preview(a: Assessment, catalog: &Catalog, lang: Lang) -> pb::PreviewUpgradeResponse {
     let (refusal, refusal_message) = match &a.refusal {
-        None => (String::new(), String::new()),
+        None => (ErrorReason::Unspecified, String::new()),
         Some(r) => (code(r), lang.render(&refusal_text(r))),
     };
     pb::PreviewUpgradeResponse {
         would_succeed: a.refusal.is_none(),
         credit_check_required: a.credit_check_required,
-        refusal,
+        refusal: refusal as i32,
         refusal_message,
         migration_report: a
             .migration_report
             .iter()
             .map(|m| migration_item(m, lang))
             .collect(),
-        dropped_add_ons: a.dropped_add_ons.iter().map(subscription_ref).collect(),
-        carried_add_ons: a.carried_add_ons.iter().map(subscription_ref).collect(),
+        dropped_add_ons: a.dropped_add_ons.iter().map(subscription).collect(),
+        carried_add_ons: a.carried_add_ons.iter().map(subscription).collect(),
         prorated_credit: Some(money(&a.prorated_credit)),
         monthly_value: Some(money(&a.monthly_value)),
         moved_user_count: a.moved_user_count,
@@ -127,21 +153,28 @@ pub fn preview(a: Assessment, catalog: &Catalog, lang: Lang) -> pb::PreviewUpgra
     }
 }
 
-/// The code a refusal carries in `ErrorInfo.reason`.
-fn code(r: &Refusal) -> String {
+/// The reason a refusal carries in `ErrorInfo.reason`: for an ineligible
+/// upgrade, its first reason (the others follow in the details).
+fn code(r: &Refusal) -> ErrorReason {
     match r {
-        Refusal::Ineligible(reasons) => reasons
-            .first()
-            .map_or("NOT_ELIGIBLE", |r| r.code.as_str())
-            .to_owned(),
-        Refusal::SubscriptionNotFound(_) => "SUBSCRIPTION_NOT_FOUND".into(),
-        Refusal::UnknownTargetOffer => "UNKNOWN_TARGET_OFFER".into(),
-        Refusal::QuantityBelowMinimum { .. } => "QUANTITY_BELOW_MINIMUM".into(),
-        Refusal::QuantityAboveMaximum { .. } => "QUANTITY_ABOVE_MAXIMUM".into(),
-        Refusal::UpgradeTypeNotAllowed { .. } => "UPGRADE_TYPE_NOT_ALLOWED".into(),
-        Refusal::BillingCycleUnsupported(_) => "BILLING_CYCLE_UNSUPPORTED".into(),
-        Refusal::NotPendingCreditCheck(_) => "NOT_PENDING_CREDIT_CHECK".into(),
+        Refusal::Ineligible(reasons) => reasons.first().map_or(ErrorReason::Unspecified, |r| {
+            reason_convert::error_reason(r.code)
+        }),
+        Refusal::SubscriptionNotFound(_) => ErrorReason::ResourceNotFound,
+        Refusal::UnknownTargetOffer => ErrorReason::UnknownTargetOffer,
+        Refusal::QuantityBelowMinimum { .. } => ErrorReason::QuantityBelowMinimum,
+        Refusal::QuantityAboveMaximum { .. } => ErrorReason::QuantityAboveMaximum,
+        Refusal::UpgradeTypeNotAllowed { .. } => ErrorReason::UpgradeTypeNotAllowed,
+        Refusal::BillingCycleUnsupported(_) => ErrorReason::BillingCycleUnsupported,
+        Refusal::NotPendingCreditCheck(_) => ErrorReason::NotPendingCreditCheck,
     }
+}
+
+fn quantity_range(min: i64, max: i64) -> Vec<(String, String)> {
+    vec![
+        ("min_quantity".into(), min.to_string()),
+        ("max_quantity".into(), max.to_string()),
+    ]
 }
 
 /// What a refusal says to the partner, in their language.
@@ -180,7 +213,9 @@ pub(super) fn refusal_text(r: &Refusal) -> Text {
 }
 
 /// SPEC §7: bad input is `INVALID_ARGUMENT`, a state that forbids the action
-/// is `FAILED_PRECONDITION` with the reason codes in the details. The
+/// is `FAILED_PRECONDITION` with every reason in the details: one
+/// `PreconditionFailure` violation each, and, typed with its remedy, in the
+/// `UpgradeRefusal` detail (said in the caller's language). The
 /// `LocalizedMessage` says the refusal in the caller's language.
 pub fn refusal_error(r: Refusal) -> ApiError {
     let text = refusal_text(&r);
@@ -189,16 +224,22 @@ pub fn refusal_error(r: Refusal) -> ApiError {
 
 fn refusal_error_in_english(r: Refusal) -> ApiError {
     let reason = code(&r);
+    let kind = reason.as_str_name().to_owned();
     match r {
         Refusal::SubscriptionNotFound(id) => ApiError::not_found("subscription", id),
         Refusal::UnknownTargetOffer => {
-            ApiError::invalid("target_offer_id", "is not an offer of the catalog")
+            ApiError::invalid_because(reason, "target_offer_id", "is not an offer of the catalog")
         }
-        Refusal::QuantityAboveMaximum { min, max } => ApiError::invalid(
-            "quantity",
-            format!("must be between {min} and {max}: the target offer allows at most {max} seats"),
-        ),
-        Refusal::BillingCycleUnsupported(cycle) => ApiError::invalid(
+        Refusal::QuantityAboveMaximum { min, max } => ApiError::InvalidArgument {
+            reason,
+            field: "quantity",
+            description: format!(
+                "must be between {min} and {max}: the target offer allows at most {max} seats"
+            ),
+            metadata: quantity_range(min, max),
+        },
+        Refusal::BillingCycleUnsupported(cycle) => ApiError::invalid_because(
+            reason,
             "billing_cycle",
             format!("the target offer is not sold {cycle}"),
         ),
@@ -218,12 +259,16 @@ fn refusal_error_in_english(r: Refusal) -> ApiError {
                     subject: r
                         .subscriptions
                         .first()
-                        .map(|s| format!("subscriptions/{}", s.id))
+                        .map(|s| s.id.to_string())
                         .unwrap_or_default(),
                     description: Lang::En.render(&r.message),
                 })
                 .collect(),
             metadata: Vec::new(),
+            reasons: reasons
+                .iter()
+                .map(|r| reason_convert::reason(r, super::lang::current()))
+                .collect(),
             reason,
         },
         Refusal::QuantityBelowMinimum { min, max } => ApiError::FailedPrecondition {
@@ -231,55 +276,57 @@ fn refusal_error_in_english(r: Refusal) -> ApiError {
                 "quantity must be between {min} and {max}: licenses cannot be removed as part of an upgrade"
             ),
             violations: vec![Violation {
-                kind: reason.clone(),
+                kind,
                 subject: "quantity".into(),
                 description: format!(
                     "at least {min} (the source's quantity and assigned seats), at most {max}"
                 ),
             }],
-            metadata: vec![
-                ("min_quantity".into(), min.to_string()),
-                ("max_quantity".into(), max.to_string()),
-            ],
+            metadata: quantity_range(min, max),
+            reasons: Vec::new(),
             reason,
         },
         Refusal::UpgradeTypeNotAllowed {
             asked,
             allowed,
             user_context,
-        } => ApiError::FailedPrecondition {
-            message: if user_context {
-                format!(
-                    "{asked} is not allowed here: the delegated admin relationship does not grant it"
-                )
-            } else {
-                format!(
-                    "{asked} needs a user context: app callers may only upgrade without moving licenses"
-                )
-            },
-            violations: vec![Violation {
-                kind: reason.clone(),
-                subject: "upgrade_type".into(),
-                description: format!(
-                    "allowed: {}",
-                    allowed
-                        .iter()
-                        .map(|t| t.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-            }],
-            metadata: vec![("user_context_required".into(), (!user_context).to_string())],
-            reason,
-        },
+        } => {
+            let allowed: Vec<String> = allowed
+                .iter()
+                .map(|t| format!("UPGRADE_TYPE_{}", t.as_str()))
+                .collect();
+            ApiError::FailedPrecondition {
+                message: if user_context {
+                    format!(
+                        "{asked} is not allowed here: the delegated admin relationship does not grant it"
+                    )
+                } else {
+                    format!(
+                        "{asked} needs a user context: app callers may only upgrade without moving licenses"
+                    )
+                },
+                violations: vec![Violation {
+                    kind,
+                    subject: "upgrade_type".into(),
+                    description: format!("allowed: {}", allowed.join(", ")),
+                }],
+                metadata: vec![
+                    ("user_context_required".into(), (!user_context).to_string()),
+                    ("allowed_upgrade_types".into(), allowed.join(",")),
+                ],
+                reasons: Vec::new(),
+                reason,
+            }
+        }
         Refusal::NotPendingCreditCheck(state) => ApiError::FailedPrecondition {
             message: format!("the order is {state}, not waiting for a credit check"),
             violations: vec![Violation {
-                kind: reason.clone(),
+                kind,
                 subject: "order".into(),
                 description: format!("state {state}"),
             }],
-            metadata: Vec::new(),
+            metadata: vec![("state".into(), format!("ORDER_STATE_{}", state.as_str()))],
+            reasons: Vec::new(),
             reason,
         },
     }

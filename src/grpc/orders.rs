@@ -20,8 +20,10 @@ use crate::domain::roles::{Caller, Permission};
 use crate::domain::text::Text;
 use crate::i18n::Lang;
 use crate::state::AppState;
+use crate::storage::OrderFilter;
 
-pub type WatchStream = Pin<Box<dyn Stream<Item = Result<pb::UpgradeOrderUpdate, Status>> + Send>>;
+pub type WatchStream =
+    Pin<Box<dyn Stream<Item = Result<pb::WatchUpgradeOrderResponse, Status>> + Send>>;
 
 fn parse_upgrade_type(value: i32) -> Result<UpgradeType, ApiError> {
     match pb::UpgradeType::try_from(value) {
@@ -140,7 +142,7 @@ pub async fn submit_one(
         Submission::Created(order) => Ok(order_convert::order(&order, lang)),
         Submission::Replayed(order) => Ok(order_convert::order(&order, lang)),
         Submission::KeyReused(_) => Err(ApiError::AlreadyExists {
-            reason: "REQUEST_ID_REUSED".into(),
+            reason: pb::ErrorReason::RequestIdReused,
             message: "request_id was already used for a different request; use a new request_id"
                 .into(),
         }
@@ -179,13 +181,20 @@ pub async fn list(
         customer_id,
         page_size,
         page_token,
+        state: order_state,
     } = request.into_inner();
-    let customer_id = validate::customer_id(&customer_id)?;
+    let filter = OrderFilter {
+        customer: match customer_id.as_str() {
+            "" => None,
+            id => Some(validate::customer_id(id)?),
+        },
+        state: order_convert::parse_state(order_state)?,
+    };
     let page = validate::page(page_size, &page_token)?;
 
     let page = state
         .store()?
-        .list_orders(caller.partner_id, customer_id, &page)
+        .list_orders(caller.partner_id, &filter, &page)
         .await?
         .ok_or_else(|| ApiError::not_found("customer", customer_id))?;
     Ok(pb::ListUpgradeOrdersResponse {
@@ -255,7 +264,7 @@ pub async fn watch(
         let mut sent = order.events.len().saturating_sub(1);
         loop {
             for event in &order.events[sent..] {
-                let update = pb::UpgradeOrderUpdate {
+                let update = pb::WatchUpgradeOrderResponse {
                     event: Some(order_convert::event(event)),
                     order: Some(order_convert::order(&order, lang)),
                 };

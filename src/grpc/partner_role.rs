@@ -18,7 +18,7 @@ use super::pb::{
 use super::{convert, pb, require, role_convert, validate};
 use crate::app::RoleChangeOutcome;
 use crate::auth;
-use crate::domain::audit::{Refusal, RoleAction, RoleChange};
+use crate::domain::audit::{RoleAction, RoleChange};
 use crate::domain::ids::AuditRecordId;
 use crate::domain::roles::{self, Permission};
 use crate::domain::text::Text;
@@ -65,21 +65,22 @@ impl PartnerRoleApi {
 
 /// The `FAILED_PRECONDITION` of a revoke that would leave no global admin.
 fn last_global_admin(change: &RoleChange) -> ApiError {
-    let reason = Refusal::LastGlobalAdmin.as_str();
+    let reason = pb::ErrorReason::LastGlobalAdmin;
     let description = "the partner must keep at least one GLOBAL_ADMIN: \
                        grant GLOBAL_ADMIN to another user first";
     ApiError::FailedPrecondition {
-        reason: reason.to_owned(),
+        reason,
         message: format!(
             "user {} is the partner's last GLOBAL_ADMIN; {description}",
             change.user
         ),
         violations: vec![Violation {
-            kind: reason.to_owned(),
-            subject: format!("partner_users/{}", change.user),
+            kind: reason.as_str_name().to_owned(),
+            subject: change.user.to_string(),
             description: description.to_owned(),
         }],
         metadata: Vec::new(),
+        reasons: Vec::new(),
     }
     .with_text(Text::new("refusal-last-global-admin").arg("user", change.user.to_string()))
 }

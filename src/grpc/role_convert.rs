@@ -7,7 +7,7 @@ use prost_types::Timestamp;
 use super::convert::{role, timestamp};
 use super::error::ApiError;
 use super::{pb, validate};
-use crate::domain::audit::{Actor, AuditAction, AuditOutcome, AuditRecord, AuditTarget};
+use crate::domain::audit::{Actor, AuditAction, AuditOutcome, AuditRecord, AuditTarget, Refusal};
 use crate::domain::model::{PartnerUser, Role};
 use crate::storage::TimeRange;
 
@@ -15,7 +15,10 @@ use crate::storage::TimeRange;
 pub fn requested_role(field: &'static str, value: i32) -> Result<Role, ApiError> {
     match pb::PartnerRole::try_from(value) {
         Ok(pb::PartnerRole::Unspecified) => Err(ApiError::invalid(field, "is required")),
-        Ok(r) => Role::parse(r.as_str_name())
+        Ok(r) => r
+            .as_str_name()
+            .strip_prefix("PARTNER_ROLE_")
+            .and_then(Role::parse)
             .ok_or_else(|| ApiError::Internal(format!("proto role {r:?} has no domain role"))),
         Err(_) => Err(ApiError::invalid(field, format!("unknown role {value}"))),
     }
@@ -53,6 +56,15 @@ pub fn audit_outcome(o: AuditOutcome) -> i32 {
         .map_or(0, |v| v as i32)
 }
 
+/// The `ErrorInfo` reason the refused caller was answered with.
+fn refusal_reason(r: Refusal) -> pb::ErrorReason {
+    match r {
+        Refusal::PermissionDenied => pb::ErrorReason::PermissionMissing,
+        Refusal::LastGlobalAdmin => pb::ErrorReason::LastGlobalAdmin,
+        Refusal::UserNotFound => pb::ErrorReason::ResourceNotFound,
+    }
+}
+
 pub fn audit_record(r: &AuditRecord) -> pb::AuditRecord {
     let actor = match &r.actor {
         Actor::User { id, upn } => pb::AuditActor {
@@ -73,13 +85,13 @@ pub fn audit_record(r: &AuditRecord) -> pb::AuditRecord {
     pb::AuditRecord {
         audit_record_id: r.id.to_string(),
         target_order_id,
-        at: Some(timestamp(r.at)),
+        create_time: Some(timestamp(r.at)),
         actor: Some(actor),
         action: audit_action(r.action),
         target_user_id,
         role: r.role.map_or(0, role),
         outcome: audit_outcome(r.outcome),
-        reason: r.refusal.map(|x| x.as_str().to_owned()).unwrap_or_default(),
+        reason: r.refusal.map_or(0, |x| refusal_reason(x) as i32),
         details: r
             .details
             .iter()

@@ -5,12 +5,12 @@ use tonic::{Request, Response, Status};
 
 use super::pb::upgrade_service_server::UpgradeService;
 use super::pb::{CheckUpgradeEligibilityRequest, CheckUpgradeEligibilityResponse};
+use super::reason_convert::{reason, subscription};
 use super::{batch, convert, eligibility_stream, lang, orders, pb, require, validate};
 use crate::auth;
 use crate::domain::catalog::Catalog;
 use crate::domain::eligibility::{
-    self, Eligibility, EligibilityError, ManualPath, Reason, Remedy, SubscriptionRef,
-    TargetEligibility,
+    self, Eligibility, EligibilityError, ManualPath, TargetEligibility,
 };
 use crate::domain::roles::Permission;
 use crate::domain::text::Text;
@@ -35,7 +35,8 @@ impl From<EligibilityError> for ApiError {
             EligibilityError::SubscriptionNotFound(id) => ApiError::not_found("subscription", id),
             // The offer is a reference in the request, not the resource the
             // call addresses: a bad argument, naming the field.
-            EligibilityError::UnknownTargetOffer(id) => ApiError::invalid(
+            EligibilityError::UnknownTargetOffer(id) => ApiError::invalid_because(
+                pb::ErrorReason::UnknownTargetOffer,
                 "target_offer_id",
                 format!("{id} is not an offer of the catalog"),
             )
@@ -194,7 +195,7 @@ pub(super) fn response(
             .collect(),
         source_reasons: source_reasons
             .into_iter()
-            .map(|r| reason(r, lang))
+            .map(|r| reason(&r, lang))
             .collect(),
     }
 }
@@ -226,83 +227,17 @@ pub fn target(t: TargetEligibility, catalog: &Catalog, lang: Lang) -> pb::Target
             .collect(),
         min_quantity,
         max_quantity,
-        reasons: reasons.into_iter().map(|r| reason(r, lang)).collect(),
-        dropped_add_ons: dropped_add_ons.into_iter().map(subscription_ref).collect(),
-        carried_add_ons: carried_add_ons.into_iter().map(subscription_ref).collect(),
+        reasons: reasons.iter().map(|r| reason(r, lang)).collect(),
+        dropped_add_ons: dropped_add_ons.iter().map(subscription).collect(),
+        carried_add_ons: carried_add_ons.iter().map(subscription).collect(),
         manual_path: manual_path.map(|m| manual(m, lang)),
         in_matrix,
     }
 }
 
-/// Subscriptions one reason lists at most; its `subscriptions_total` detail
-/// says how many there were. An answer stays small whatever the customer
-/// holds (a check repeats the source's reasons in every target).
-const MAX_LISTED_SUBSCRIPTIONS: usize = 20;
 /// Characters of one manual step (a step may list conflicting
 /// subscriptions); past this it ends with how much was left out.
 const MAX_STEP_CHARS: usize = 1000;
-
-/// A reason code as the contract numbers it.
-pub(super) fn reason_code(code: crate::domain::eligibility::ReasonCode) -> i32 {
-    pb::ReasonCode::from_str_name(code.as_str()).map_or(0, |c| c as i32)
-}
-
-pub fn reason(r: Reason, lang: Lang) -> pb::Reason {
-    let Reason {
-        code,
-        message,
-        mut details,
-        mut subscriptions,
-        remedy: r_remedy,
-    } = r;
-    if subscriptions.len() > MAX_LISTED_SUBSCRIPTIONS {
-        details.insert(
-            "subscriptions_total".to_owned(),
-            subscriptions.len().to_string(),
-        );
-        subscriptions.truncate(MAX_LISTED_SUBSCRIPTIONS);
-    }
-    pb::Reason {
-        code: reason_code(code),
-        message: lang.render(&message),
-        remedy_description: lang.render(&r_remedy.description()),
-        details: details.into_iter().collect(),
-        subscriptions: subscriptions.into_iter().map(subscription_ref).collect(),
-        remedy: remedy(r_remedy) as i32,
-    }
-}
-
-pub(super) fn remedy(r: Remedy) -> pb::Remedy {
-    match r {
-        Remedy::Wait => pb::Remedy::Wait,
-        Remedy::ResolveLicenseConflict => pb::Remedy::ResolveLicenseConflict,
-        Remedy::PayBalance => pb::Remedy::PayBalance,
-        Remedy::CancelInOtherChannel => pb::Remedy::CancelInOtherChannel,
-        Remedy::ChangePlanManually => pb::Remedy::ChangePlanManually,
-        Remedy::ContactSupport => pb::Remedy::ContactSupport,
-        Remedy::RequestDelegatedAdmin => pb::Remedy::RequestDelegatedAdmin,
-        Remedy::BuyPaidPlanFirst => pb::Remedy::BuyPaidPlanFirst,
-        Remedy::ReactivateSubscription => pb::Remedy::ReactivateSubscription,
-        Remedy::ChooseAnotherTarget => pb::Remedy::ChooseAnotherTarget,
-        Remedy::ConsolidatePlans => pb::Remedy::ConsolidatePlans,
-        Remedy::RemoveAddOn => pb::Remedy::RemoveAddOn,
-    }
-}
-
-fn subscription_ref(s: SubscriptionRef) -> pb::ConflictingSubscription {
-    let SubscriptionRef {
-        id,
-        offer_id,
-        channel,
-        status,
-    } = s;
-    pb::ConflictingSubscription {
-        subscription_id: id.to_string(),
-        offer_id: offer_id.to_string(),
-        channel: convert::channel(channel),
-        status: convert::status(status),
-    }
-}
 
 fn manual(m: ManualPath, lang: Lang) -> pb::ManualPath {
     let ManualPath {
@@ -335,48 +270,12 @@ fn bounded_step(step: String) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::eligibility::ReasonCode;
-    use crate::domain::ids::SubscriptionId;
-    use crate::domain::model::{Channel, SubscriptionStatus};
 
     #[test]
-    fn long_lists_in_an_answer_are_cut_with_their_count() {
-        let refs = (0..25_000u128)
-            .map(|i| SubscriptionRef {
-                id: SubscriptionId(uuid::Uuid::from_u128(i)),
-                offer_id: crate::domain::ids::OfferId::parse("o365-e3").unwrap(),
-                channel: Channel::OtherPartner,
-                status: SubscriptionStatus::Active,
-            })
-            .collect();
-        let r = reason(
-            Reason {
-                code: ReasonCode::ALL[0],
-                message: crate::domain::text::Text::new("m"),
-                details: Default::default(),
-                subscriptions: refs,
-                remedy: Remedy::Wait,
-            },
-            Lang::En,
-        );
-        assert_eq!(r.subscriptions.len(), MAX_LISTED_SUBSCRIPTIONS);
-        assert_eq!(r.details["subscriptions_total"], "25000");
-
+    fn long_manual_steps_are_cut_with_their_count() {
         let step = bounded_step("x".repeat(1_000_000));
         assert!(step.len() < 1100, "{} bytes", step.len());
         assert!(step.ends_with("… (999000 more characters)"), "{step:.20}");
         assert_eq!(bounded_step("short".into()), "short");
-    }
-
-    /// The 24 codes of SPEC §4 have the same names and numbers in the domain
-    /// and in the contract.
-    #[test]
-    fn reason_codes_match_the_contract() {
-        assert_eq!(ReasonCode::ALL.len(), 24);
-        for (i, code) in ReasonCode::ALL.iter().enumerate() {
-            let pb = pb::ReasonCode::from_str_name(code.as_str())
-                .unwrap_or_else(|| panic!("{code} is not in the contract"));
-            assert_eq!(pb as usize, i + 1, "{}", code.as_str());
-        }
     }
 }

@@ -60,14 +60,17 @@ impl From<&ServeArgs> for ServerOptions {
 
 #[cfg(test)]
 mod tests {
-    use clap::Parser;
-
     use super::*;
-    use crate::config::Cli;
+    use crate::config::{Cli, ServeArgs};
+
+    /// The server's flags of the bare command `csp-upgrades ARGS`.
+    fn serve_args(args: &[&str]) -> Result<ServeArgs, clap::Error> {
+        let cli = Cli::parse_args(std::iter::once("csp-upgrades").chain(args.iter().copied()))?;
+        Ok(cli.serve_args().expect("the bare command serves").clone())
+    }
 
     fn parse(args: &[&str]) -> Result<ServerOptions, clap::Error> {
-        let cli = Cli::try_parse_from(std::iter::once("csp-upgrades").chain(args.iter().copied()))?;
-        Ok(ServerOptions::from(&cli.serve))
+        Ok(ServerOptions::from(&serve_args(args)?))
     }
 
     #[test]
@@ -127,31 +130,26 @@ mod tests {
 
     #[test]
     fn empty_values_turn_things_off() {
-        let cli = Cli::try_parse_from([
-            "csp-upgrades",
+        let serve = serve_args(&[
             "--metrics-listen=",
             "--otlp-endpoint=",
             "--cors-allowed-origins=",
         ])
         .unwrap();
-        assert_eq!(cli.serve.metrics_addr(), None);
-        assert_eq!(cli.serve.otlp(), None);
+        assert_eq!(serve.metrics_addr(), None);
+        assert_eq!(serve.otlp(), None);
         assert_eq!(
-            ServerOptions::from(&cli.serve).cors_allowed_origins,
+            ServerOptions::from(&serve).cors_allowed_origins,
             Vec::<String>::new()
         );
-        let cli = Cli::try_parse_from([
-            "csp-upgrades",
+        let serve = serve_args(&[
             "--metrics-listen=0.0.0.0:9090",
             "--cors-allowed-origins=https://a.example,",
         ])
         .unwrap();
+        assert_eq!(serve.metrics_addr(), Some("0.0.0.0:9090".parse().unwrap()));
         assert_eq!(
-            cli.serve.metrics_addr(),
-            Some("0.0.0.0:9090".parse().unwrap())
-        );
-        assert_eq!(
-            ServerOptions::from(&cli.serve).cors_allowed_origins,
+            ServerOptions::from(&serve).cors_allowed_origins,
             ["https://a.example"]
         );
     }

@@ -8,6 +8,15 @@ use super::{Page, PageRequest, Result};
 use crate::domain::ids::{CustomerId, PartnerId, PartnerUserId};
 use crate::domain::model::{Customer, CustomerSnapshot, Partner, PartnerUser};
 
+/// Which customers a list returns; `None` matches every customer.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CustomerFilter {
+    /// The name starts with this, ignoring the case of ASCII letters.
+    pub name_prefix: Option<String>,
+    /// ISO 3166-1 alpha-2.
+    pub country: Option<String>,
+}
+
 #[async_trait]
 pub trait Directory: Send + Sync {
     /// The partner tenant, if it exists.
@@ -35,10 +44,11 @@ pub trait Directory: Send + Sync {
         page: &PageRequest,
     ) -> Result<Page<PartnerUser>>;
 
-    /// The partner's customers ordered by (name, id).
+    /// The partner's customers matching `filter`, ordered by (name, id).
     async fn list_customers(
         &self,
         partner: PartnerId,
+        filter: &CustomerFilter,
         page: &PageRequest,
     ) -> Result<Page<Customer>>;
 

@@ -27,9 +27,9 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
-pub use directory::Directory;
+pub use directory::{CustomerFilter, Directory};
 pub use error::StorageError;
-pub use orders::{KeyUse, OrderStore, OrderTx, OrderWrite};
+pub use orders::{KeyUse, OrderFilter, OrderStore, OrderTx, OrderWrite};
 pub use page::{Page, PageRequest};
 pub use postgres::PgStore;
 pub use roles::{RoleStore, RoleTx, TimeRange};

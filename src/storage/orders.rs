@@ -31,16 +31,23 @@ pub enum OrderWrite<'a> {
     Update { previous_events: usize },
 }
 
+/// Which orders a list returns; `None` matches every order of the partner.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct OrderFilter {
+    pub customer: Option<CustomerId>,
+    pub state: Option<crate::domain::model::OrderState>,
+}
+
 #[async_trait]
 pub trait OrderStore: Send + Sync {
     async fn order(&self, partner: PartnerId, order: OrderId) -> Result<Option<UpgradeOrder>>;
 
-    /// A customer's orders, newest first; `None` when the customer is not
-    /// the partner's.
+    /// The partner's orders matching `filter`, newest first; `None` when
+    /// the filter names a customer that is not the partner's.
     async fn list_orders(
         &self,
         partner: PartnerId,
-        customer: CustomerId,
+        filter: &OrderFilter,
         page: &PageRequest,
     ) -> Result<Option<Page<UpgradeOrder>>>;
 

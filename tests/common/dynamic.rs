@@ -90,7 +90,7 @@ pub fn request(method: &MethodDescriptor, fill: &Fill) -> DynamicMessage {
             Kind::Enum(e) => {
                 let wanted = match e.name() {
                     "PartnerRole" => Some(fill.role),
-                    "UpgradeType" => Some("UPGRADE_ONLY"),
+                    "UpgradeType" => Some("UPGRADE_TYPE_UPGRADE_ONLY"),
                     _ => None,
                 };
                 let value = match wanted {

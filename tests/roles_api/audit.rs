@@ -130,7 +130,7 @@ async fn every_attempt_is_audited_and_listed_newest_first_by_time_range() {
         (
             17,
             Succeeded,
-            "",
+            "ERROR_REASON_UNSPECIFIED",
             USER_MANAGEMENT_ADMIN,
             NO_ROLE_ID,
             R::SalesAgent,
@@ -139,7 +139,7 @@ async fn every_attempt_is_audited_and_listed_newest_first_by_time_range() {
         (
             16,
             Refused,
-            "PERMISSION_DENIED",
+            "PERMISSION_MISSING",
             SALES_AGENT,
             NO_ROLE_ID,
             R::SalesAgent,
@@ -148,7 +148,7 @@ async fn every_attempt_is_audited_and_listed_newest_first_by_time_range() {
         (
             15,
             Refused,
-            "PERMISSION_DENIED",
+            "PERMISSION_MISSING",
             "reseller-bot",
             NO_ROLE_ID,
             R::SalesAgent,
@@ -157,7 +157,7 @@ async fn every_attempt_is_audited_and_listed_newest_first_by_time_range() {
         (
             14,
             Refused,
-            "USER_NOT_FOUND",
+            "RESOURCE_NOT_FOUND",
             GLOBAL_ADMIN,
             FABRIKAM_GA_ID,
             R::SalesAgent,
@@ -175,7 +175,7 @@ async fn every_attempt_is_audited_and_listed_newest_first_by_time_range() {
         (
             12,
             Refused,
-            "PERMISSION_DENIED",
+            "PERMISSION_MISSING",
             USER_MANAGEMENT_ADMIN,
             NO_ROLE_ID,
             R::GlobalAdmin,
@@ -184,7 +184,7 @@ async fn every_attempt_is_audited_and_listed_newest_first_by_time_range() {
         (
             11,
             NoChange,
-            "",
+            "ERROR_REASON_UNSPECIFIED",
             GLOBAL_ADMIN,
             NO_ROLE_ID,
             R::SalesAgent,
@@ -193,7 +193,7 @@ async fn every_attempt_is_audited_and_listed_newest_first_by_time_range() {
         (
             10,
             Succeeded,
-            "",
+            "ERROR_REASON_UNSPECIFIED",
             GLOBAL_ADMIN,
             NO_ROLE_ID,
             R::SalesAgent,
@@ -205,9 +205,9 @@ async fn every_attempt_is_audited_and_listed_newest_first_by_time_range() {
     for (record, (hour, outcome, reason, actor, target, role, missing)) in all.iter().zip(expected)
     {
         let what = format!("record at {hour}h: {record:?}");
-        assert_eq!(record.at, ts(at(hour)), "{what}");
+        assert_eq!(record.create_time, ts(at(hour)), "{what}");
         assert_eq!(record.outcome, outcome as i32, "{what}");
-        assert_eq!(record.reason, reason, "{what}");
+        assert_eq!(record.reason().as_str_name(), reason, "{what}");
         assert_eq!(record.target_user_id, target, "{what}");
         assert_eq!(record.role, role as i32, "{what}");
         assert_eq!(
@@ -244,7 +244,10 @@ async fn every_attempt_is_audited_and_listed_newest_first_by_time_range() {
     let window = list(&server, &ga, 1000, ts(at(11)), ts(at(14)))
         .await
         .unwrap();
-    let hours: Vec<_> = window.iter().map(|r| r.at.unwrap().seconds).collect();
+    let hours: Vec<_> = window
+        .iter()
+        .map(|r| r.create_time.unwrap().seconds)
+        .collect();
     assert_eq!(hours, [at(13), at(12), at(11)].map(|t| t.timestamp()));
     assert_eq!(
         list(&server, &ga, 1000, ts(at(16)), None)

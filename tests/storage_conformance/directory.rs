@@ -237,7 +237,12 @@ pub async fn customers_page_by_name_then_id_each_exactly_once(db: TestDb) {
     let seen = all_pages(7, |req| {
         pages += 1;
         let store = store.clone();
-        async move { store.list_customers(p.id, &req).await.unwrap() }
+        async move {
+            store
+                .list_customers(p.id, &storage::CustomerFilter::default(), &req)
+                .await
+                .unwrap()
+        }
     })
     .await;
     assert_eq!(pages, 120usize.div_ceil(7));
@@ -262,12 +267,12 @@ pub async fn unreadable_page_keys_are_refused(db: TestDb) {
         after: Some(("x".into(), "not-a-uuid".into())),
     };
     let err = store
-        .list_customers(demo.partner.id, &bad)
+        .list_customers(demo.partner.id, &storage::CustomerFilter::default(), &bad)
         .await
         .unwrap_err();
     assert!(matches!(err, StorageError::BadPageToken));
     let err = store
-        .list_orders(demo.partner.id, demo.rich.id, &bad)
+        .list_orders(demo.partner.id, &of_customer(demo.rich.id), &bad)
         .await
         .unwrap_err();
     assert!(matches!(err, StorageError::BadPageToken));
@@ -282,7 +287,7 @@ pub async fn another_partners_customer_is_not_there(db: TestDb) {
     assert!(store.customer(mine, theirs).await.unwrap().is_none());
     assert!(
         store
-            .list_orders(mine, theirs, &page)
+            .list_orders(mine, &of_customer(theirs), &page)
             .await
             .unwrap()
             .is_none()
@@ -305,7 +310,10 @@ pub async fn another_partners_customer_is_not_there(db: TestDb) {
             .unwrap()
             .is_none()
     );
-    let listed = store.list_customers(mine, &page).await.unwrap();
+    let listed = store
+        .list_customers(mine, &storage::CustomerFilter::default(), &page)
+        .await
+        .unwrap();
     assert!(listed.items.iter().all(|c| c.partner_id == mine));
     assert_eq!(listed.items.len(), 2);
 }
@@ -432,4 +440,12 @@ pub async fn partner_users_by_id_upn_and_page(db: TestDb) {
     assert_eq!(store.change_feed().is_some(), db.is_postgres());
     let stats = store.pool_stats();
     assert!(stats.active + stats.idle >= 1, "{stats:?}");
+}
+
+/// One customer's orders, in any state.
+pub fn of_customer(customer: CustomerId) -> storage::OrderFilter {
+    storage::OrderFilter {
+        customer: Some(customer),
+        state: None,
+    }
 }

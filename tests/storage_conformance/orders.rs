@@ -179,7 +179,11 @@ pub async fn an_order_and_its_effects_are_written_in_one_transaction(db: TestDb)
 
     // Listed newest first, after the imported ones.
     let listed = store
-        .list_orders(demo.partner.id, demo.rich.id, &PageRequest::first(100))
+        .list_orders(
+            demo.partner.id,
+            &super::directory::of_customer(demo.rich.id),
+            &PageRequest::first(100),
+        )
         .await
         .unwrap()
         .unwrap();

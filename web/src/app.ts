@@ -5,9 +5,9 @@ import { RpcError } from "@protobuf-ts/runtime-rpc";
 
 import { SubscriptionStatus } from "../gen/csp/v1/common";
 import { CustomerServiceClient } from "../gen/csp/v1/customer.client";
-import type { Subscription } from "../gen/csp/v1/customer";
-import { ReasonCode } from "../gen/csp/v1/upgrade";
-import type { CheckUpgradeEligibilityResponse } from "../gen/csp/v1/upgrade";
+import { ListSubscriptionsRequest, type Subscription } from "../gen/csp/v1/customer";
+import { ReasonCode } from "../gen/csp/v1/reason";
+import { CheckUpgradeEligibilityRequest, type CheckUpgradeEligibilityResponse } from "../gen/csp/v1/upgrade";
 import { UpgradeServiceClient } from "../gen/csp/v1/upgrade.client";
 
 const $ = <T extends HTMLElement>(selector: string) => document.querySelector(selector) as T;
@@ -89,7 +89,8 @@ async function load(server: string, token: string, customerId: string) {
   };
 
   const customers = new CustomerServiceClient(transport);
-  const listed = await customers.listSubscriptions({ customerId, pageSize: 100, pageToken: "" }, { meta });
+  // create() fills every field the page leaves out (filters, fields added later).
+  const listed = await customers.listSubscriptions(ListSubscriptionsRequest.create({ customerId, pageSize: 100 }), { meta });
   showSubscriptions(listed.response.subscriptions);
   // The server echoes the id; reading it proves CORS exposes the header.
   $("#ids").textContent = `x-request-id sent ${requestId}, echoed ${String(listed.headers["x-request-id"] ?? "nothing")}`;
@@ -99,7 +100,7 @@ async function load(server: string, token: string, customerId: string) {
   if (base) {
     const upgrades = new UpgradeServiceClient(transport);
     const checked = await upgrades.checkUpgradeEligibility(
-      { customerId, subscriptionId: base.subscriptionId, targetOfferId: "" },
+      CheckUpgradeEligibilityRequest.create({ customerId, subscriptionId: base.subscriptionId }),
       { meta },
     );
     showEligibility(checked.response);

@@ -60,7 +60,7 @@ pub(super) fn manual_path(
             .source_offer
             .services
             .keys()
-            .filter(|s| r.details.contains_key(*s))
+            .filter(|s| r.details.lowers_service(s))
             .map(|s| ix.service_name(s))
             .collect();
         steps.push(

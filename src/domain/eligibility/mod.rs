@@ -34,8 +34,8 @@ pub use index::Lookups;
 use target::TargetCtx;
 
 pub use reason::{
-    Eligibility, EligibilityError, ManualPath, Reason, ReasonCode, Remedy, SubscriptionRef,
-    TargetEligibility,
+    Details, Eligibility, EligibilityError, LevelChange, ManualPath, Reason, ReasonCode, Remedy,
+    SubscriptionRef, TargetEligibility,
 };
 
 /// The eligibility of `source` for every upgrade path of its offer (catalog

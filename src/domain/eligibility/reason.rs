@@ -2,10 +2,11 @@
 //! result types. They mirror `proto/csp/v1/upgrade.proto` one to one, so the
 //! gRPC layer converts field by field.
 
-use std::collections::BTreeMap;
-
-use crate::domain::ids::{OfferId, SubscriptionId};
-use crate::domain::model::{Channel, Subscription, SubscriptionStatus, UpgradeType, text_enum};
+use crate::domain::ids::{OfferId, OrderId, SubscriptionId};
+use crate::domain::model::{
+    BillingCycle, Channel, DelegatedRole, PaymentMethod, RelationshipStatus, Segment, Subscription,
+    SubscriptionStatus, UpgradeType, text_enum,
+};
 use crate::domain::text::Text;
 
 text_enum!(/// Why a target cannot be reached by "Upgrade now" (SPEC §4). The names
@@ -97,6 +98,91 @@ impl From<&Subscription> for SubscriptionRef {
     }
 }
 
+/// A data-related service the target lowers or lacks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LevelChange {
+    pub service_id: String,
+    pub from_level: u8,
+    pub from_name: String,
+    /// `None` when the target lacks the service.
+    pub to: Option<(u8, String)>,
+}
+
+/// The typed facts of a reason, one variant per kind of fact (the proto's
+/// `Reason.details` oneof). Codes whose facts are all in the reason's
+/// subscriptions, or in the code itself, have `None`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Details {
+    #[default]
+    None,
+    /// `SUBSCRIPTION_NOT_ACTIVE`.
+    Status(SubscriptionStatus),
+    /// `SERVICE_INCIDENT`: service ids, in id order.
+    ServiceIncident(Vec<String>),
+    /// `DELEGATED_ADMIN_MISSING`.
+    DelegatedAdmin {
+        status: RelationshipStatus,
+        roles: Vec<DelegatedRole>,
+        user_context: bool,
+    },
+    /// `LICENSE_CONFLICT`.
+    LicenseConflict { quantity: i64, assigned_seats: i64 },
+    /// `SEAT_LIMIT_EXCEEDED`: `path_max_users` is the path's own limit, if any.
+    SeatLimit {
+        needed: i64,
+        target_max_seats: i64,
+        path_max_users: Option<i64>,
+    },
+    /// `UPGRADE_IN_PROGRESS`, `CREDIT_CHECK_PENDING`: the blocking orders.
+    OpenOrders(Vec<OrderId>),
+    /// `PREPAID_SUBSCRIPTION`.
+    PaymentMethod(PaymentMethod),
+    /// `RESTRICTED_SEGMENT`: the source offer's segment.
+    Segment(Segment),
+    /// `MARKET_MISMATCH`.
+    Market {
+        source: String,
+        target: String,
+        customer_country: String,
+    },
+    /// `CONFLICTING_SERVICES`, `MULTICHANNEL_CONFLICT` about a target.
+    ServiceConflict {
+        /// Every service of the target already held, in id order.
+        services: Vec<String>,
+        /// Per conflicting subscription, the services it holds.
+        holders: Vec<(SubscriptionId, Vec<String>)>,
+        channels: Vec<Channel>,
+        /// The customer holds the target offer itself (elsewhere).
+        target_owned: bool,
+    },
+    /// `MULTICHANNEL_CONFLICT` about the source: where it was bought.
+    Channel(Channel),
+    /// `DATA_SERVICE_DOWNGRADE`.
+    DataServices(Vec<LevelChange>),
+    /// `BILLING_CYCLE_UNSUPPORTED`: the source's cycle and those offered.
+    BillingCycle {
+        cycle: BillingCycle,
+        offered: Vec<BillingCycle>,
+    },
+    /// `TARGET_NOT_AVAILABLE`.
+    Availability {
+        available: bool,
+        trial: bool,
+        target_segment: Segment,
+        customer_segment: Segment,
+    },
+    /// `ADD_ON_INCOMPATIBLE`: the blocking add-ons' offers, in id order.
+    AddOns(Vec<OfferId>),
+}
+
+impl Details {
+    /// `DATA_SERVICE_DOWNGRADE` names `service` among those that lose data.
+    pub fn lowers_service(&self, service: &str) -> bool {
+        matches!(self, Details::DataServices(changes)
+            if changes.iter().any(|c| c.service_id == service))
+    }
+}
+
 /// One reason a target is not eligible.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reason {
@@ -104,8 +190,8 @@ pub struct Reason {
     /// One sentence a partner can act on, with the names and numbers filled
     /// in; said in the caller's language by the API (SPEC §12).
     pub message: Text,
-    /// Structured facts, e.g. `status` -> `SUSPENDED`.
-    pub details: BTreeMap<String, String>,
+    /// The typed facts behind it.
+    pub details: Details,
     /// The subscriptions the reason is about, in id order.
     pub subscriptions: Vec<SubscriptionRef>,
     pub remedy: Remedy,
@@ -116,14 +202,14 @@ impl Reason {
         Reason {
             code,
             message,
-            details: BTreeMap::new(),
+            details: Details::None,
             subscriptions: Vec::new(),
             remedy,
         }
     }
 
-    pub(super) fn detail(mut self, key: &str, value: impl ToString) -> Self {
-        self.details.insert(key.to_owned(), value.to_string());
+    pub(super) fn with(mut self, details: Details) -> Self {
+        self.details = details;
         self
     }
 

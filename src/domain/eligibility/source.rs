@@ -9,7 +9,7 @@ use crate::domain::model::{
 };
 
 use super::index::{SnapshotIndex, channel_text};
-use super::reason::{Reason, ReasonCode as Code, Remedy};
+use super::reason::{Details, Reason, ReasonCode as Code, Remedy};
 use crate::domain::text::Text;
 
 type Rule = fn(&SnapshotIndex<'_>, &Subscription, &Offer) -> Option<Reason>;
@@ -73,7 +73,7 @@ fn not_active(_: &SnapshotIndex<'_>, s: &Subscription, offer: &Offer) -> Option<
                 .arg("offer", &offer.name)
                 .arg("status", Text::named("status", s.status.as_str())),
         )
-        .detail("status", s.status),
+        .with(Details::Status(s.status)),
     )
 }
 
@@ -84,7 +84,6 @@ fn not_provisioned(_: &SnapshotIndex<'_>, s: &Subscription, offer: &Offer) -> Op
             Remedy::Wait,
             Text::new("reason-subscription-not-provisioned").arg("offer", &offer.name),
         )
-        .detail("provisioned", false)
     })
 }
 
@@ -108,7 +107,9 @@ fn service_incident(ix: &SnapshotIndex<'_>, _: &Subscription, offer: &Offer) -> 
                 .arg("offer", &offer.name)
                 .arg("services", names),
         )
-        .detail("services", hit.join(",")),
+        .with(Details::ServiceIncident(
+            hit.iter().map(|s| (*s).to_owned()).collect(),
+        )),
     )
 }
 
@@ -117,7 +118,6 @@ fn delegated_admin_missing(ix: &SnapshotIndex<'_>, _: &Subscription, _: &Offer) 
         return None;
     }
     let admin = &ix.snapshot.customer.delegated_admin;
-    let roles: Vec<&str> = admin.roles.iter().map(|r| r.as_str()).collect();
     let why = Text::new(match admin.status {
         RelationshipStatus::None => "delegated-admin-none",
         RelationshipStatus::Expired => "delegated-admin-expired",
@@ -129,16 +129,11 @@ fn delegated_admin_missing(ix: &SnapshotIndex<'_>, _: &Subscription, _: &Offer) 
             Remedy::RequestDelegatedAdmin,
             Text::new("reason-delegated-admin-missing").arg("why", why),
         )
-        .detail("relationship_status", admin.status)
-        .detail("delegated_roles", roles.join(","))
-        .detail(
-            "caller",
-            if ix.caller_has_user_context {
-                "USER"
-            } else {
-                "APP"
-            },
-        ),
+        .with(Details::DelegatedAdmin {
+            status: admin.status,
+            roles: admin.roles.iter().copied().collect(),
+            user_context: ix.caller_has_user_context,
+        }),
     )
 }
 
@@ -152,8 +147,10 @@ fn license_conflict(_: &SnapshotIndex<'_>, s: &Subscription, offer: &Offer) -> O
                 .arg("offer", &offer.name)
                 .arg("quantity", s.quantity),
         )
-        .detail("assigned_seats", s.assigned_seats)
-        .detail("quantity", s.quantity)
+        .with(Details::LicenseConflict {
+            quantity: s.quantity,
+            assigned_seats: s.assigned_seats,
+        })
     })
 }
 
@@ -179,7 +176,7 @@ fn open_order_reason(
                 .arg("count", ids.len())
                 .arg("orders", ids.clone()),
         )
-        .detail("order_id", ids.join(","))
+        .with(Details::OpenOrders(orders.iter().map(|o| o.id).collect()))
         .about(subs),
     )
 }
@@ -239,7 +236,6 @@ fn duplicate_plans(ix: &SnapshotIndex<'_>, _: &Subscription, offer: &Offer) -> O
                 .arg("offer", &offer.name)
                 .arg("channels", through),
         )
-        .detail("count", dups.len())
         .about(dups),
     )
 }
@@ -251,7 +247,7 @@ fn prepaid(_: &SnapshotIndex<'_>, s: &Subscription, offer: &Offer) -> Option<Rea
             Remedy::ChangePlanManually,
             Text::new("reason-prepaid-subscription").arg("offer", &offer.name),
         )
-        .detail("payment_method", s.payment_method)
+        .with(Details::PaymentMethod(s.payment_method))
     })
 }
 
@@ -264,7 +260,7 @@ fn restricted_segment(_: &SnapshotIndex<'_>, _: &Subscription, offer: &Offer) ->
                 .arg("offer", &offer.name)
                 .arg("segment", Text::named("segment", offer.segment.as_str())),
         )
-        .detail("segment", offer.segment)
+        .with(Details::Segment(offer.segment))
     })
 }
 
@@ -275,7 +271,6 @@ fn unpaid_balance(ix: &SnapshotIndex<'_>, _: &Subscription, _: &Offer) -> Option
             Remedy::PayBalance,
             Text::new("reason-unpaid-balance"),
         )
-        .detail("unpaid_balance", true)
     })
 }
 
@@ -286,7 +281,6 @@ fn trial(_: &SnapshotIndex<'_>, s: &Subscription, offer: &Offer) -> Option<Reaso
             Remedy::BuyPaidPlanFirst,
             Text::new("reason-trial-subscription").arg("offer", &offer.name),
         )
-        .detail("trial", true)
     })
 }
 
@@ -297,7 +291,6 @@ fn no_upgrade_paths(ix: &SnapshotIndex<'_>, _: &Subscription, offer: &Offer) -> 
             Remedy::ChangePlanManually,
             Text::new("reason-no-upgrade-paths").arg("offer", &offer.name),
         )
-        .detail("offer_id", &offer.id)
     })
 }
 
@@ -313,7 +306,7 @@ fn bought_elsewhere(_: &SnapshotIndex<'_>, s: &Subscription, offer: &Offer) -> O
                 .arg("offer", &offer.name)
                 .arg("channel", channel_text(s.channel)),
         )
-        .detail("channel", s.channel)
+        .with(Details::Channel(s.channel))
         .about([s])
     })
 }

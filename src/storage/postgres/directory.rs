@@ -11,7 +11,7 @@ use crate::domain::model::{Customer, CustomerSnapshot, Partner, PartnerUser};
 use crate::storage::rows::{
     self, CustomerRow, OrderSummaryRow, PartnerRow, PartnerUserRow, SubscriptionRow, UserLicenseRow,
 };
-use crate::storage::{Directory, Page, PageRequest, Result};
+use crate::storage::{CustomerFilter, Directory, Page, PageRequest, Result};
 
 pub(super) async fn partner_user_on(
     conn: &mut PgConnection,
@@ -143,19 +143,28 @@ impl Directory for PgStore {
     async fn list_customers(
         &self,
         partner: PartnerId,
+        filter: &CustomerFilter,
         page: &PageRequest,
     ) -> Result<Page<Customer>> {
+        let CustomerFilter {
+            name_prefix,
+            country,
+        } = filter;
         let after = page.after.as_ref().map(rows::text_after).transpose()?;
         let limit = i64::from(page.size) + 1;
         let query = match after {
             None => sqlx::query_as(include_str!("../sql/customers_first.sql"))
                 .bind(partner.0)
-                .bind(limit),
+                .bind(limit)
+                .bind(name_prefix)
+                .bind(country),
             Some((name, id)) => sqlx::query_as(include_str!("../sql/customers_after.sql"))
                 .bind(partner.0)
                 .bind(limit)
                 .bind(name)
-                .bind(id),
+                .bind(id)
+                .bind(name_prefix)
+                .bind(country),
         };
         let found: Vec<CustomerRow> = query.fetch_all(&self.pool).await?;
         rows::page(

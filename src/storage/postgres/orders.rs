@@ -14,7 +14,9 @@ use crate::storage::rows::{
     self, EventRow, INSERT_ORDER, INSERT_SUBSCRIPTION, KeyRow, OrderRow, bind_order,
     bind_order_update, bind_subscription, stored_time,
 };
-use crate::storage::{KeyUse, OrderStore, OrderTx, OrderWrite, Page, PageRequest, Result};
+use crate::storage::{
+    KeyUse, OrderFilter, OrderStore, OrderTx, OrderWrite, Page, PageRequest, Result,
+};
 
 const KEY_USE: &str =
     "SELECT id, request_hash FROM upgrade_orders WHERE partner_id = $1 AND request_id = $2";
@@ -68,39 +70,54 @@ impl OrderStore for PgStore {
     async fn list_orders(
         &self,
         partner: PartnerId,
-        customer: CustomerId,
+        filter: &OrderFilter,
         page: &PageRequest,
     ) -> Result<Option<Page<UpgradeOrder>>> {
         let after = page.after.as_ref().map(rows::time_after).transpose()?;
         let mut conn = self.pool.acquire().await?;
-        if directory::customer_on(&mut conn, partner, customer)
-            .await?
-            .is_none()
+        if let Some(customer) = filter.customer
+            && directory::customer_on(&mut conn, partner, customer)
+                .await?
+                .is_none()
         {
             return Ok(None);
         }
+        let customer = filter.customer.map(|c| c.0);
+        let state = filter.state.map(|s| s.as_str());
         let limit = i64::from(page.size) + 1;
         let query = match after {
             None => sqlx::query_as(include_str!("../sql/orders_first.sql"))
                 .bind(partner.0)
-                .bind(customer.0)
-                .bind(limit),
+                .bind(customer)
+                .bind(limit)
+                .bind(state),
             Some((at, id)) => sqlx::query_as(include_str!("../sql/orders_after.sql"))
                 .bind(partner.0)
-                .bind(customer.0)
+                .bind(customer)
                 .bind(limit)
                 .bind(at)
-                .bind(id),
+                .bind(id)
+                .bind(state),
         };
         let found: Vec<OrderRow> = query.fetch_all(&mut *conn).await?;
+        // The events of this page's orders only, in one query.
         let mut events: HashMap<Uuid, Vec<_>> = HashMap::new();
-        for e in sqlx::query_as::<_, EventRow>(include_str!("../sql/customer_order_events.sql"))
-            .bind(partner.0)
-            .bind(customer.0)
-            .fetch_all(&mut *conn)
-            .await?
-        {
-            events.entry(e.order_id).or_default().push(e.into_domain()?);
+        if !found.is_empty() {
+            let mut select = sqlx::QueryBuilder::<sqlx::Postgres>::new(
+                "SELECT order_id, seq, state, at, note FROM upgrade_order_events WHERE order_id IN (",
+            );
+            let mut ids = select.separated(", ");
+            for r in &found {
+                ids.push_bind(r.id());
+            }
+            select.push(") ORDER BY order_id, seq");
+            for e in select
+                .build_query_as::<EventRow>()
+                .fetch_all(&mut *conn)
+                .await?
+            {
+                events.entry(e.order_id).or_default().push(e.into_domain()?);
+            }
         }
         let orders = found
             .into_iter()

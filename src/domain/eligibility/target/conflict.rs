@@ -8,7 +8,7 @@ use crate::domain::ids::SubscriptionId;
 use crate::domain::model::{Channel, Subscription};
 
 use super::super::index::{SnapshotIndex, channel_text};
-use super::super::reason::{Reason, ReasonCode as Code, Remedy};
+use super::super::reason::{Details, Reason, ReasonCode as Code, Remedy};
 use super::TargetCtx;
 use crate::domain::text::{Arg, Text};
 
@@ -31,7 +31,6 @@ pub(super) fn already_owned(ix: &SnapshotIndex<'_>, c: &TargetCtx<'_>) -> Option
             Remedy::ChangePlanManually,
             Text::new("reason-target-already-owned").arg("target", &c.target.name),
         )
-        .detail("target_offer_id", &c.target.id)
         .about(owned)
     })
 }
@@ -85,11 +84,24 @@ fn service_list(conflicts: &Conflicts<'_>) -> Vec<String> {
     all
 }
 
-fn with_service_details(mut reason: Reason, conflicts: &Conflicts<'_>) -> Reason {
-    for (id, (_, services)) in conflicts {
-        reason = reason.detail(&format!("services.{id}"), services.join(","));
-    }
-    reason.about(conflicts.values().map(|(s, _)| *s))
+/// The reason's typed facts: every service, and per subscription its own.
+fn with_service_details(
+    reason: Reason,
+    conflicts: &Conflicts<'_>,
+    channels: Vec<Channel>,
+    target_owned: bool,
+) -> Reason {
+    reason
+        .with(Details::ServiceConflict {
+            services: service_list(conflicts),
+            holders: conflicts
+                .iter()
+                .map(|(id, (_, services))| (*id, services.clone()))
+                .collect(),
+            channels,
+            target_owned,
+        })
+        .about(conflicts.values().map(|(s, _)| *s))
 }
 
 fn names(ix: &SnapshotIndex<'_>, services: &[String]) -> Vec<Arg> {
@@ -116,9 +128,13 @@ pub(super) fn conflicting_services(ix: &SnapshotIndex<'_>, c: &TargetCtx<'_>) ->
             .arg("services", names(ix, &services))
             .arg("offers", offers)
             .arg("target", &c.target.name),
-    )
-    .detail("services", services.join(","));
-    Some(with_service_details(reason, &conflicts))
+    );
+    Some(with_service_details(
+        reason,
+        &conflicts,
+        vec![Channel::ThisPartner],
+        false,
+    ))
 }
 
 /// SPEC §4.18: ownership or services held through another channel, in one
@@ -145,7 +161,6 @@ pub(super) fn multichannel_conflict(ix: &SnapshotIndex<'_>, c: &TargetCtx<'_>) -
     }
     what.extend(names(ix, &services));
     let through: Vec<Text> = channels.iter().map(|&ch| channel_text(ch)).collect();
-    let channel_text: Vec<&str> = channels.iter().map(|ch| ch.as_str()).collect();
     let reason = Reason::new(
         Code::MultichannelConflict,
         Remedy::CancelInOtherChannel,
@@ -155,9 +170,12 @@ pub(super) fn multichannel_conflict(ix: &SnapshotIndex<'_>, c: &TargetCtx<'_>) -
             .arg("count", owned.len() + conflicts.len())
             .arg("target", &c.target.name),
     )
-    .detail("channels", channel_text.join(","))
-    .detail("target_owned", !owned.is_empty())
-    .detail("services", services.join(","))
-    .about(owned);
-    Some(with_service_details(reason, &conflicts))
+    .about(owned.iter().copied());
+    let target_owned = !owned.is_empty();
+    Some(with_service_details(
+        reason,
+        &conflicts,
+        channels,
+        target_owned,
+    ))
 }

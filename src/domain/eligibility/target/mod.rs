@@ -3,13 +3,13 @@
 //! every reason at once.
 
 use crate::domain::catalog::{CatalogKind, Offer, UpgradePath};
-use crate::domain::ids::SubscriptionId;
+use crate::domain::ids::{OfferId, SubscriptionId};
 use crate::domain::model::{Segment, Subscription};
 
 mod conflict;
 
 use super::index::SnapshotIndex;
-use super::reason::{Reason, ReasonCode as Code, Remedy};
+use super::reason::{Details, LevelChange, Reason, ReasonCode as Code, Remedy};
 use crate::domain::text::{Arg, Text};
 
 /// Everything the target rules look at for one source -> target pair.
@@ -142,8 +142,6 @@ fn not_in_matrix(_: &SnapshotIndex<'_>, c: &TargetCtx<'_>) -> Option<Reason> {
                 .arg("target", &c.target.name)
                 .arg("source", &c.source_offer.name),
         )
-        .detail("source_offer_id", &c.source_offer.id)
-        .detail("target_offer_id", &c.target.id)
     })
 }
 
@@ -189,10 +187,11 @@ fn market_mismatch(ix: &SnapshotIndex<'_>, c: &TargetCtx<'_>) -> Option<Reason> 
         return None;
     };
     Some(
-        Reason::new(Code::MarketMismatch, remedy, message)
-            .detail("source_market", &src.market)
-            .detail("target_market", &tgt.market)
-            .detail("customer_country", country),
+        Reason::new(Code::MarketMismatch, remedy, message).with(Details::Market {
+            source: src.market.clone(),
+            target: tgt.market.clone(),
+            customer_country: country.to_owned(),
+        }),
     )
 }
 
@@ -217,6 +216,7 @@ fn level_arg(level: Option<&str>) -> Arg {
 /// users' data.
 fn data_service_downgrade(ix: &SnapshotIndex<'_>, c: &TargetCtx<'_>) -> Option<Reason> {
     let mut lost: Vec<(&str, String, Option<String>)> = Vec::new();
+    let mut changes = Vec::new();
     for (service, &have) in &c.source_offer.services {
         let data = ix.catalog.service(service).is_some_and(|s| s.data_related);
         if !data {
@@ -229,6 +229,12 @@ fn data_service_downgrade(ix: &SnapshotIndex<'_>, c: &TargetCtx<'_>) -> Option<R
                 level_name(ix, service, have),
                 then.map(|t| level_name(ix, service, t)),
             ));
+            changes.push(LevelChange {
+                service_id: service.to_string(),
+                from_level: have,
+                from_name: level_name(ix, service, have),
+                to: then.map(|t| (t, level_name(ix, service, t))),
+            });
         }
     }
     if lost.is_empty() {
@@ -243,7 +249,7 @@ fn data_service_downgrade(ix: &SnapshotIndex<'_>, c: &TargetCtx<'_>) -> Option<R
                 .arg("to", level_arg(to.as_deref()))
         })
         .collect();
-    let mut reason = Reason::new(
+    let reason = Reason::new(
         Code::DataServiceDowngrade,
         Remedy::ChangePlanManually,
         Text::new("reason-data-service-downgrade")
@@ -251,11 +257,7 @@ fn data_service_downgrade(ix: &SnapshotIndex<'_>, c: &TargetCtx<'_>) -> Option<R
             .arg("source", &c.source_offer.name)
             .arg("losses", listed),
     );
-    for (service, from, to) in lost {
-        let to = to.as_deref().unwrap_or("none");
-        reason = reason.detail(service, format!("{from} -> {to}"));
-    }
-    Some(reason)
+    Some(reason.with(Details::DataServices(changes)))
 }
 
 /// SPEC §4.20: the target's maximum and the path's own user limit (seed 002:
@@ -269,8 +271,11 @@ fn seat_limit(_: &SnapshotIndex<'_>, c: &TargetCtx<'_>) -> Option<Reason> {
         Remedy::ChangePlanManually,
         Text::new("reason-seat-limit-exceeded"),
     )
-    .detail("needed", n)
-    .detail("target_max_seats", c.target.max_seats);
+    .with(Details::SeatLimit {
+        needed: n,
+        target_max_seats: c.target.max_seats,
+        path_max_users: c.path.and_then(|p| p.max_users),
+    });
     if n > c.target.max_seats {
         clauses.push(
             Text::new("seat-limit-target")
@@ -281,7 +286,6 @@ fn seat_limit(_: &SnapshotIndex<'_>, c: &TargetCtx<'_>) -> Option<Reason> {
     }
     if let Some(cap) = c.path.and_then(|p| p.max_users).filter(|&cap| n > cap) {
         clauses.push(Text::new("seat-limit-path").arg("max", cap));
-        reason = reason.detail("path_max_users", cap);
     }
     if clauses.is_empty() {
         return None;
@@ -295,7 +299,6 @@ fn billing_cycle(_: &SnapshotIndex<'_>, c: &TargetCtx<'_>) -> Option<Reason> {
     if c.target.billing_cycles.contains(&cycle) {
         return None;
     }
-    let offered: Vec<&str> = c.target.billing_cycles.iter().map(|b| b.as_str()).collect();
     Some(
         Reason::new(
             Code::BillingCycleUnsupported,
@@ -304,8 +307,10 @@ fn billing_cycle(_: &SnapshotIndex<'_>, c: &TargetCtx<'_>) -> Option<Reason> {
                 .arg("target", &c.target.name)
                 .arg("cycle", Text::named("cycle", cycle.as_str())),
         )
-        .detail("billing_cycle", cycle)
-        .detail("target_billing_cycles", offered.join(",")),
+        .with(Details::BillingCycle {
+            cycle,
+            offered: c.target.billing_cycles.clone(),
+        }),
     )
 }
 
@@ -341,10 +346,12 @@ fn not_available(ix: &SnapshotIndex<'_>, c: &TargetCtx<'_>) -> Option<Reason> {
                 .arg("target", &t.name)
                 .arg("why", clauses),
         )
-        .detail("available", t.available)
-        .detail("trial", t.trial)
-        .detail("target_segment", t.segment)
-        .detail("customer_segment", segment),
+        .with(Details::Availability {
+            available: t.available,
+            trial: t.trial,
+            target_segment: t.segment,
+            customer_segment: segment,
+        }),
     )
 }
 
@@ -353,7 +360,7 @@ fn add_on_incompatible(ix: &SnapshotIndex<'_>, c: &TargetCtx<'_>) -> Option<Reas
     if blocking.is_empty() {
         return None;
     }
-    let mut offers: Vec<String> = blocking.iter().map(|s| s.offer_id.to_string()).collect();
+    let mut offers: Vec<OfferId> = blocking.iter().map(|s| s.offer_id.clone()).collect();
     offers.sort();
     offers.dedup();
     let names: Vec<String> = blocking
@@ -369,7 +376,7 @@ fn add_on_incompatible(ix: &SnapshotIndex<'_>, c: &TargetCtx<'_>) -> Option<Reas
                 .arg("add_ons", names)
                 .arg("target", &c.target.name),
         )
-        .detail("add_on_offers", offers.join(","))
+        .with(Details::AddOns(offers))
         .about(blocking.iter().copied()),
     )
 }
@@ -400,6 +407,5 @@ fn custom_domain(ix: &SnapshotIndex<'_>, c: &TargetCtx<'_>) -> Option<Reason> {
                 .arg("source", &c.source_offer.name)
                 .arg("target", &c.target.name),
         )
-        .detail("custom_domain", true)
     })
 }

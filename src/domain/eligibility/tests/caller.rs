@@ -87,13 +87,16 @@ fn upgrade_types_follow_caller_and_relationship() {
                 [ReasonCode::DelegatedAdminMissing],
                 "row {i}"
             );
-            let details = &t.reasons[0].details;
-            assert_eq!(details["relationship_status"], r.status.as_str(), "row {i}");
-            assert_eq!(
-                details["caller"],
-                if r.app { "APP" } else { "USER" },
-                "row {i}"
-            );
+            let Details::DelegatedAdmin {
+                status,
+                user_context,
+                ..
+            } = &t.reasons[0].details
+            else {
+                panic!("row {i}: {:?}", t.reasons[0].details);
+            };
+            assert_eq!(*status, r.status, "row {i}");
+            assert_eq!(*user_context, !r.app, "row {i}");
         }
     }
 }

@@ -105,9 +105,14 @@ fn india_footnote_both_ways() {
             "{source}"
         );
         let r = &global.reasons[1];
-        assert_eq!(r.details["source_market"], "IN");
-        assert_eq!(r.details["target_market"], "GLOBAL");
-        assert_eq!(r.details["customer_country"], "IN");
+        assert_eq!(
+            r.details,
+            Details::Market {
+                source: "IN".into(),
+                target: "GLOBAL".into(),
+                customer_country: "IN".into(),
+            }
+        );
         assert_eq!(
             global.manual_path, None,
             "another market cannot be bought by hand either"
@@ -147,7 +152,10 @@ fn add_ons_are_dropped_carried_or_blocking() {
     assert_eq!(e5.reason_codes(), [AddOnIncompatible]);
     assert_eq!(ids(&e5.reasons[0].subscriptions), [voice]);
     assert_eq!(e5.reasons[0].remedy, Remedy::RemoveAddOn);
-    assert_eq!(e5.reasons[0].details["add_on_offers"], "business-voice");
+    assert_eq!(
+        e5.reasons[0].details,
+        Details::AddOns(vec![offer("business-voice")])
+    );
 
     let standard = s.target("m365-business-standard");
     assert!(standard.eligible, "{:#?}", standard.reasons);
@@ -207,7 +215,7 @@ fn a_source_bought_elsewhere_is_not_this_partners_to_upgrade() {
     assert_eq!(answer.source_reasons.len(), 1);
     let r = &answer.source_reasons[0];
     assert_eq!(r.code, MultichannelConflict);
-    assert_eq!(r.details["channel"], "DIRECT");
+    assert_eq!(r.details, Details::Channel(Channel::Direct));
     assert_eq!(r.remedy, Remedy::ChangePlanManually);
     assert!(answer.targets.iter().all(|t| !t.eligible));
     let manual = answer.targets[0]

@@ -73,18 +73,18 @@ fn every_code_has_a_row() {
 
 #[test]
 fn codes_match_the_proto_contract() {
-    let proto = include_str!("../../../../proto/csp/v1/upgrade.proto");
+    let proto = include_str!("../../../../proto/csp/v1/reason.proto");
     for (i, code) in ReasonCode::ALL.iter().enumerate() {
         assert!(
-            proto.contains(&format!("  {code} = {};", i + 1)),
-            "{code} is not number {} in upgrade.proto",
+            proto.contains(&format!("  REASON_CODE_{code} = {};", i + 1)),
+            "{code} is not number {} in reason.proto",
             i + 1
         );
         assert_eq!(code.is_source_level(), i < 13, "{code}");
     }
     for (i, remedy) in Remedy::ALL.iter().enumerate() {
         assert!(
-            proto.contains(&format!("  {remedy} = {};", i + 1)),
+            proto.contains(&format!("  REMEDY_{remedy} = {};", i + 1)),
             "{remedy}"
         );
     }
@@ -102,27 +102,41 @@ fn details_name_the_facts() {
     let by_code = |code| t.reasons.iter().find(|r| r.code == code).unwrap();
 
     let conflict = by_code(LicenseConflict);
-    assert_eq!(conflict.details["assigned_seats"], "12");
-    assert_eq!(conflict.details["quantity"], "10");
+    assert_eq!(
+        conflict.details,
+        Details::LicenseConflict {
+            quantity: 10,
+            assigned_seats: 12
+        }
+    );
     assert_eq!(conflict.remedy, Remedy::ResolveLicenseConflict);
 
     assert_eq!(
-        by_code(UpgradeInProgress).details["order_id"],
-        order.to_string()
+        by_code(UpgradeInProgress).details,
+        Details::OpenOrders(vec![order])
     );
     assert_eq!(by_code(UpgradeInProgress).remedy, Remedy::Wait);
 
     let admin = by_code(DelegatedAdminMissing);
-    assert_eq!(admin.details["relationship_status"], "EXPIRED");
-    assert_eq!(admin.details["caller"], "USER");
+    assert_eq!(
+        admin.details,
+        Details::DelegatedAdmin {
+            status: RelationshipStatus::Expired,
+            roles: vec![DelegatedRole::DirectoryReader, DelegatedRole::LicenseAdmin],
+            user_context: true,
+        }
+    );
     assert_eq!(admin.remedy, Remedy::RequestDelegatedAdmin);
 
     let multi = by_code(MultichannelConflict);
-    assert_eq!(multi.details["channels"], "DIRECT");
-    assert_eq!(multi.details["services"], "office_desktop");
     assert_eq!(
-        multi.details[&format!("services.{other}")],
-        "office_desktop"
+        multi.details,
+        Details::ServiceConflict {
+            services: vec!["office_desktop".into()],
+            holders: vec![(other, vec!["office_desktop".into()])],
+            channels: vec![Channel::Direct],
+            target_owned: false,
+        }
     );
     assert_eq!(multi.subscriptions.len(), 1);
     assert_eq!(multi.subscriptions[0].id, other);
@@ -130,6 +144,25 @@ fn details_name_the_facts() {
     assert_eq!(multi.remedy, Remedy::CancelInOtherChannel);
     let message = en(&multi.message);
     assert!(message.contains("Microsoft directly"), "{message}");
+}
+
+/// Service, levels and "from -> to" names of a data downgrade's details.
+fn lowered(d: &Details) -> Vec<(&str, u8, Option<u8>, String)> {
+    let Details::DataServices(changes) = d else {
+        panic!("not a data downgrade: {d:?}");
+    };
+    changes
+        .iter()
+        .map(|c| {
+            let to = c.to.as_ref();
+            (
+                c.service_id.as_str(),
+                c.from_level,
+                to.map(|t| t.0),
+                format!("{} -> {}", c.from_name, to.map_or("none", |t| t.1.as_str())),
+            )
+        })
+        .collect()
 }
 
 #[test]
@@ -141,9 +174,13 @@ fn data_downgrade_details_per_service() {
         .iter()
         .find(|r| r.code == DataServiceDowngrade)
         .unwrap();
-    assert_eq!(r.details["exchange"], "Plan 2 -> Plan 1");
-    assert_eq!(r.details["sharepoint"], "Plan 2 -> Plan 1");
-    assert_eq!(r.details.len(), 2);
+    assert_eq!(
+        lowered(&r.details),
+        [
+            ("exchange", 3, Some(2), "Plan 2 -> Plan 1".to_owned()),
+            ("sharepoint", 2, Some(1), "Plan 2 -> Plan 1".to_owned())
+        ]
+    );
     let message = en(&r.message);
     assert!(
         message.contains("Exchange Online (Plan 2 -> Plan 1)"),
@@ -157,9 +194,14 @@ fn data_downgrade_details_per_service() {
         .iter()
         .find(|r| r.code == DataServiceDowngrade)
         .unwrap();
-    assert_eq!(r.details["exchange"], "Plan 1 -> none");
-    assert_eq!(r.details["sharepoint"], "Plan 1 -> none");
-    assert!(!r.details.contains_key("onedrive"));
+    assert_eq!(
+        lowered(&r.details),
+        [
+            ("exchange", 2, None, "Plan 1 -> none".to_owned()),
+            ("sharepoint", 1, None, "Plan 1 -> none".to_owned())
+        ]
+    );
+    assert!(!r.details.lowers_service("onedrive"));
 }
 
 #[test]
@@ -185,7 +227,11 @@ fn duplicates_are_named() {
             (direct, Channel::Direct)
         ]
     );
-    assert_eq!(dup.details["count"], "3");
+    assert_eq!(
+        dup.details,
+        Details::None,
+        "the count is the subscriptions named"
+    );
     assert_eq!(dup.remedy, Remedy::ConsolidatePlans);
     // A source reason blocks every path.
     assert_eq!(answer.targets.len(), 4);
