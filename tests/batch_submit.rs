@@ -66,6 +66,7 @@ async fn orders_of(server: &TestServer, token: &str, customer: &str) -> Vec<Stri
             customer_id: customer.into(),
             page_size: 1000,
             page_token: String::new(),
+            ..Default::default()
         })
         .await
         .unwrap()

@@ -165,6 +165,7 @@ async fn submit_batch_run_again_after_an_interruption_creates_no_doubles() {
                 customer_id: customer.into(),
                 page_size: 100,
                 page_token: String::new(),
+                ..Default::default()
             })
             .await
             .unwrap()

@@ -52,6 +52,7 @@ async fn every_subscription(server: &TestServer, token: &str) -> Vec<(String, St
             .list_customers(pb::ListCustomersRequest {
                 page_size: 1000,
                 page_token,
+                ..Default::default()
             })
             .await
             .unwrap()
@@ -71,6 +72,7 @@ async fn every_subscription(server: &TestServer, token: &str) -> Vec<(String, St
                     customer_id: customer.clone(),
                     page_size: 1000,
                     page_token,
+                    ..Default::default()
                 })
                 .await
                 .unwrap()
