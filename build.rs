@@ -20,7 +20,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .include_imports(true)
         .include_source_info(true)
         .open_files(&protos)?;
-    let fds = compiler.file_descriptor_set();
+    let mut fds = compiler.file_descriptor_set();
+    // Reflection also serves tonic-types' google.rpc files, where Status is
+    // in "status.proto": the same name here, so a reflection client sees
+    // one file defining google.rpc.Status, not two that clash.
+    for file in &mut fds.file {
+        if file.name() == "google/rpc/status.proto" {
+            file.name = Some("status.proto".into());
+        }
+        for dep in &mut file.dependency {
+            if dep == "google/rpc/status.proto" {
+                *dep = "status.proto".into();
+            }
+        }
+    }
     let out = PathBuf::from(std::env::var("OUT_DIR")?);
     std::fs::write(
         out.join("csp_descriptor.bin"),
