@@ -20,7 +20,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .include_imports(true)
         .include_source_info(true)
         .open_files(&protos)?;
-    let fds = compiler.file_descriptor_set();
+    let mut fds = compiler.file_descriptor_set();
+    // Reflection also serves tonic-types' google.rpc files, where Status is
+    // in "status.proto": the same name here, so a reflection client sees
+    // one file defining google.rpc.Status, not two that clash.
+    for file in &mut fds.file {
+        if file.name() == "google/rpc/status.proto" {
+            file.name = Some("status.proto".into());
+        }
+        for dep in &mut file.dependency {
+            if dep == "google/rpc/status.proto" {
+                *dep = "status.proto".into();
+            }
+        }
+    }
     let out = PathBuf::from(std::env::var("OUT_DIR")?);
     std::fs::write(
         out.join("csp_descriptor.bin"),
@@ -30,6 +43,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         // prost's codec answers a malformed request INTERNAL; ours answers
         // INVALID_ARGUMENT (src/grpc/codec.rs).
         .codec_path("crate::grpc::codec::ProtobufCodec")
+        // google.rpc.Status (SubmitUpgrades' per-item errors) is tonic-types'
+        // own type, so its error-details helpers decode it.
+        .extern_path(".google.rpc", "::tonic_types::pb")
+        // A batch result is an order or a small error: box the order.
+        .boxed(".csp.v1.SubmitUpgradeResult.result.order")
         .build_client(true)
         .build_server(true)
         .compile_fds(fds)?;

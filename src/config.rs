@@ -85,6 +85,12 @@ pub enum Command {
     /// Bring a partner's data up to date from its fresh export (a dataset
     /// file, docs/sync.md): insert, update, mark deleted; one transaction.
     Sync(SyncArgs),
+    /// Client: write the whole partner's eligibility (StreamEligibility) to
+    /// CSV or JSON Lines; run again with the same --out to resume.
+    Report(crate::client::report::ReportArgs),
+    /// Client: submit the upgrades of a CSV or JSON Lines file in batches
+    /// (SubmitUpgrades); outcomes go to FILE.results.csv; safe to re-run.
+    SubmitBatch(crate::client::submit_batch::SubmitBatchArgs),
 }
 
 /// Where the data lives: the server, `token` (to look a user up) and

@@ -28,10 +28,13 @@
 //!   cases once the database is open).
 //! - [`config`], [`telemetry`], [`commands`]: flags, logs, and what each
 //!   subcommand of the `csp-upgrades` binary does.
+//! - [`client`]: the command-line client (`report`, `submit-batch`) that
+//!   talks to a running server.
 
 pub mod app;
 pub mod auth;
 pub mod cache;
+pub mod client;
 pub mod clock;
 pub mod commands;
 pub mod config;

@@ -27,6 +27,12 @@ async fn main() -> std::process::ExitCode {
         Some(Command::Import(args)) => commands::import(args).await,
         Some(Command::Generate(args)) => commands::generate(args),
         Some(Command::Sync(args)) => commands::sync::sync(args).await,
+        Some(Command::Report(args)) => csp_upgrades::client::report::run(args)
+            .await
+            .map(|n| eprintln!("{n} subscriptions written")),
+        Some(Command::SubmitBatch(args)) => csp_upgrades::client::submit_batch::run(args)
+            .await
+            .map(|(orders, errors)| eprintln!("{orders} orders, {errors} errors")),
     };
     telemetry.shutdown().await;
     match result {

@@ -30,6 +30,9 @@ struct Inner {
     clock: Arc<dyn Clock>,
     options: Options,
     lookups: LookupsMemo,
+    /// Batches of customers the eligibility streams have read: what shows
+    /// that a cancelled stream stopped reading (tests, metrics).
+    stream_batches: std::sync::atomic::AtomicU64,
 }
 
 /// Business settings from the configuration.
@@ -74,6 +77,7 @@ impl AppState {
                 clock,
                 options,
                 lookups,
+                stream_batches: Default::default(),
             }),
         }
     }
@@ -81,6 +85,12 @@ impl AppState {
     /// Apps granted `SyncPartnerData`.
     pub fn sync_apps(&self) -> &std::collections::BTreeSet<String> {
         &self.inner.options.sync_apps
+    }
+
+    /// Batches of customers every eligibility stream of this server has read
+    /// from the database so far.
+    pub fn stream_batches(&self) -> &std::sync::atomic::AtomicU64 {
+        &self.inner.stream_batches
     }
 
     /// The eligibility lookups of `snapshot`, memoized while it is cached.

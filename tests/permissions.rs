@@ -38,6 +38,8 @@ const NEEDS: &[(&str, Option<&str>)] = &[
     ("csp.v1.UpgradeService/WatchUpgradeOrder", Some(VIEW_ORDERS)),
     ("csp.v1.UpgradeService/ResolveCreditCheck", Some(RESOLVE)),
     ("csp.v1.DataService/SyncPartnerData", Some(SYNC)),
+    ("csp.v1.UpgradeService/StreamEligibility", Some(VIEW)),
+    ("csp.v1.UpgradeService/SubmitUpgrades", Some(SUBMIT)),
 ];
 
 const VIEW: &str = "PERMISSION_VIEW_CATALOG_AND_CUSTOMERS";

@@ -75,6 +75,15 @@ impl Directory for CachedStore {
         self.inner.list_customers(partner, filter, page).await
     }
 
+    async fn customer_ids(
+        &self,
+        partner: PartnerId,
+        after: Option<CustomerId>,
+        limit: u32,
+    ) -> Result<Vec<CustomerId>> {
+        self.inner.customer_ids(partner, after, limit).await
+    }
+
     async fn customer(&self, partner: PartnerId, customer: CustomerId) -> Result<Option<Customer>> {
         self.inner.customer(partner, customer).await
     }

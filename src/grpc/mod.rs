@@ -2,10 +2,12 @@
 //! validates it, takes the caller from the request extensions, checks the
 //! permission of SPEC §3, calls storage and the domain, and converts back.
 
+mod batch;
 mod codec;
 pub mod convert;
 pub mod customer;
 pub mod data;
+pub mod eligibility_stream;
 pub mod error;
 mod error_text;
 pub mod lang;

@@ -16,8 +16,9 @@ use crate::auth;
 use crate::domain::limits;
 use crate::domain::model::{BillingCycle, UpgradeType};
 use crate::domain::orders::{self, Decision, UpgradeRequest};
-use crate::domain::roles::Permission;
+use crate::domain::roles::{Caller, Permission};
 use crate::domain::text::Text;
+use crate::i18n::Lang;
 use crate::state::AppState;
 use crate::storage::OrderFilter;
 
@@ -122,6 +123,17 @@ pub async fn submit(
     let caller = auth::caller(&request)?;
     let lang = lang::of(&request);
     require(&caller, Permission::SubmitUpgradeOrders)?;
+    submit_one(state, &caller, lang, request.into_inner()).await
+}
+
+/// One upgrade, for a caller already allowed to submit: `SubmitUpgrade`,
+/// and each item of `SubmitUpgrades`.
+pub async fn submit_one(
+    state: &AppState,
+    caller: &Caller,
+    lang: Lang,
+    request: pb::SubmitUpgradeRequest,
+) -> Result<pb::UpgradeOrder, ApiError> {
     let pb::SubmitUpgradeRequest {
         request_id,
         customer_id,
@@ -133,7 +145,7 @@ pub async fn submit(
         partial,
         user_ids,
         target_subscription_id,
-    } = request.into_inner();
+    } = request;
     let request_id = uuid::Uuid::parse_str(&request_id)
         .map_err(|_| ApiError::invalid("request_id", "must be a UUID chosen by the client"))?;
     let request = upgrade_request(Fields {
@@ -148,7 +160,7 @@ pub async fn submit(
         target_subscription_id: &target_subscription_id,
     })?;
 
-    let submission = state.app()?.submit(&caller, &request, request_id).await?;
+    let submission = state.app()?.submit(caller, &request, request_id).await?;
     match submission {
         Submission::Created(order) => Ok(order_convert::order(&order, lang)),
         Submission::Replayed(order) => Ok(order_convert::order(&order, lang)),

@@ -6,7 +6,7 @@ use tonic::{Request, Response, Status};
 use super::pb::upgrade_service_server::UpgradeService;
 use super::pb::{CheckUpgradeEligibilityRequest, CheckUpgradeEligibilityResponse};
 use super::reason_convert::{bounded_text, reason, subscription};
-use super::{convert, lang, orders, pb, require, validate};
+use super::{batch, convert, eligibility_stream, lang, orders, pb, require, validate};
 use crate::auth;
 use crate::domain::catalog::Catalog;
 use crate::domain::eligibility::{
@@ -49,6 +49,23 @@ impl From<EligibilityError> for ApiError {
 #[tonic::async_trait]
 impl UpgradeService for UpgradeApi {
     type WatchUpgradeOrderStream = orders::WatchStream;
+    type StreamEligibilityStream = eligibility_stream::EligibilityStream;
+
+    async fn stream_eligibility(
+        &self,
+        request: Request<pb::StreamEligibilityRequest>,
+    ) -> Result<Response<Self::StreamEligibilityStream>, Status> {
+        Ok(Response::new(
+            eligibility_stream::stream(&self.state, request).await?,
+        ))
+    }
+
+    async fn submit_upgrades(
+        &self,
+        request: Request<pb::SubmitUpgradesRequest>,
+    ) -> Result<Response<pb::SubmitUpgradesResponse>, Status> {
+        Ok(Response::new(batch::submit(&self.state, request).await?))
+    }
 
     async fn preview_upgrade(
         &self,
@@ -156,7 +173,8 @@ fn count_reasons(answer: &Eligibility) {
     }
 }
 
-fn response(
+/// The answer of `CheckUpgradeEligibility` (and of the stream's FULL view).
+pub(super) fn response(
     customer_id: String,
     e: Eligibility,
     state: &AppState,

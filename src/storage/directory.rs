@@ -52,6 +52,16 @@ pub trait Directory: Send + Sync {
         page: &PageRequest,
     ) -> Result<Page<Customer>>;
 
+    /// Up to `limit` of the partner's customer ids past `after` (from the
+    /// first when `None`), in id order: the whole-partner eligibility stream
+    /// reads the partner in such batches, never all of it at once.
+    async fn customer_ids(
+        &self,
+        partner: PartnerId,
+        after: Option<CustomerId>,
+        limit: u32,
+    ) -> Result<Vec<CustomerId>>;
+
     /// One customer of the partner; `None` for an unknown id or another
     /// partner's customer.
     async fn customer(&self, partner: PartnerId, customer: CustomerId) -> Result<Option<Customer>>;

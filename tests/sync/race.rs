@@ -20,6 +20,7 @@ pub fn submit() -> pb::SubmitUpgradeRequest {
         quantity: 12,
         upgrade_type: pb::UpgradeType::WithLicenseTransfer as i32,
         billing_cycle: 0,
+        ..Default::default()
     }
 }
 

@@ -175,6 +175,25 @@ impl Directory for SqliteStore {
         )
     }
 
+    async fn customer_ids(
+        &self,
+        partner: PartnerId,
+        after: Option<CustomerId>,
+        limit: u32,
+    ) -> Result<Vec<CustomerId>> {
+        let query = match after {
+            None => sqlx::query_scalar(include_str!("../sql/customer_ids_first.sql"))
+                .bind(partner.0)
+                .bind(i64::from(limit)),
+            Some(after) => sqlx::query_scalar(include_str!("../sql/customer_ids_after.sql"))
+                .bind(partner.0)
+                .bind(i64::from(limit))
+                .bind(after.0),
+        };
+        let ids: Vec<uuid::Uuid> = query.fetch_all(&self.pool).await?;
+        Ok(ids.into_iter().map(CustomerId).collect())
+    }
+
     async fn customer(&self, partner: PartnerId, customer: CustomerId) -> Result<Option<Customer>> {
         let mut conn = self.pool.acquire().await?;
         customer_on(&mut conn, partner, customer).await
