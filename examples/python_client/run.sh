@@ -102,13 +102,13 @@ while IFS= read -r command; do
   count=$((count + 1))
   echo "\$ ${command:0:110}..."
   if out="$(bash -c "$command" 2>&1)"; then
-    echo "$out" | head -5
+    head -5 <<<"$out"  # no pipe: an early exit of head must not SIGPIPE the script under pipefail
   else
     case "$command" in
       *SubmitUpgrade*) ;; # the refused example: its details are checked below
       *) echo "$out"; echo "FAILED: a README grpcurl command failed"; exit 1 ;;
     esac
-    echo "$out" | head -30
+    head -30 <<<"$out"
     for expected in google.rpc.ErrorInfo '"reason":"TARGET_NOT_IN_MATRIX"' \
       google.rpc.PreconditionFailure csp.v1.UpgradeRefusal REMEDY_; do
       if ! grep -q -- "$expected" <<<"$out"; then
