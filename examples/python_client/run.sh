@@ -27,7 +27,10 @@ GEN="$WORK/gen"
 rm -rf "$GEN" && mkdir -p "$GEN/csp_upgrades_api"
 "$PY" -m grpc_tools.protoc -I proto --python_out="$GEN/csp_upgrades_api" \
   --grpc_python_out="$GEN/csp_upgrades_api" proto/csp/v1/*.proto
+# google/rpc/status.proto (vendored for the batch result) stays Google's own
+# module, which googleapis-common-protos ships with grpcio-status.
 "$WORK/venv/bin/protol" --create-package --in-place --python-out "$GEN/csp_upgrades_api" \
+  --exclude-imports-glob 'google/rpc/*' \
   protoc --proto-path=proto proto/csp/v1/*.proto
 
 echo "== cargo build"
