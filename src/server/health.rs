@@ -10,15 +10,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use backon::{ExponentialBuilder, Retryable};
-use sqlx::Connection as _;
-use sqlx::postgres::{PgConnectOptions, PgConnection};
 use tonic_health::ServingStatus;
 use tonic_health::server::HealthReporter;
 
 use super::Database;
 use crate::startup;
 use crate::state::AppState;
-use crate::storage::Store;
+use crate::storage::Probe;
 
 /// The `csp.v1` services whose health follows the database.
 const SERVICES: &[&str] = &[
@@ -59,7 +57,7 @@ pub async fn open_database(state: AppState, database: Database, health: HealthRe
     state.set_store(Arc::clone(&store));
     set_all(&health, ServingStatus::Serving).await;
 
-    let mut probe = Probe::new(&database.url, store);
+    let mut probe = Probe::new(&database.url, store, PROBE_TIMEOUT);
     let mut serving = true;
     let mut tick = tokio::time::interval(PROBE_INTERVAL);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -75,56 +73,6 @@ pub async fn open_database(state: AppState, database: Database, health: HealthRe
                 ServingStatus::NotServing
             };
             set_all(&health, status).await;
-        }
-    }
-}
-
-/// How the database is probed: Postgres over a connection of the probe's
-/// own, the embedded database (a local file, no network) through its store.
-enum Probe {
-    Postgres {
-        options: Box<PgConnectOptions>,
-        connection: Option<PgConnection>,
-    },
-    Store(Arc<dyn Store>),
-}
-
-impl Probe {
-    fn new(url: &str, store: Arc<dyn Store>) -> Probe {
-        let postgres = url.starts_with("postgres:") || url.starts_with("postgresql:");
-        match url.parse::<PgConnectOptions>() {
-            Ok(options) if postgres => Probe::Postgres {
-                options: Box::new(options.application_name("csp-upgrades health probe")),
-                connection: None,
-            },
-            _ => Probe::Store(store),
-        }
-    }
-
-    /// Whether the database answered within [`PROBE_TIMEOUT`].
-    async fn check(&mut self) -> bool {
-        match self {
-            Probe::Store(store) => matches!(
-                tokio::time::timeout(PROBE_TIMEOUT, store.ping()).await,
-                Ok(Ok(()))
-            ),
-            Probe::Postgres {
-                options,
-                connection,
-            } => {
-                let ping = async {
-                    if connection.is_none() {
-                        *connection = Some(PgConnection::connect_with(options).await?);
-                    }
-                    connection.as_mut().expect("connected above").ping().await
-                };
-                let up = matches!(tokio::time::timeout(PROBE_TIMEOUT, ping).await, Ok(Ok(())));
-                if !up {
-                    // Cut, or left half-way through a ping: never reused.
-                    *connection = None;
-                }
-                up
-            }
         }
     }
 }
