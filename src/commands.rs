@@ -8,7 +8,9 @@ use anyhow::{Context, bail};
 
 use crate::auth::jwt::{self, Claims, TokenVerifier};
 use crate::clock::SystemClock;
-use crate::config::{CatalogArgs, ClaimArgs, GenerateArgs, ImportArgs, ServeArgs, TokenArgs};
+use crate::config::{
+    CatalogArgs, ClaimArgs, GenerateArgs, ImportArgs, RunDueArgs, ServeArgs, TokenArgs,
+};
 use crate::domain::catalog::Catalog;
 use crate::domain::dataset::Dataset;
 use crate::domain::ids::PartnerId;
@@ -73,6 +75,9 @@ pub async fn serve(args: &ServeArgs) -> anyhow::Result<()> {
             .map(|a| a.trim().to_owned())
             .filter(|a| !a.is_empty())
             .collect(),
+        scheduled_runner_interval: std::time::Duration::from_millis(
+            args.scheduled_runner_interval_ms,
+        ),
     };
     let state = AppState::with_options(catalog, verifier, Arc::new(SystemClock), options);
     let listener = tokio::net::TcpListener::bind(args.listen)
@@ -237,6 +242,29 @@ pub async fn import(args: &ImportArgs) -> anyhow::Result<()> {
         .await
         .context("import failed; nothing was imported")?;
     println!("imported {summary:?}");
+    Ok(())
+}
+
+/// Runs every scheduled upgrade due now, once, then exits (a CronJob's
+/// command). Safe beside running servers and other `run-due` processes:
+/// the database lets each order run once.
+pub async fn run_due(args: &RunDueArgs) -> anyhow::Result<()> {
+    let catalog = Arc::new(load_catalog(&args.catalog)?);
+    let store = startup::open_store(&args.data.database_url(), &catalog, false).await?;
+    let policy = crate::app::Policy {
+        credit_check_thresholds: args.credit_check_thresholds.clone(),
+    };
+    let cache = crate::cache::CacheOptions::default();
+    let app = crate::app::App::new(store, catalog, Arc::new(SystemClock), policy, cache);
+    let name = server::runner::runner_name();
+    let report = app
+        .run_all_due(&name, server::runner::BATCH)
+        .await
+        .context("running the due scheduled upgrades failed")?;
+    println!(
+        "run-due {name}: claimed {} due order(s), ran {}",
+        report.claimed, report.ran
+    );
     Ok(())
 }
 

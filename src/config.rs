@@ -85,6 +85,9 @@ pub enum Command {
     /// Bring a partner's data up to date from its fresh export (a dataset
     /// file, docs/sync.md): insert, update, mark deleted; one transaction.
     Sync(SyncArgs),
+    /// Run the upgrades scheduled for a renewal that are due now, once, and
+    /// exit (for a CronJob; the server runs them too unless told not to).
+    RunDue(RunDueArgs),
     /// Client: write the whole partner's eligibility (StreamEligibility) to
     /// CSV or JSON Lines; run again with the same --out to resume.
     Report(crate::client::report::ReportArgs),
@@ -240,6 +243,12 @@ pub struct ServeArgs {
     /// none, no app may sync.
     #[arg(long, env = "CSP_SYNC_APPS", value_delimiter = ',')]
     pub sync_apps: Vec<String>,
+    /// Milliseconds between runs of the upgrades scheduled for a renewal
+    /// that are due (SPEC §9). Every replica may run them: each order runs
+    /// once. 0 = off on this replica (use `csp-upgrades run-due`, e.g. from
+    /// a CronJob, instead).
+    #[arg(long, env = "CSP_SCHEDULED_RUNNER_INTERVAL_MS", default_value_t = 10_000)]
+    pub scheduled_runner_interval_ms: u64,
     /// OTLP/gRPC collector to send traces to (e.g. http://otel-collector:4317).
     /// Default, or empty: no export; trace ids are still read from
     /// `traceparent` and logged.
@@ -342,6 +351,19 @@ pub struct TokenArgs {
     /// Lifetime in seconds.
     #[arg(long, default_value_t = 12 * 3600)]
     pub ttl: i64,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct RunDueArgs {
+    #[command(flatten)]
+    pub data: DataArgs,
+    #[command(flatten)]
+    pub catalog: CatalogArgs,
+    /// Per currency: invoice-paid orders at or above the amount wait for a
+    /// credit check when they run (the same setting as the server's).
+    #[arg(long, env = "CSP_CREDIT_CHECK_THRESHOLDS", value_parser = parse_thresholds,
+          default_value = DEFAULT_CREDIT_CHECK_THRESHOLDS)]
+    pub credit_check_thresholds: BTreeMap<String, Decimal>,
 }
 
 #[derive(Debug, Args, Clone)]

@@ -27,6 +27,7 @@ async fn main() -> std::process::ExitCode {
         Some(Command::Import(args)) => commands::import(args).await,
         Some(Command::Generate(args)) => commands::generate(args),
         Some(Command::Sync(args)) => commands::sync::sync(args).await,
+        Some(Command::RunDue(args)) => commands::run_due(args).await,
         Some(Command::Report(args)) => csp_upgrades::client::report::run(args)
             .await
             .map(|n| eprintln!("{n} subscriptions written")),

@@ -12,6 +12,7 @@ mod deadline;
 mod framing;
 mod health;
 mod options;
+pub mod runner;
 mod shutdown;
 mod web;
 
@@ -187,6 +188,8 @@ pub async fn run_with(
         reporter.clone(),
     ));
     let (start_drain, draining) = shutdown::channel();
+    let interval = state.scheduled_runner_interval();
+    let runner = (!interval.is_zero()).then(|| tokio::spawn(runner::run(state.clone(), interval)));
 
     let reflection = || {
         pb::REFLECTED_DESCRIPTOR_SETS
@@ -246,6 +249,9 @@ pub async fn run_with(
         .serve_with_incoming_shutdown(incoming(listener), signal);
     let result = shutdown::serve_until_drained(serve, draining, options.shutdown_grace).await;
     opener.abort();
+    if let Some(runner) = runner {
+        runner.abort();
+    }
     Ok(result?)
 }
 

@@ -45,6 +45,9 @@ pub struct Options {
     pub cache: crate::cache::CacheOptions,
     /// Apps granted `SyncPartnerData` (`--sync-apps`).
     pub sync_apps: std::collections::BTreeSet<String>,
+    /// How often the server runs due scheduled upgrades; zero: never (this
+    /// replica leaves them to others or to `csp-upgrades run-due`).
+    pub scheduled_runner_interval: std::time::Duration,
 }
 
 impl Default for Options {
@@ -53,6 +56,7 @@ impl Default for Options {
             credit_check_thresholds: crate::config::default_credit_check_thresholds(),
             cache: crate::cache::CacheOptions::default(),
             sync_apps: std::collections::BTreeSet::new(),
+            scheduled_runner_interval: std::time::Duration::ZERO,
         }
     }
 }
@@ -83,6 +87,10 @@ impl AppState {
     }
 
     /// Apps granted `SyncPartnerData`.
+    pub fn scheduled_runner_interval(&self) -> std::time::Duration {
+        self.inner.options.scheduled_runner_interval
+    }
+
     pub fn sync_apps(&self) -> &std::collections::BTreeSet<String> {
         &self.inner.options.sync_apps
     }

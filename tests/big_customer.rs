@@ -87,6 +87,7 @@ async fn the_largest_supported_customer_gets_bounded_answers() {
                     customer_id: big.to_string(),
                     subscription_id: source.to_string(),
                     target_offer_id: String::new(),
+                    as_of: 0,
                 })
                 .await
                 .unwrap()

@@ -44,6 +44,7 @@ fn check_request() -> pb::CheckUpgradeEligibilityRequest {
         customer_id: NORTHWIND.into(),
         subscription_id: NORTHWIND_BASIC.into(),
         target_offer_id: "o365-e3".into(),
+        as_of: 0,
     }
 }
 

@@ -125,6 +125,7 @@ async fn every_reason_on_the_demo_data_has_its_typed_details() {
                     customer_id: c.customer_id.clone(),
                     subscription_id: s.subscription_id.clone(),
                     target_offer_id: String::new(),
+                    as_of: 0,
                 })
                 .await
                 .unwrap()
@@ -162,6 +163,7 @@ async fn a_refusal_carries_every_reason_with_its_remedy() {
             customer_id: NORTHWIND.into(),
             subscription_id: NORTHWIND_BASIC.into(),
             target_offer_id: target.into(),
+            as_of: 0,
         })
         .await
         .unwrap()

@@ -21,6 +21,7 @@ fn check(customer: &str, subscription: &str, target: &str) -> pb::CheckUpgradeEl
         customer_id: customer.into(),
         subscription_id: subscription.into(),
         target_offer_id: target.into(),
+        as_of: 0,
     }
 }
 

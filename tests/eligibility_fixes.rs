@@ -33,6 +33,7 @@ async fn check(
             customer_id: customer(cc),
             subscription_id: subscription(sub),
             target_offer_id: target.into(),
+            as_of: 0,
         })
         .await
         .unwrap_or_else(|e| panic!("{sub} -> {target:?}: {e:?}"))

@@ -116,6 +116,7 @@ async fn assert_stream_equals_checks(server: &TestServer, token: &str) -> usize 
                 customer_id: e.customer_id.clone(),
                 subscription_id: e.subscription_id.clone(),
                 target_offer_id: String::new(),
+                as_of: 0,
             })
             .await
             .unwrap()

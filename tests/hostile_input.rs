@@ -133,6 +133,7 @@ async fn errors_quote_only_a_short_prefix_of_a_long_id() {
                 customer_id: NORTHWIND.into(),
                 subscription_id: NORTHWIND_BASIC.into(),
                 target_offer_id: id.clone(),
+                as_of: 0,
             })
             .await
             .unwrap_err();

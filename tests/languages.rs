@@ -43,6 +43,7 @@ async fn check(
                 customer_id: customer.into(),
                 subscription_id: sub.into(),
                 target_offer_id: String::new(),
+                as_of: 0,
             },
             lang,
         ))
@@ -170,6 +171,7 @@ async fn errors_carry_a_localized_message_and_keep_grpc_message_english() {
                     customer_id: missing.into(),
                     subscription_id: NORTHWIND_BASIC.into(),
                     target_offer_id: String::new(),
+                    as_of: 0,
                 },
                 lang,
             ))

@@ -104,6 +104,7 @@ async fn metrics_count_calls_by_method_and_code_and_eligibility_reasons() {
                 customer_id: FOURTH_COFFEE.into(),
                 subscription_id: FOURTH_COFFEE_BASIC.into(),
                 target_offer_id: String::new(),
+                as_of: 0,
             },
             &[bearer(&token)],
         ))

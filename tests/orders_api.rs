@@ -96,6 +96,7 @@ async fn end_to_end_check_preview_submit_get_list_watch() {
             customer_id: NORTHWIND.into(),
             subscription_id: NORTHWIND_BASIC.into(),
             target_offer_id: "o365-e3".into(),
+            as_of: 0,
         })
         .await
         .unwrap()

@@ -278,6 +278,7 @@ async fn nobody_else_manages_roles_and_apps_only_read() {
             customer_id: "30000000-0000-4000-8000-000000000001".into(),
             subscription_id: "40000000-0000-4000-8000-000000000101".into(),
             target_offer_id: String::new(),
+            as_of: 0,
         })
         .await
         .unwrap()

@@ -74,6 +74,7 @@ fn preview_of(r: &pb::SubmitUpgradeRequest) -> pb::PreviewUpgradeRequest {
         partial: r.partial,
         user_ids: r.user_ids.clone(),
         target_subscription_id: r.target_subscription_id.clone(),
+        schedule: r.schedule,
     }
 }
 
@@ -141,6 +142,7 @@ async fn partial_upgrades_split_seats_and_users_and_the_source_stays_upgradable(
             customer_id: NORTHWIND.into(),
             subscription_id: NORTHWIND_BASIC.into(),
             target_offer_id: "o365-e3".into(),
+            as_of: 0,
         })
         .await
         .unwrap()
@@ -179,6 +181,7 @@ async fn an_add_on_blocks_only_the_full_upgrade_and_stays_with_the_source() {
             customer_id: COHO.into(),
             subscription_id: COHO_STANDARD.into(),
             target_offer_id: "o365-e3".into(),
+            as_of: 0,
         })
         .await
         .unwrap()

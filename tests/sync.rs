@@ -58,6 +58,7 @@ async fn eligibility(server: &TestServer, token: &str, target: &str) -> pb::Targ
             customer_id: NORTHWIND.into(),
             subscription_id: NORTHWIND_BASIC.into(),
             target_offer_id: target.into(),
+            as_of: 0,
         })
         .await
         .unwrap()

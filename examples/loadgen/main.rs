@@ -192,6 +192,7 @@ impl Call for Check {
             customer_id,
             subscription_id,
             target_offer_id: String::new(),
+            as_of: 0,
         };
         let mut client = pb::upgrade_service_client::UpgradeServiceClient::new(channel);
         Some(

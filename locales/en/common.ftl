@@ -50,6 +50,8 @@ order-state-in-progress = in progress
 order-state-completed = completed
 order-state-failed = failed
 order-state-rejected = rejected
+order-state-scheduled = scheduled for the renewal
+order-state-cancelled = cancelled
 
 ## Markets, as in "belongs to the ... market", and service levels.
 

@@ -65,6 +65,9 @@ refusal-users-not-on-source = { $count ->
    *[other] These { $count } users hold
 } no license of the source subscription: { $users }.
 refusal-source-seats-short = The source subscription would keep { $seats } seats for the { $users } users who stay on it; move fewer seats or more users.
+refusal-upgrade-already-scheduled = An upgrade of this subscription is already scheduled for its renewal (order { $order }); cancel it first.
+refusal-renewal-not-ahead = The subscription's billing period ended at { $end }; there is no renewal to wait for, upgrade now instead.
+refusal-order-not-cancellable = The order is { $state }; only an order scheduled for the renewal can be cancelled.
 error-user-ids-not-partial = Only a partial upgrade with license transfer names the users who move.
 error-user-ids-too-many = Name at most { $max } users.
 error-user-ids-repeated = The field user_ids names a user more than once.

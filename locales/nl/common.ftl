@@ -50,6 +50,8 @@ order-state-in-progress = in behandeling
 order-state-completed = voltooid
 order-state-failed = mislukt
 order-state-rejected = afgewezen
+order-state-scheduled = gepland voor de verlenging
+order-state-cancelled = geannuleerd
 
 ## Markten, zoals in "hoort bij ...", en serviceniveaus.
 

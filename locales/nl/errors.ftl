@@ -65,6 +65,9 @@ refusal-users-not-on-source = { $count ->
    *[other] Deze { $count } gebruikers hebben
 } geen licentie van het bronabonnement: { $users }.
 refusal-source-seats-short = Het bronabonnement zou { $seats } licenties houden voor de { $users } gebruikers die erop blijven; verplaats minder licenties of meer gebruikers.
+refusal-upgrade-already-scheduled = Voor de verlenging van dit abonnement is al een upgrade gepland (bestelling { $order }); annuleer die eerst.
+refusal-renewal-not-ahead = De factureringsperiode van het abonnement eindigde op { $end }; er is geen verlenging om op te wachten, voer de upgrade nu uit.
+refusal-order-not-cancellable = De bestelling is { $state }; alleen een bestelling die voor de verlenging gepland is, kan worden geannuleerd.
 error-user-ids-not-partial = Alleen een gedeeltelijke upgrade met licentieoverdracht noemt de gebruikers die overgaan.
 error-user-ids-too-many = Noem hooguit { $max } gebruikers.
 error-user-ids-repeated = Het veld user_ids noemt een gebruiker meer dan eens.

@@ -8,6 +8,7 @@
 pub mod bus;
 mod orders;
 mod roles;
+mod schedule;
 mod sync;
 
 use std::collections::BTreeMap;
@@ -17,6 +18,7 @@ use rust_decimal::Decimal;
 
 pub use orders::{Resolution, Submission};
 pub use roles::RoleChangeOutcome;
+pub use schedule::{Cancellation, RUNNER_APP_ID, RunReport};
 pub use sync::{SyncOutcome, SyncRequest};
 
 use crate::cache::store::CachedStore;

@@ -5,13 +5,14 @@
 //! between the eligibility check and the write, and every effect, the order,
 //! its events and its audit record commit together or not at all.
 
+use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::App;
 use crate::domain::audit::{self, AuditAction};
 use crate::domain::ids::{AuditRecordId, OrderId, SubscriptionId};
 use crate::domain::orders::{
-    self, Context, Decision, NewIds, Plan, Refusal, UpgradeOrder, UpgradeRequest,
+    self, Context, Decision, NewIds, Plan, Refusal, UpgradeOrder, UpgradeRequest, schedule,
 };
 use crate::domain::roles::Caller;
 use crate::storage::changes::Change;
@@ -132,7 +133,8 @@ impl App {
             Err(refusal) => return Ok(Submission::Refused(refusal)),
         };
         let write = OrderWrite::New { fingerprint };
-        write_and_commit(tx, caller, AuditAction::SubmitUpgrade, &plan, write).await?;
+        let action = AuditAction::SubmitUpgrade;
+        write_and_commit(tx, caller, action, &plan, write, ctx.now).await?;
         Ok(Submission::Created(plan.order))
     }
 
@@ -177,31 +179,54 @@ impl App {
         let write = OrderWrite::Update {
             previous_events: current.events.len(),
         };
-        write_and_commit(tx, caller, action, &plan, write).await?;
+        write_and_commit(tx, caller, action, &plan, write, ctx.now).await?;
         self.order_written(&plan.order);
         Ok(Resolution::Resolved(Box::new(plan.order)))
     }
 
     /// After the commit: drop the customer's cached snapshot, wake the
     /// order's watchers, count it.
-    fn order_written(&self, order: &UpgradeOrder) {
+    pub(super) fn order_written(&self, order: &UpgradeOrder) {
         self.bus.written(Change::Customer(order.customer_id));
         tracing::info!(order = %order.id, state = %order.state, outcome = %order.outcome(), "upgrade order written");
         metrics::upgrade_order(order.outcome().as_str());
     }
 }
 
-/// Writes the plan and its audit record, and commits.
-async fn write_and_commit(
+/// Writes the plan and its audit record, cancels the scheduled order an
+/// executed upgrade supersedes (SPEC §9; audited too), and commits.
+pub(super) async fn write_and_commit(
     mut tx: Box<dyn OrderTx>,
     caller: &Caller,
     action: AuditAction,
     plan: &Plan,
     write: OrderWrite<'_>,
+    now: DateTime<Utc>,
 ) -> Result<()> {
     tx.write_order(plan, write).await?;
     let record = audit::order_record(caller, action, &plan.order, AuditRecordId::new_v7());
     tx.insert_audit(&record).await?;
+    let superseded = match plan.supersedes {
+        Some(id) => tx.order(plan.order.partner_id, id).await?,
+        None => None,
+    };
+    if let Some(scheduled) = superseded
+        && let Some(cancelled) = schedule::supersede(&scheduled, plan.order.id, now)
+    {
+        let write = OrderWrite::Update {
+            previous_events: scheduled.events.len(),
+        };
+        let cancel = Plan {
+            order: cancelled,
+            effects: None,
+            supersedes: None,
+        };
+        tx.write_order(&cancel, write).await?;
+        let action = AuditAction::CancelUpgradeOrder;
+        let record = audit::order_record(caller, action, &cancel.order, AuditRecordId::new_v7());
+        tx.insert_audit(&record).await?;
+        tracing::info!(order = %cancel.order.id, by = %plan.order.id, "scheduled upgrade order cancelled by an immediate upgrade");
+    }
     tx.commit().await
 }
 

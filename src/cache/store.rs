@@ -7,6 +7,7 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::Cache;
@@ -17,7 +18,7 @@ use crate::domain::model::{Customer, CustomerSnapshot, Partner, PartnerUser};
 use crate::domain::orders::UpgradeOrder;
 use crate::storage::changes::FeedEvent;
 use crate::storage::{
-    CustomerFilter, Directory, ImportSummary, KeyUse, OrderFilter, OrderStore, OrderTx, Page,
+    CustomerFilter, Directory, DueOrder, ImportSummary, KeyUse, OrderFilter, OrderStore, OrderTx, Page,
     PageRequest, PoolStats, Result, RoleStore, RoleTx, Store, SyncStore, SyncTx, TimeRange,
 };
 
@@ -124,6 +125,16 @@ impl OrderStore for CachedStore {
         customer: CustomerId,
     ) -> Result<Option<Box<dyn OrderTx>>> {
         self.inner.lock_customer(partner, customer).await
+    }
+
+    async fn claim_due(
+        &self,
+        runner: &str,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<DueOrder>> {
+        self.inner.claim_due(runner, now, lease_until, limit).await
     }
 }
 

@@ -78,11 +78,13 @@ impl Item {
             // Unknown names go as 0 and the server says what is wrong.
             upgrade_type: enum_value::<pb::UpgradeType>(&self.upgrade_type),
             billing_cycle: enum_value::<pb::BillingCycle>(&self.billing_cycle),
-            // The file format has whole upgrades only: partial and
-            // into-existing orders (SPEC §8) are not among its columns yet.
+            // The file format has whole, immediate upgrades only: partial,
+            // into-existing (SPEC §8) and scheduled (§9) orders are not among
+            // its columns yet.
             partial: false,
             user_ids: Vec::new(),
             target_subscription_id: String::new(),
+            schedule: 0,
         }
     }
 }

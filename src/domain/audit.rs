@@ -21,6 +21,11 @@ AuditAction {
     RejectCreditCheck = "REJECT_CREDIT_CHECK",
     /// A partner's export applied (`csp-upgrades sync`, `SyncPartnerData`).
     SyncPartnerData = "SYNC_PARTNER_DATA",
+    /// A scheduled order cancelled (by the caller, or by an immediate
+    /// upgrade of its source).
+    CancelUpgradeOrder = "CANCEL_UPGRADE_ORDER",
+    /// A scheduled order run at its source's renewal.
+    RunScheduledUpgrade = "RUN_SCHEDULED_UPGRADE",
 });
 
 /// A role change: the subset of [`AuditAction`] a `RoleChange` can be.

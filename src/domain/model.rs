@@ -113,6 +113,11 @@ OrderState {
     Completed = "COMPLETED",
     Failed = "FAILED",
     Rejected = "REJECTED",
+    /// Waits for the source's period end (SPEC §9); does not block other
+    /// upgrades of the customer.
+    Scheduled = "SCHEDULED",
+    /// A scheduled order cancelled before it ran.
+    Cancelled = "CANCELLED",
 });
 
 impl OrderState {

@@ -8,7 +8,9 @@ use prost_types::Timestamp;
 
 use super::pb;
 use crate::domain::catalog::{Catalog, Offer, UpgradePath};
-use crate::domain::model::{self, Customer, DelegatedRole, RelationshipStatus, Subscription};
+use crate::domain::model::{
+    self, Customer, DelegatedRole, OrderSummary, RelationshipStatus, Subscription,
+};
 use crate::domain::roles::Caller;
 
 pub fn timestamp(t: chrono::DateTime<chrono::Utc>) -> Timestamp {
@@ -96,10 +98,13 @@ pub fn customer(c: &Customer) -> pb::Customer {
     }
 }
 
+/// A subscription, with its "Upgrade now" hint and the upgrade scheduled for
+/// its renewal, if one waits (SPEC §9).
 pub fn subscription(
     s: &Subscription,
     catalog: &Catalog,
     upgrade_available: bool,
+    scheduled: Option<&OrderSummary>,
 ) -> pb::Subscription {
     pb::Subscription {
         subscription_id: s.id.to_string(),
@@ -121,6 +126,12 @@ pub fn subscription(
         billing_period_start_time: Some(timestamp(s.period_start)),
         billing_period_end_time: Some(timestamp(s.period_end)),
         upgrade_available,
+        // It runs at the period end (where it was scheduled for).
+        scheduled_upgrade: scheduled.map(|o| pb::ScheduledUpgrade {
+            order_id: o.id.to_string(),
+            target_offer_id: o.target_offer_id.to_string(),
+            scheduled_time: Some(timestamp(s.period_end)),
+        }),
     }
 }
 

@@ -11,7 +11,7 @@ use super::pb::{
 use super::{convert, pb, require, validate};
 use crate::auth;
 use crate::domain::eligibility;
-use crate::domain::model::{Subscription, SubscriptionStatus};
+use crate::domain::model::{OrderState, Subscription, SubscriptionStatus};
 use crate::domain::roles::Permission;
 use crate::grpc::error::ApiError;
 use crate::state::AppState;
@@ -177,7 +177,12 @@ impl CustomerService for CustomerApi {
             subscriptions: page
                 .items
                 .iter()
-                .map(|s| convert::subscription(s, catalog, available.contains(&s.id)))
+                .map(|s| {
+                    let scheduled = snapshot.open_orders.iter().find(|o| {
+                        o.source_subscription_id == s.id && o.state == OrderState::Scheduled
+                    });
+                    convert::subscription(s, catalog, available.contains(&s.id), scheduled)
+                })
                 .collect(),
             next_page_token: page.next_page_token,
         }))

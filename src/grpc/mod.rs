@@ -17,6 +17,7 @@ mod orders;
 pub mod partner_role;
 mod reason_convert;
 mod role_convert;
+mod schedule_convert;
 mod split_convert;
 pub mod upgrade;
 mod validate;

@@ -3,7 +3,7 @@
 use super::error::{ApiError, Violation};
 use super::pb::ErrorReason;
 use super::reason_convert::{self, subscription};
-use super::{convert, pb, split_convert};
+use super::{convert, pb, schedule_convert, split_convert};
 use crate::domain::catalog::Catalog;
 use crate::domain::model::OrderState;
 use crate::domain::orders::credit::Money;
@@ -128,6 +128,11 @@ pub fn order(o: &UpgradeOrder, lang: Lang) -> pb::UpgradeOrder {
         partial: o.partial,
         into_existing_subscription: o.into_existing,
         user_ids: o.user_ids.iter().map(|u| u.to_string()).collect(),
+        schedule: match o.scheduled_for {
+            Some(_) => pb::UpgradeSchedule::AtRenewal as i32,
+            None => pb::UpgradeSchedule::Now as i32,
+        },
+        scheduled_time: o.scheduled_for.map(convert::timestamp),
     }
 }
 
@@ -152,6 +157,7 @@ pub fn preview(a: Assessment, catalog: &Catalog, lang: Lang) -> pb::PreviewUpgra
         monthly_value: Some(money(&a.monthly_value)),
         moved_user_count: a.moved_user_count,
         billing_cycle: convert::billing_cycle(a.billing_cycle),
+        scheduled_time: a.scheduled_for.map(convert::timestamp),
         eligibility: Some(super::upgrade::target(a.eligibility, catalog, lang)),
     }
 }
@@ -175,6 +181,9 @@ fn code(r: &Refusal) -> ErrorReason {
         Refusal::TooManyUsers { .. } => ErrorReason::UsersExceedQuantity,
         Refusal::UsersNotOnSource(_) => ErrorReason::UsersNotOnSource,
         Refusal::SourceSeatsShort { .. } => ErrorReason::SourceSeatsShort,
+        Refusal::AlreadyScheduled(_) => ErrorReason::UpgradeAlreadyScheduled,
+        Refusal::RenewalNotAhead(_) => ErrorReason::RenewalNotAhead,
+        Refusal::NotScheduled(_) => ErrorReason::OrderNotCancellable,
     }
 }
 
@@ -228,6 +237,9 @@ pub(super) fn refusal_text(r: &Refusal) -> Text {
             remaining_seats,
             remaining_users,
         } => split_convert::source_seats_short_text(*remaining_seats, *remaining_users),
+        Refusal::AlreadyScheduled(id) => schedule_convert::already_scheduled_text(*id),
+        Refusal::RenewalNotAhead(end) => schedule_convert::renewal_not_ahead_text(*end),
+        Refusal::NotScheduled(state) => schedule_convert::not_cancellable_text(*state),
     }
 }
 
@@ -257,6 +269,9 @@ fn refusal_error_in_english(r: Refusal) -> ApiError {
             remaining_seats,
             remaining_users,
         } => split_convert::source_seats_short(remaining_seats, remaining_users),
+        Refusal::AlreadyScheduled(id) => schedule_convert::already_scheduled(id),
+        Refusal::RenewalNotAhead(end) => schedule_convert::renewal_not_ahead(end),
+        Refusal::NotScheduled(state) => schedule_convert::not_cancellable(state),
         Refusal::UnknownTargetOffer => {
             ApiError::invalid_because(reason, "target_offer_id", "is not an offer of the catalog")
         }

@@ -11,11 +11,11 @@ use super::error::ApiError;
 use super::order_convert::{self, refusal_error};
 use super::{lang, pb, require, validate};
 use crate::app::bus::customer_changed;
-use crate::app::{Resolution, Submission};
+use crate::app::{Cancellation, Resolution, Submission};
 use crate::auth;
 use crate::domain::limits;
 use crate::domain::model::{BillingCycle, UpgradeType};
-use crate::domain::orders::{self, Decision, UpgradeRequest};
+use crate::domain::orders::{self, Decision, Schedule, UpgradeRequest};
 use crate::domain::roles::{Caller, Permission};
 use crate::domain::text::Text;
 use crate::i18n::Lang;
@@ -45,6 +45,15 @@ fn parse_billing_cycle(value: i32) -> Result<Option<BillingCycle>, ApiError> {
     }
 }
 
+/// When an upgrade runs (or, for eligibility, as of when it is judged).
+pub(super) fn parse_schedule(field: &'static str, value: i32) -> Result<Schedule, ApiError> {
+    match pb::UpgradeSchedule::try_from(value) {
+        Ok(pb::UpgradeSchedule::Unspecified | pb::UpgradeSchedule::Now) => Ok(Schedule::Now),
+        Ok(pb::UpgradeSchedule::AtRenewal) => Ok(Schedule::AtRenewal),
+        Err(_) => Err(ApiError::invalid(field, "must be NOW or AT_RENEWAL")),
+    }
+}
+
 /// The fields Preview and Submit share, as sent.
 struct Fields<'a> {
     customer_id: &'a str,
@@ -56,6 +65,7 @@ struct Fields<'a> {
     partial: bool,
     user_ids: &'a [String],
     target_subscription_id: &'a str,
+    schedule: i32,
 }
 
 /// The fields Preview and Submit share, validated at the edge.
@@ -72,6 +82,7 @@ fn upgrade_request(f: Fields<'_>) -> Result<UpgradeRequest, ApiError> {
         partial: f.partial,
         user_ids: validate::user_ids(f.user_ids, partial_with_transfer)?,
         into_subscription: validate::target_subscription_id(f.target_subscription_id)?,
+        schedule: parse_schedule("schedule", f.schedule)?,
     })
 }
 
@@ -92,6 +103,7 @@ pub async fn preview(
         partial,
         user_ids,
         target_subscription_id,
+        schedule,
     } = request.into_inner();
     let request = upgrade_request(Fields {
         customer_id: &customer_id,
@@ -103,6 +115,7 @@ pub async fn preview(
         partial,
         user_ids: &user_ids,
         target_subscription_id: &target_subscription_id,
+        schedule,
     })?;
 
     let app = state.app()?;
@@ -145,6 +158,7 @@ pub async fn submit_one(
         partial,
         user_ids,
         target_subscription_id,
+        schedule,
     } = request;
     let request_id = uuid::Uuid::parse_str(&request_id)
         .map_err(|_| ApiError::invalid("request_id", "must be a UUID chosen by the client"))?;
@@ -158,6 +172,7 @@ pub async fn submit_one(
         partial,
         user_ids: &user_ids,
         target_subscription_id: &target_subscription_id,
+        schedule,
     })?;
 
     let submission = state.app()?.submit(caller, &request, request_id).await?;
@@ -258,6 +273,25 @@ pub async fn resolve_credit_check(
         Resolution::Resolved(order) => Ok(order_convert::order(&order, lang)),
         Resolution::Refused(refusal) => Err(refusal_error(refusal)),
         Resolution::OrderNotFound => Err(ApiError::not_found("order", id)),
+    }
+}
+
+/// Cancels a scheduled order (SPEC §9); allowed to whoever may submit.
+pub async fn cancel(
+    state: &AppState,
+    request: Request<pb::CancelUpgradeOrderRequest>,
+) -> Result<pb::UpgradeOrder, ApiError> {
+    let caller = auth::caller(&request)?;
+    let lang = lang::of(&request);
+    require(&caller, Permission::SubmitUpgradeOrders)?;
+    let pb::CancelUpgradeOrderRequest { order_id: id, note } = request.into_inner();
+    let id = validate::order_id(&id)?;
+    validate::text("note", &note, limits::MAX_NOTE_BYTES)?;
+
+    match state.app()?.cancel_order(&caller, id, &note).await? {
+        Cancellation::Cancelled(order) => Ok(order_convert::order(&order, lang)),
+        Cancellation::Refused(refusal) => Err(refusal_error(refusal)),
+        Cancellation::OrderNotFound => Err(ApiError::not_found("order", id)),
     }
 }
 

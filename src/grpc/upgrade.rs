@@ -12,6 +12,7 @@ use crate::domain::catalog::Catalog;
 use crate::domain::eligibility::{
     self, Eligibility, EligibilityError, ManualPath, TargetEligibility,
 };
+use crate::domain::orders::Schedule;
 use crate::domain::roles::Permission;
 use crate::domain::text::Text;
 use crate::grpc::error::ApiError;
@@ -111,6 +112,13 @@ impl UpgradeService for UpgradeApi {
         ))
     }
 
+    async fn cancel_upgrade_order(
+        &self,
+        request: Request<pb::CancelUpgradeOrderRequest>,
+    ) -> Result<Response<pb::UpgradeOrder>, Status> {
+        Ok(Response::new(orders::cancel(&self.state, request).await?))
+    }
+
     async fn check_upgrade_eligibility(
         &self,
         request: Request<CheckUpgradeEligibilityRequest>,
@@ -122,9 +130,11 @@ impl UpgradeService for UpgradeApi {
             customer_id,
             subscription_id,
             target_offer_id,
+            as_of,
         } = request.into_inner();
         let customer_id = validate::customer_id(&customer_id)?;
         let subscription_id = validate::subscription_id(&subscription_id)?;
+        let as_of = orders::parse_schedule("as_of", as_of)?;
         let target = match target_offer_id.as_str() {
             "" => None,
             id => Some(validate::offer_id("target_offer_id", id)?),
@@ -137,12 +147,23 @@ impl UpgradeService for UpgradeApi {
             .await?
             .ok_or_else(|| ApiError::not_found("customer", customer_id))?;
         let lookups = self.state.lookups(&snapshot);
+        // SPEC §9: as of the source's period end, what a scheduled upgrade
+        // is judged against.
+        let now = self.state.clock().now();
+        let as_of = match as_of {
+            Schedule::Now => now,
+            Schedule::AtRenewal => snapshot
+                .subscriptions
+                .iter()
+                .find(|s| s.id == subscription_id)
+                .map_or(now, |s| s.period_end),
+        };
         let answer = eligibility::check_with(
             self.state.catalog(),
             &snapshot,
             &lookups,
             &caller,
-            self.state.clock().now(),
+            as_of,
             subscription_id,
             target.as_ref(),
         )
@@ -151,6 +172,7 @@ impl UpgradeService for UpgradeApi {
         Ok(Response::new(response(
             customer_id.to_string(),
             answer,
+            as_of,
             &self.state,
             lang,
         )))
@@ -177,6 +199,7 @@ fn count_reasons(answer: &Eligibility) {
 pub(super) fn response(
     customer_id: String,
     e: Eligibility,
+    as_of: chrono::DateTime<chrono::Utc>,
     state: &AppState,
     lang: Lang,
 ) -> CheckUpgradeEligibilityResponse {
@@ -186,6 +209,7 @@ pub(super) fn response(
         targets,
     } = e;
     CheckUpgradeEligibilityResponse {
+        as_of_time: Some(super::convert::timestamp(as_of)),
         customer_id,
         subscription_id: source.id.to_string(),
         source_offer_id: source.offer_id.to_string(),

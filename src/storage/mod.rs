@@ -32,7 +32,7 @@ use async_trait::async_trait;
 
 pub use directory::{CustomerFilter, Directory};
 pub use error::StorageError;
-pub use orders::{KeyUse, OrderFilter, OrderStore, OrderTx, OrderWrite};
+pub use orders::{DueOrder, KeyUse, OrderFilter, OrderStore, OrderTx, OrderWrite};
 pub use page::{Page, PageRequest};
 pub use postgres::PgStore;
 pub use probe::Probe;
@@ -154,11 +154,11 @@ mod tests {
     use crate::domain::model::OrderState;
 
     #[test]
-    fn the_open_orders_query_lists_exactly_the_open_states() {
+    fn the_open_orders_query_lists_exactly_the_states_not_ended() {
         let sql = include_str!("sql/open_orders.sql");
         for state in OrderState::ALL {
             let listed = sql.contains(&format!("'{}'", state.as_str()));
-            assert_eq!(listed, state.is_open(), "{state}");
+            assert_eq!(listed, !state.is_final(), "{state}");
         }
     }
 

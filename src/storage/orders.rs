@@ -5,6 +5,7 @@
 //! (`crate::app::orders`).
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::{Page, PageRequest, Result, Tx};
@@ -29,6 +30,14 @@ pub enum OrderWrite<'a> {
     /// An existing order that had `previous_events` events: the plan's
     /// later events are added.
     Update { previous_events: usize },
+}
+
+/// A due scheduled order a runner claimed (SPEC §9).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DueOrder {
+    pub partner: PartnerId,
+    pub customer: CustomerId,
+    pub order: OrderId,
 }
 
 /// Which orders a list returns; `None` matches every order of the partner.
@@ -61,6 +70,21 @@ pub trait OrderStore: Send + Sync {
         partner: PartnerId,
         customer: CustomerId,
     ) -> Result<Option<Box<dyn OrderTx>>>;
+
+    /// Claims for `runner`, until `lease_until`, at most `limit` scheduled
+    /// orders due at `now` (oldest due first) that no runner holds a lease
+    /// on, and returns them. The database arbitrates: on Postgres, runners
+    /// skip the rows another is claiming (`FOR UPDATE SKIP LOCKED`); on
+    /// SQLite, claims run one after the other under its single writer. A
+    /// claim only shares out the work: running an order re-reads it under
+    /// its customer's lock and runs it only while it is still `SCHEDULED`.
+    async fn claim_due(
+        &self,
+        runner: &str,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<DueOrder>>;
 }
 
 /// A transaction that holds a customer's lock (see [`OrderStore::lock_customer`]).

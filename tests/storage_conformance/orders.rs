@@ -52,6 +52,7 @@ fn new_order(partner: &Partner, by: &PartnerUser, source: &Subscription) -> Upgr
             currency: "USD".into(),
         }),
         migration_report: Vec::new(),
+        scheduled_for: None,
         events: Vec::new(),
         created_at: at(20, 1),
         updated_at: at(20, 1),
@@ -98,6 +99,7 @@ pub async fn an_order_and_its_effects_are_written_in_one_transaction(db: TestDb)
     let plan = Plan {
         order: waiting.clone(),
         effects: None,
+        supersedes: None,
     };
     let write = OrderWrite::New {
         fingerprint: "fingerprint",
@@ -146,6 +148,7 @@ pub async fn an_order_and_its_effects_are_written_in_one_transaction(db: TestDb)
             cancel: vec![source.id],
             reattach: vec![add_on.id],
         }),
+        supersedes: None,
     };
     let mut tx = store
         .lock_customer(demo.partner.id, demo.rich.id)
@@ -328,6 +331,7 @@ pub fn request(customer: &str, source: &str, target: &str, quantity: i64) -> Upg
         partial: false,
         user_ids: Vec::new(),
         into_subscription: None,
+        schedule: Default::default(),
     }
 }
 

@@ -6,12 +6,13 @@ pub mod credit;
 pub mod order;
 pub mod plan;
 pub mod report;
+pub mod resolve;
+pub mod schedule;
 pub mod split;
 
-pub use order::{Actor, OrderEvent, Outcome, UpgradeOrder, UpgradeRequest};
-pub use plan::{
-    Assessment, Context, Decision, Effects, NewIds, Plan, Refusal, assess, plan, resolve,
-};
+pub use order::{Actor, OrderEvent, Outcome, Schedule, UpgradeOrder, UpgradeRequest};
+pub use plan::{Assessment, Context, Effects, NewIds, Plan, Refusal, assess, plan};
+pub use resolve::{Decision, resolve};
 pub use split::{LicenseMove, SeatCount};
 
 #[cfg(test)]

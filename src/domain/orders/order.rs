@@ -30,6 +30,17 @@ pub struct UpgradeRequest {
     pub user_ids: Vec<CustomerUserId>,
     /// The seats go to this existing subscription instead of a new one.
     pub into_subscription: Option<SubscriptionId>,
+    /// Now, or at the source's period end (SPEC §9).
+    pub schedule: Schedule,
+}
+
+/// When an upgrade runs (SPEC §9).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Schedule {
+    #[default]
+    Now,
+    /// At the source's current period end: the order waits in `SCHEDULED`.
+    AtRenewal,
 }
 
 impl UpgradeRequest {
@@ -47,6 +58,22 @@ impl UpgradeRequest {
         ) + &self.fingerprint_extension()
     }
 
+    /// The request an order was made from (to check it again later).
+    pub fn of_order(order: &UpgradeOrder) -> Self {
+        UpgradeRequest {
+            customer_id: order.customer_id,
+            subscription_id: order.source_subscription_id,
+            target_offer_id: order.target_offer_id.clone(),
+            quantity: order.quantity,
+            upgrade_type: order.upgrade_type,
+            billing_cycle: order.billing_cycle,
+            partial: order.partial,
+            user_ids: order.user_ids.clone(),
+            into_subscription: order.target_subscription_id.filter(|_| order.into_existing),
+            schedule: Schedule::Now,
+        }
+    }
+
     /// SPEC §8's fields, appended only when used: the fingerprints of
     /// requests without them stay as they were stored.
     fn fingerprint_extension(&self) -> String {
@@ -60,6 +87,9 @@ impl UpgradeRequest {
         }
         if let Some(into) = self.into_subscription {
             more.push_str(&format!("|into={into}"));
+        }
+        if self.schedule == Schedule::AtRenewal {
+            more.push_str("|at_renewal");
         }
         more
     }
@@ -94,6 +124,10 @@ Outcome {
     Failed = "FAILED",
     /// The credit check was rejected; nothing moved.
     Rejected = "REJECTED",
+    /// Waiting for the source's period end; nothing has moved yet.
+    Scheduled = "SCHEDULED",
+    /// A scheduled order cancelled before it ran; nothing moved.
+    Cancelled = "CANCELLED",
 });
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -134,6 +168,9 @@ pub struct UpgradeOrder {
     pub prorated_credit: Option<Money>,
     pub monthly_value: Option<Money>,
     pub migration_report: Vec<MigrationItem>,
+    /// A scheduled order's due time: the source's period end when it was
+    /// submitted (SPEC §9); `None` for an order that ran at once.
+    pub scheduled_for: Option<DateTime<Utc>>,
     pub events: Vec<OrderEvent>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -147,6 +184,8 @@ impl UpgradeOrder {
             OrderState::PendingCreditCheck | OrderState::InProgress => Outcome::Waiting,
             OrderState::Failed => Outcome::Failed,
             OrderState::Rejected => Outcome::Rejected,
+            OrderState::Scheduled => Outcome::Scheduled,
+            OrderState::Cancelled => Outcome::Cancelled,
         }
     }
 
@@ -169,7 +208,10 @@ impl OrderState {
     pub fn is_final(self) -> bool {
         matches!(
             self,
-            OrderState::Completed | OrderState::Failed | OrderState::Rejected
+            OrderState::Completed
+                | OrderState::Failed
+                | OrderState::Rejected
+                | OrderState::Cancelled
         )
     }
 }

@@ -7,6 +7,7 @@ use rust_decimal::Decimal;
 
 use super::credit::{Money, monthly_value, prorated_credit};
 use super::order::{Actor, UpgradeOrder, UpgradeRequest};
+use super::schedule;
 use super::report::{MigrationItem, migration_report};
 use super::split::{self, LicenseMove, SeatCount};
 use crate::domain::catalog::Catalog;
@@ -65,6 +66,12 @@ pub enum Refusal {
     TooManyUsers { named: i64, quantity: i64 },
     /// Users named to move who hold no license of the source.
     UsersNotOnSource(Vec<CustomerUserId>),
+    /// The source already has a scheduled order (SPEC §9: one per source).
+    AlreadyScheduled(OrderId),
+    /// The source's period ends now or has ended: nothing to wait for.
+    RenewalNotAhead(DateTime<Utc>),
+    /// Only a scheduled order can be cancelled (or run).
+    NotScheduled(OrderState),
     /// A partial upgrade would leave the source fewer seats than the users
     /// who stay on it.
     SourceSeatsShort {
@@ -87,6 +94,8 @@ pub struct Assessment {
     pub monthly_value: Money,
     pub credit_check_required: bool,
     pub moved_user_count: i64,
+    /// When a scheduled order would run: the source's period end.
+    pub scheduled_for: Option<DateTime<Utc>>,
     /// The first refusal that stops it, if any.
     pub refusal: Option<Refusal>,
 }
@@ -117,6 +126,9 @@ pub struct Effects {
 pub struct Plan {
     pub order: UpgradeOrder,
     pub effects: Option<Effects>,
+    /// The source's scheduled order, which this executed upgrade cancels
+    /// (SPEC §9).
+    pub supersedes: Option<OrderId>,
 }
 
 /// Ids the server generates for a new order.
@@ -126,11 +138,19 @@ pub struct NewIds {
     pub target_subscription: SubscriptionId,
 }
 
+/// What `request` would do; a scheduled one is judged as of the source's
+/// period end, when it would run (SPEC §9).
 pub fn assess(
     ctx: &Context,
     snapshot: &CustomerSnapshot,
     request: &UpgradeRequest,
 ) -> Result<Assessment, Refusal> {
+    let scheduled_for = schedule::due_time(snapshot, request)?;
+    let submitted = ctx.now;
+    let ctx = &Context {
+        now: scheduled_for.unwrap_or(ctx.now),
+        ..*ctx
+    };
     let answer = eligibility::check(
         ctx.catalog,
         snapshot,
@@ -186,8 +206,9 @@ pub fn assess(
     };
 
     let blocking = eligibility.blocking(kind);
-    let refusal = if let Some(refusal) = split::receiver_refusal(source, target, request, receiver)
-    {
+    let refusal = if let Some(refusal) = schedule::refusal(submitted, snapshot, source, request) {
+        Some(refusal)
+    } else if let Some(refusal) = split::receiver_refusal(source, target, request, receiver) {
         Some(refusal)
     } else if !blocking.is_empty() {
         Some(Refusal::Ineligible(blocking))
@@ -232,10 +253,15 @@ pub fn assess(
         kind,
         billing_cycle,
         migration_report,
-        prorated_credit: prorated_credit(&credited, source_offer, ctx.now),
+        // Nothing of the period is unused at the renewal.
+        prorated_credit: match scheduled_for {
+            Some(_) => Money::zero(&source_offer.currency),
+            None => prorated_credit(&credited, source_offer, ctx.now),
+        },
         monthly_value: monthly,
         credit_check_required,
         moved_user_count: moving.len() as i64,
+        scheduled_for,
         refusal,
     })
 }
@@ -277,10 +303,23 @@ pub fn plan(
         prorated_credit: Some(assessment.prorated_credit.clone()),
         monthly_value: Some(assessment.monthly_value.clone()),
         migration_report: assessment.migration_report.clone(),
+        scheduled_for: assessment.scheduled_for,
         events: Vec::new(),
         created_at: ctx.now,
         updated_at: ctx.now,
     };
+    if let Some(due) = assessment.scheduled_for {
+        order.transition(
+            OrderState::Scheduled,
+            ctx.now,
+            format!("scheduled for the source's renewal at {due}; it is checked again then"),
+        );
+        return Ok(Plan {
+            order,
+            effects: None,
+            supersedes: None,
+        });
+    }
     if assessment.credit_check_required {
         order.transition(
             OrderState::PendingCreditCheck,
@@ -293,6 +332,7 @@ pub fn plan(
         return Ok(Plan {
             order,
             effects: None,
+            supersedes: None,
         });
     }
     let effects = execute(
@@ -303,103 +343,14 @@ pub fn plan(
         ctx.now,
     )?;
     Ok(Plan {
-        order,
-        effects: Some(effects),
-    })
-}
-
-/// How a pending credit check ends.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Decision {
-    Approve,
-    Reject,
-}
-
-/// Resolves a credit check. Approval re-checks eligibility against the state
-/// now (ignoring the order's own pending check) and executes, or fails the
-/// order with the reasons; rejection ends it with nothing moved.
-pub fn resolve(
-    ctx: &Context,
-    snapshot: &CustomerSnapshot,
-    order: &UpgradeOrder,
-    decision: Decision,
-    note: &str,
-    target_subscription: SubscriptionId,
-) -> Result<Plan, Refusal> {
-    if order.state != OrderState::PendingCreditCheck {
-        return Err(Refusal::NotPendingCreditCheck(order.state));
-    }
-    let mut order = order.clone();
-    let who = ctx.caller.principal_label();
-    if decision == Decision::Reject {
-        order.transition(
-            OrderState::Rejected,
-            ctx.now,
-            format!("credit check rejected by {who}: {note}"),
-        );
-        return Ok(Plan {
-            order,
-            effects: None,
-        });
-    }
-    let mut snapshot = snapshot.clone();
-    snapshot.open_orders.retain(|o| o.id != order.id);
-    let request = UpgradeRequest {
-        customer_id: order.customer_id,
-        subscription_id: order.source_subscription_id,
-        target_offer_id: order.target_offer_id.clone(),
-        quantity: order.quantity,
-        upgrade_type: order.upgrade_type,
-        billing_cycle: order.billing_cycle,
-        partial: order.partial,
-        user_ids: order.user_ids.clone(),
-        into_subscription: order.target_subscription_id.filter(|_| order.into_existing),
-    };
-    // The submitter's right to the upgrade type was checked at submission;
-    // the approver (a billing admin) only decides the credit.
-    let assessment = assess(ctx, &snapshot, &request)?;
-    let refusal = assessment
-        .refusal
-        .clone()
-        .filter(|r| !matches!(r, Refusal::UpgradeTypeNotAllowed { .. }));
-    if let Some(refusal) = refusal {
-        order.transition(
-            OrderState::Failed,
-            ctx.now,
-            format!(
-                "credit check approved by {who}, but the upgrade is no longer possible: {}",
-                refusal.summary()
-            ),
-        );
-        return Ok(Plan {
-            order,
-            effects: None,
-        });
-    }
-    order.transition(
-        OrderState::InProgress,
-        ctx.now,
-        format!("credit check approved by {who}: {note}"),
-    );
-    order.migration_report = assessment.migration_report.clone();
-    order.dropped_add_ons = assessment.dropped_add_ons.clone();
-    order.moved_user_count = assessment.moved_user_count;
-    order.prorated_credit = Some(assessment.prorated_credit.clone());
-    let effects = execute(
-        &mut order,
-        &snapshot,
-        &assessment,
-        target_subscription,
-        ctx.now,
-    )?;
-    Ok(Plan {
+        supersedes: schedule::scheduled_on(snapshot, order.source_subscription_id),
         order,
         effects: Some(effects),
     })
 }
 
 /// Completes `order` and says what to write.
-fn execute(
+pub(super) fn execute(
     order: &mut UpgradeOrder,
     snapshot: &CustomerSnapshot,
     assessment: &Assessment,
@@ -411,17 +362,7 @@ fn execute(
         .iter()
         .find(|s| s.id == order.source_subscription_id)
         .ok_or(Refusal::SubscriptionNotFound(order.source_subscription_id))?;
-    let request = UpgradeRequest {
-        customer_id: order.customer_id,
-        subscription_id: source.id,
-        target_offer_id: order.target_offer_id.clone(),
-        quantity: order.quantity,
-        upgrade_type: order.upgrade_type,
-        billing_cycle: order.billing_cycle,
-        partial: order.partial,
-        user_ids: order.user_ids.clone(),
-        into_subscription: order.target_subscription_id.filter(|_| order.into_existing),
-    };
+    let request = UpgradeRequest::of_order(order);
     let kind = assessment.kind;
     let receiver = split::receiver(snapshot, &request)?;
     let moving = split::moving_users(snapshot, source, &request, kind);
@@ -534,6 +475,9 @@ impl Refusal {
                 remaining_seats,
                 remaining_users,
             } => format!("SOURCE_SEATS_SHORT ({remaining_users} > {remaining_seats})"),
+            Refusal::AlreadyScheduled(id) => format!("UPGRADE_ALREADY_SCHEDULED ({id})"),
+            Refusal::RenewalNotAhead(end) => format!("RENEWAL_NOT_AHEAD ({end})"),
+            Refusal::NotScheduled(s) => format!("ORDER_NOT_CANCELLABLE ({s})"),
         }
     }
 }

@@ -86,6 +86,7 @@ pub(super) fn request(
         partial: false,
         user_ids: Vec::new(),
         into_subscription: None,
+        schedule: Default::default(),
     }
 }
 
@@ -341,6 +342,7 @@ fn approval_ignores_the_orders_own_check_and_rejection_moves_nothing() {
         prorated_credit: None,
         monthly_value: None,
         migration_report: vec![],
+        scheduled_for: None,
         events: vec![],
         created_at: now(),
         updated_at: now(),

@@ -4,6 +4,7 @@ use std::collections::HashMap;
 
 use async_trait::async_trait;
 use sqlx::PgConnection;
+use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::{PgStore, PgTx, directory};
@@ -11,11 +12,11 @@ use crate::domain::ids::{CustomerId, CustomerUserId, OrderId, PartnerId};
 use crate::domain::model::CustomerSnapshot;
 use crate::domain::orders::{Effects, LicenseMove, Plan, UpgradeOrder};
 use crate::storage::rows::{
-    self, EventRow, INSERT_ORDER, INSERT_SUBSCRIPTION, KeyRow, OrderRow, bind_order,
+    self, DueRow, EventRow, INSERT_ORDER, INSERT_SUBSCRIPTION, KeyRow, OrderRow, bind_order,
     bind_order_update, bind_subscription, stored_time,
 };
 use crate::storage::{
-    KeyUse, OrderFilter, OrderStore, OrderTx, OrderWrite, Page, PageRequest, Result,
+    DueOrder, KeyUse, OrderFilter, OrderStore, OrderTx, OrderWrite, Page, PageRequest, Result,
 };
 
 const KEY_USE: &str =
@@ -151,6 +152,24 @@ impl OrderStore for PgStore {
                 .await?
                 .rows_affected();
         Ok((locked == 1).then(|| Box::new(tx) as Box<dyn OrderTx>))
+    }
+
+    /// Runners skip the rows another is claiming (`FOR UPDATE SKIP LOCKED`).
+    async fn claim_due(
+        &self,
+        runner: &str,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<DueOrder>> {
+        let claimed: Vec<DueRow> = sqlx::query_as(include_str!("sql/claim_due.sql"))
+            .bind(runner)
+            .bind(stored_time(now))
+            .bind(stored_time(lease_until))
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(claimed.into_iter().map(DueRow::into_domain).collect())
     }
 }
 

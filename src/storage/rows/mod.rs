@@ -25,7 +25,9 @@ pub(super) use directory::{
     CustomerRow, INSERT_SUBSCRIPTION, OrderSummaryRow, PartnerRow, PartnerUserRow, SubscriptionRow,
     UserLicenseRow, bind_subscription, disabled_services_json, users_from_rows,
 };
-pub(super) use orders::{EventRow, INSERT_ORDER, KeyRow, OrderRow, bind_order, bind_order_update};
+pub(super) use orders::{
+    DueRow, EventRow, INSERT_ORDER, KeyRow, OrderRow, bind_order, bind_order_update,
+};
 
 use super::{Page, Result, StorageError};
 

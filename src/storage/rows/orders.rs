@@ -12,7 +12,7 @@ use crate::domain::ids::*;
 use crate::domain::model::{BillingCycle, OrderState, UpgradeType};
 use crate::domain::orders::credit::Money;
 use crate::domain::orders::{Actor, OrderEvent, UpgradeOrder};
-use crate::storage::{Result, StorageError};
+use crate::storage::{DueOrder, Result, StorageError};
 
 /// A row of `upgrade_orders`, read with `SELECT o.*` and written by
 /// [`bind_order`] into the statement of [`OrderRow::COLUMNS`].
@@ -41,6 +41,7 @@ pub(in crate::storage) struct OrderRow {
     partial: bool,
     into_existing: bool,
     user_ids: String,
+    scheduled_for: Option<DateTime<Utc>>,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
 }
@@ -51,6 +52,24 @@ pub(in crate::storage) struct OrderRow {
 pub(in crate::storage) struct KeyRow {
     pub id: Uuid,
     pub request_hash: Option<String>,
+}
+
+/// A due scheduled order a runner claimed (`claim_due.sql`).
+#[derive(sqlx::FromRow)]
+pub(in crate::storage) struct DueRow {
+    partner_id: Uuid,
+    customer_id: Uuid,
+    id: Uuid,
+}
+
+impl DueRow {
+    pub(in crate::storage) fn into_domain(self) -> DueOrder {
+        DueOrder {
+            partner: PartnerId(self.partner_id),
+            customer: CustomerId(self.customer_id),
+            order: OrderId(self.id),
+        }
+    }
 }
 
 #[derive(sqlx::FromRow)]
@@ -118,6 +137,7 @@ impl OrderRow {
         "partial",
         "into_existing",
         "user_ids",
+        "scheduled_for",
         "created_at",
         "updated_at",
     ];
@@ -164,6 +184,7 @@ impl OrderRow {
                 Some(r) => serde_json::from_str(&r).map_err(|_| corrupt("bad report", id))?,
                 None => Vec::new(),
             },
+            scheduled_for: self.scheduled_for,
             events,
             created_at: self.created_at,
             updated_at: self.updated_at,
@@ -193,6 +214,7 @@ where
     i64: Encode<'q, DB> + Type<DB>,
     bool: Encode<'q, DB> + Type<DB>,
     DateTime<Utc>: Encode<'q, DB> + Type<DB>,
+    Option<DateTime<Utc>>: Encode<'q, DB>,
 {
     let credit = o.prorated_credit.as_ref();
     let monthly = o.monthly_value.as_ref();
@@ -226,6 +248,7 @@ where
         .bind(o.partial)
         .bind(o.into_existing)
         .bind(users_json(o))
+        .bind(o.scheduled_for.map(stored_time))
         .bind(stored_time(o.created_at))
         .bind(stored_time(o.updated_at))
 }

@@ -4,6 +4,7 @@ use std::collections::HashMap;
 
 use async_trait::async_trait;
 use sqlx::SqliteConnection;
+use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::{SqliteStore, SqliteTx, directory};
@@ -12,11 +13,11 @@ use crate::domain::model::CustomerSnapshot;
 use crate::domain::orders::{Effects, LicenseMove, Plan, UpgradeOrder};
 use crate::storage::import::INSERT_ORDER_EVENT;
 use crate::storage::rows::{
-    self, EventRow, INSERT_ORDER, INSERT_SUBSCRIPTION, KeyRow, OrderRow, bind_order,
+    self, DueRow, EventRow, INSERT_ORDER, INSERT_SUBSCRIPTION, KeyRow, OrderRow, bind_order,
     bind_order_update, bind_subscription, stored_time,
 };
 use crate::storage::{
-    KeyUse, OrderFilter, OrderStore, OrderTx, OrderWrite, Page, PageRequest, Result,
+    DueOrder, KeyUse, OrderFilter, OrderStore, OrderTx, OrderWrite, Page, PageRequest, Result,
 };
 
 const KEY_USE: &str =
@@ -153,6 +154,26 @@ impl OrderStore for SqliteStore {
         .fetch_one(&mut *tx.0)
         .await?;
         Ok(exists.then(|| Box::new(tx) as Box<dyn OrderTx>))
+    }
+
+    /// Under SQLite's single writer (`BEGIN IMMEDIATE`), one claim at a time.
+    async fn claim_due(
+        &self,
+        runner: &str,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<DueOrder>> {
+        let mut tx = self.begin_write().await?;
+        let claimed: Vec<DueRow> = sqlx::query_as(include_str!("sql/claim_due.sql"))
+            .bind(runner)
+            .bind(stored_time(now))
+            .bind(stored_time(lease_until))
+            .bind(i64::from(limit))
+            .fetch_all(&mut *tx.0)
+            .await?;
+        tx.0.commit().await?;
+        Ok(claimed.into_iter().map(DueRow::into_domain).collect())
     }
 }
 
