@@ -247,7 +247,11 @@ pub struct ServeArgs {
     /// that are due (SPEC §9). Every replica may run them: each order runs
     /// once. 0 = off on this replica (use `csp-upgrades run-due`, e.g. from
     /// a CronJob, instead).
-    #[arg(long, env = "CSP_SCHEDULED_RUNNER_INTERVAL_MS", default_value_t = 10_000)]
+    #[arg(
+        long,
+        env = "CSP_SCHEDULED_RUNNER_INTERVAL_MS",
+        default_value_t = 10_000
+    )]
     pub scheduled_runner_interval_ms: u64,
     /// OTLP/gRPC collector to send traces to (e.g. http://otel-collector:4317).
     /// Default, or empty: no export; trace ids are still read from

@@ -20,6 +20,8 @@ mod lists;
 mod orders;
 #[path = "storage_conformance/roles.rs"]
 mod roles;
+#[path = "storage_conformance/schedule.rs"]
+mod schedule;
 #[path = "storage_conformance/split.rs"]
 mod split;
 
@@ -102,6 +104,9 @@ conformance_suite!(
     orders::a_submission_is_written_replayed_and_its_key_guarded,
     orders::a_credit_check_is_resolved_once,
     orders::the_same_key_sent_at_once_is_written_once,
+    schedule::due_orders_are_claimed_once_until_the_lease_runs_out,
+    schedule::racing_runners_run_a_due_order_once,
+    schedule::racing_runners_run_many_orders_once_each,
     split::partial_upgrades_split_seats_and_users_as_named,
     split::partial_refusals_write_nothing_and_replays_create_nothing,
     roles::roles_and_audit_records_are_written_in_one_transaction,

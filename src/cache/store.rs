@@ -18,8 +18,8 @@ use crate::domain::model::{Customer, CustomerSnapshot, Partner, PartnerUser};
 use crate::domain::orders::UpgradeOrder;
 use crate::storage::changes::FeedEvent;
 use crate::storage::{
-    CustomerFilter, Directory, DueOrder, ImportSummary, KeyUse, OrderFilter, OrderStore, OrderTx, Page,
-    PageRequest, PoolStats, Result, RoleStore, RoleTx, Store, SyncStore, SyncTx, TimeRange,
+    CustomerFilter, Directory, DueOrder, ImportSummary, KeyUse, OrderFilter, OrderStore, OrderTx,
+    Page, PageRequest, PoolStats, Result, RoleStore, RoleTx, Store, SyncStore, SyncTx, TimeRange,
 };
 
 pub struct CachedStore {

@@ -303,9 +303,9 @@ fn answers(
             continue;
         }
         let eligibility = if query.full {
-            upgrade::response(customer.to_string(), answer, now, state, query.lang)
+            upgrade::response(customer.to_string(), answer, None, state, query.lang)
         } else {
-            basic(customer.to_string(), answer, now)
+            basic(customer.to_string(), answer)
         };
         out.push(pb::StreamEligibilityResponse {
             eligibility: Some(eligibility),
@@ -320,18 +320,14 @@ fn answers(
 }
 
 /// The BASIC view: codes and numbers, no texts (nothing to render).
-fn basic(
-    customer_id: String,
-    e: Eligibility,
-    as_of: chrono::DateTime<chrono::Utc>,
-) -> pb::CheckUpgradeEligibilityResponse {
+fn basic(customer_id: String, e: Eligibility) -> pb::CheckUpgradeEligibilityResponse {
     let Eligibility {
         source,
         source_reasons,
         targets,
     } = e;
     pb::CheckUpgradeEligibilityResponse {
-        as_of_time: Some(convert::timestamp(as_of)),
+        as_of_time: None,
         customer_id,
         subscription_id: source.id.to_string(),
         source_offer_id: source.offer_id.to_string(),

@@ -149,21 +149,20 @@ impl UpgradeService for UpgradeApi {
         let lookups = self.state.lookups(&snapshot);
         // SPEC §9: as of the source's period end, what a scheduled upgrade
         // is judged against.
-        let now = self.state.clock().now();
         let as_of = match as_of {
-            Schedule::Now => now,
+            Schedule::Now => None,
             Schedule::AtRenewal => snapshot
                 .subscriptions
                 .iter()
                 .find(|s| s.id == subscription_id)
-                .map_or(now, |s| s.period_end),
+                .map(|s| s.period_end),
         };
         let answer = eligibility::check_with(
             self.state.catalog(),
             &snapshot,
             &lookups,
             &caller,
-            as_of,
+            as_of.unwrap_or_else(|| self.state.clock().now()),
             subscription_id,
             target.as_ref(),
         )
@@ -199,7 +198,7 @@ fn count_reasons(answer: &Eligibility) {
 pub(super) fn response(
     customer_id: String,
     e: Eligibility,
-    as_of: chrono::DateTime<chrono::Utc>,
+    as_of: Option<chrono::DateTime<chrono::Utc>>,
     state: &AppState,
     lang: Lang,
 ) -> CheckUpgradeEligibilityResponse {
@@ -209,7 +208,7 @@ pub(super) fn response(
         targets,
     } = e;
     CheckUpgradeEligibilityResponse {
-        as_of_time: Some(super::convert::timestamp(as_of)),
+        as_of_time: as_of.map(super::convert::timestamp),
         customer_id,
         subscription_id: source.id.to_string(),
         source_offer_id: source.offer_id.to_string(),

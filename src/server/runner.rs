@@ -30,7 +30,11 @@ pub async fn run(state: AppState, interval: Duration) {
         let Ok(app) = state.app() else { continue };
         match app.run_all_due(&name, BATCH).await {
             Ok(report) if report.claimed > 0 => {
-                tracing::info!(claimed = report.claimed, ran = report.ran, "scheduled upgrades run");
+                tracing::info!(
+                    claimed = report.claimed,
+                    ran = report.ran,
+                    "scheduled upgrades run"
+                );
             }
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "scheduled-upgrade runner pass failed"),

@@ -226,6 +226,7 @@ pub async fn a_dropped_order_transaction_writes_nothing(db: TestDb) {
         let plan = Plan {
             order: order.clone(),
             effects: None,
+            supersedes: None,
         };
         tx.write_order(&plan, OrderWrite::New { fingerprint: "f" })
             .await
@@ -284,6 +285,14 @@ pub async fn a_customer_lock_holds_off_other_writers(db: TestDb) {
 
 /// The demo dataset's store and the use cases over it.
 pub async fn demo_app(db: &TestDb) -> (Arc<dyn Store>, App, Caller) {
+    demo_app_at(db, Arc::new(SystemClock)).await
+}
+
+/// [`demo_app`] whose clock is `clock`.
+pub async fn demo_app_at(
+    db: &TestDb,
+    clock: Arc<dyn csp_upgrades::clock::Clock>,
+) -> (Arc<dyn Store>, App, Caller) {
     let catalog = Arc::new(Catalog::builtin().unwrap());
     let store = csp_upgrades::startup::open_store(&db.url, &catalog, true)
         .await
@@ -308,7 +317,7 @@ pub async fn demo_app(db: &TestDb) -> (Arc<dyn Store>, App, Caller) {
     let app = App::new(
         Arc::clone(&store),
         catalog,
-        Arc::new(SystemClock),
+        clock,
         policy,
         Default::default(),
     );

@@ -7,8 +7,8 @@ use rust_decimal::Decimal;
 
 use super::credit::{Money, monthly_value, prorated_credit};
 use super::order::{Actor, UpgradeOrder, UpgradeRequest};
-use super::schedule;
 use super::report::{MigrationItem, migration_report};
+use super::schedule;
 use super::split::{self, LicenseMove, SeatCount};
 use crate::domain::catalog::Catalog;
 use crate::domain::eligibility::{

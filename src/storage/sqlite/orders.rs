@@ -3,8 +3,8 @@
 use std::collections::HashMap;
 
 use async_trait::async_trait;
-use sqlx::SqliteConnection;
 use chrono::{DateTime, Utc};
+use sqlx::SqliteConnection;
 use uuid::Uuid;
 
 use super::{SqliteStore, SqliteTx, directory};
