@@ -131,6 +131,16 @@ impl TestServer {
         Self::spawn_state(url, db, load_demo, clock, verifier, tls, Options::default()).await
     }
 
+    /// A server on `db` with the demo dataset, the given clock and options
+    /// (say a scheduled-upgrade runner, or other credit check thresholds).
+    pub async fn start_with_options(db: TestDb, clock: Arc<dyn Clock>, options: Options) -> Self {
+        let url = db.url.clone();
+        let verifier = TokenVerifier::dev(KEY, ISSUER, AUDIENCE);
+        let server = Self::spawn_state(url, Some(db), true, clock, verifier, None, options).await;
+        server.wait_serving().await;
+        server
+    }
+
     /// A second server on this one's database (another replica), with its
     /// own options; it shares the harness's dev key.
     pub async fn replica(&self, options: Options) -> Self {
