@@ -122,3 +122,39 @@ def test_a_drain_without_deadline_is_refused():
 def test_autoscaler_needs_a_target():
     error = render_error({"autoscaling": {"enabled": True, "targetCPUUtilizationPercentage": 0}}, PRODUCTION)
     assert "needs targetCPUUtilizationPercentage or targetMemoryUtilizationPercentage" in error
+
+
+def test_scheduled_upgrades_run_in_the_server_pods_by_default(production: Rendered):
+    assert production.of_kind("CronJob") == []
+    assert production.config_env()["CSP_SCHEDULED_RUNNER_INTERVAL_MS"] == "10000"
+
+
+def test_a_cronjob_runs_due_scheduled_upgrades_instead():
+    rendered = render({"scheduledRunner": {"mode": "cronjob", "schedule": "*/2 * * * *"}}, PRODUCTION)
+    cron = rendered.one("CronJob")
+    assert cron["spec"]["schedule"] == "*/2 * * * *"
+    pod = cron["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+    (container,) = pod["containers"]
+    assert container["args"] == ["run-due"]
+    assert container["image"] == rendered.container["image"]
+    assert {e["name"] for e in container["env"]} == {"DATABASE_URL"}
+    assert container["envFrom"] == rendered.container["envFrom"]
+    # The server pods leave them to the CronJob.
+    assert rendered.config_env()["CSP_SCHEDULED_RUNNER_INTERVAL_MS"] == "0"
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"scheduledRunner": {"mode": "sidecar"}}, "scheduledRunner.mode must be"),
+        ({"scheduledRunner": {"intervalMs": 0}}, "scheduledRunner.intervalMs must be at least 1"),
+    ],
+)
+def test_broken_runner_settings_fail_the_render(overrides: dict, message: str):
+    assert message in render_error(overrides, PRODUCTION)
+
+
+def test_demo_mode_has_no_cronjob_runner():
+    demo = {"enabled": True}
+    error = render_error({"demo": demo, "replicaCount": 1, "scheduledRunner": {"mode": "cronjob"}})
+    assert "scheduledRunner.mode=cronjob needs a shared database" in error

@@ -99,6 +99,15 @@ message saying what to set, instead of failing later in the cluster.
 {{- fail "secret.create=false needs secret.existingSecret" }}
 {{- end }}
 {{- end }}
+{{- if not (has $v.scheduledRunner.mode (list "server" "cronjob")) }}
+{{- fail "scheduledRunner.mode must be server or cronjob" }}
+{{- end }}
+{{- if and $v.demo.enabled (eq $v.scheduledRunner.mode "cronjob") }}
+{{- fail "scheduledRunner.mode=cronjob needs a shared database: the demo pod's SQLite file is its own; use mode=server" }}
+{{- end }}
+{{- if and (eq $v.scheduledRunner.mode "server") (lt (int64 $v.scheduledRunner.intervalMs) 1) }}
+{{- fail "scheduledRunner.intervalMs must be at least 1 with mode=server (use mode=cronjob to run them elsewhere)" }}
+{{- end }}
 {{- if lt (int $v.config.shutdownGraceSecs) 1 }}
 {{- fail "config.shutdownGraceSecs must be at least 1" }}
 {{- end }}
