@@ -16,6 +16,7 @@ mod load;
 mod plan;
 mod process;
 mod report;
+mod schedule;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -60,6 +61,33 @@ enum Cmd {
     },
     /// One table from the JSON results of `run` (per backend) and `startup`.
     Report(report::ReportArgs),
+    /// Submit upgrades scheduled for the renewal, one per customer (for
+    /// scripts/bench-runner.sh; not a measurement).
+    Schedule(ScheduleArgs),
+}
+
+#[derive(clap::Args)]
+struct ScheduleArgs {
+    #[arg(long, default_value = "http://127.0.0.1:50051")]
+    addr: String,
+    /// The dataset file the server was loaded with (`csp-upgrades generate`).
+    #[arg(long)]
+    dataset: PathBuf,
+    /// The server's data directory, for its dev signing key (dev-jwt.key).
+    #[arg(long, default_value = "data")]
+    data_dir: PathBuf,
+    #[arg(long, default_value = "bench-ga@bench.example")]
+    upn: String,
+    #[arg(long, default_value = "csp-upgrades-dev")]
+    issuer: String,
+    #[arg(long, default_value = "csp-upgrades")]
+    audience: String,
+    /// How many to schedule (at most one per customer).
+    #[arg(long)]
+    count: usize,
+    /// Calls in flight.
+    #[arg(long, default_value_t = 32)]
+    concurrency: usize,
 }
 
 #[derive(clap::Args)]
@@ -137,18 +165,39 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Cmd::Report(args) => report::report(&args),
+        Cmd::Schedule(args) => {
+            let catalog = Catalog::builtin()?;
+            let plan = plan::plan(&args.dataset, &catalog, &args.upn, 1)?;
+            anyhow::ensure!(
+                plan.submits.len() >= args.count,
+                "the dataset has {} customers with an eligible upgrade, fewer than {}",
+                plan.submits.len(),
+                args.count
+            );
+            let auth = token(&args.data_dir, &args.issuer, &args.audience, &plan)?;
+            let started = std::time::Instant::now();
+            process::wait_serving(&args.addr, started, Duration::from_secs(60)).await?;
+            let channel = Channel::from_shared(args.addr.clone())?.connect().await?;
+            let work = &plan.submits[..args.count];
+            schedule::schedule(channel, auth, work, args.concurrency).await
+        }
     }
 }
 
-fn token(args: &RunArgs, plan: &plan::Plan) -> anyhow::Result<MetadataValue<Ascii>> {
-    let path = args.data_dir.join("dev-jwt.key");
+fn token(
+    data_dir: &std::path::Path,
+    issuer: &str,
+    audience: &str,
+    plan: &plan::Plan,
+) -> anyhow::Result<MetadataValue<Ascii>> {
+    let path = data_dir.join("dev-jwt.key");
     anyhow::ensure!(path.exists(), "no dev key at {}", path.display());
-    let key = csp_upgrades::auth::jwt::load_or_create_dev_key(&args.data_dir)?;
-    let verifier = TokenVerifier::dev(&key, &args.issuer, &args.audience);
+    let key = csp_upgrades::auth::jwt::load_or_create_dev_key(data_dir)?;
+    let verifier = TokenVerifier::dev(&key, issuer, audience);
     let now = chrono::Utc::now().timestamp();
     let token = verifier.mint_dev(&Claims {
-        iss: args.issuer.clone(),
-        aud: args.audience.clone(),
+        iss: issuer.to_owned(),
+        aud: audience.to_owned(),
         sub: plan.user.to_string(),
         exp: now + 3600,
         nbf: None,
@@ -271,7 +320,7 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
         Duration::from_secs(120),
     )
     .await?;
-    let auth = token(&args, &plan)?;
+    let auth = token(&args.data_dir, &args.issuer, &args.audience, &plan)?;
     let channels = load::connect(&args.addr, args.connections)
         .await
         .with_context(|| format!("cannot connect to {}", args.addr))?;
