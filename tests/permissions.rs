@@ -40,6 +40,9 @@ const NEEDS: &[(&str, Option<&str>)] = &[
     ("csp.v1.DataService/SyncPartnerData", Some(SYNC)),
     ("csp.v1.UpgradeService/StreamEligibility", Some(VIEW)),
     ("csp.v1.UpgradeService/SubmitUpgrades", Some(SUBMIT)),
+    // Who may submit may cancel a scheduled order (Litware's order is not
+    // one: those allowed get FAILED_PRECONDITION, nothing changes).
+    ("csp.v1.UpgradeService/CancelUpgradeOrder", Some(SUBMIT)),
 ];
 
 const VIEW: &str = "PERMISSION_VIEW_CATALOG_AND_CUSTOMERS";

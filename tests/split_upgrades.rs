@@ -419,3 +419,72 @@ async fn new_fields_keep_permissions_and_isolation() {
     let subs = subscriptions(&server, &agent, CONTOSO).await;
     assert_eq!(find(&subs, CONTOSO_E3).quantity, 20);
 }
+
+const TAILSPIN: &str = "30000000-0000-4000-8000-000000000008";
+const TAILSPIN_E4: &str = "40000000-0000-4000-8000-000000000801";
+const WALT: &str = "50000000-0000-4000-8000-000000000801";
+
+/// A partial order held for a credit check moves nothing until a billing
+/// admin approves it; then exactly the seats and the user it named move.
+#[tokio::test]
+async fn a_partial_order_approved_after_a_credit_check_moves_what_it_named() {
+    let now = chrono::Utc
+        .with_ymd_and_hms(2026, 11, 11, 12, 0, 0)
+        .unwrap();
+    // A low threshold: ten seats of E5 need a credit check.
+    let options = csp_upgrades::state::Options {
+        credit_check_thresholds: [("USD".to_owned(), rust_decimal::Decimal::from(100))].into(),
+        ..Default::default()
+    };
+    let server = TestServer::start_with_options(
+        common::db::fresh().await,
+        Arc::new(FixedClock(now)),
+        options,
+    )
+    .await;
+    let agent = server.token(ADMIN_AGENT).await;
+    let request = partial(submit(TAILSPIN, TAILSPIN_E4, "o365-e5", 10), &[WALT]);
+    let preview = server
+        .upgrades(Some(agent.clone()))
+        .preview_upgrade(preview_of(&request))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(preview.would_succeed && preview.credit_check_required);
+    let waiting = server
+        .upgrades(Some(agent.clone()))
+        .submit_upgrade(request)
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(waiting.state(), pb::OrderState::PendingCreditCheck);
+    assert!(waiting.partial);
+    let subs = subscriptions(&server, &agent, TAILSPIN).await;
+    assert_eq!(subs.len(), 1, "nothing moved yet");
+    assert_eq!(find(&subs, TAILSPIN_E4).quantity, 120);
+
+    let billing = server.token(BILLING_ADMIN).await;
+    let done = server
+        .upgrades(Some(billing))
+        .resolve_credit_check(pb::ResolveCreditCheckRequest {
+            order_id: waiting.order_id.clone(),
+            decision: pb::CreditDecision::Approve as i32,
+            note: "within the customer's limit".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(done.state(), pb::OrderState::Completed);
+    assert_eq!(done.user_ids, [WALT]);
+    assert_eq!(done.moved_user_count, 1);
+    assert_eq!(done.prorated_credit, preview.prorated_credit);
+    let subs = subscriptions(&server, &agent, TAILSPIN).await;
+    let (src, tgt) = (
+        find(&subs, TAILSPIN_E4),
+        find(&subs, &done.target_subscription_id),
+    );
+    assert_eq!(src.status(), pb::SubscriptionStatus::Active);
+    assert_eq!((src.quantity, src.assigned_seats), (110, 2));
+    assert_eq!((tgt.quantity, tgt.assigned_seats), (10, 1));
+    assert_eq!(tgt.offer_id, "o365-e5");
+}
