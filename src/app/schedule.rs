@@ -17,7 +17,7 @@ use super::orders::write_and_commit;
 use crate::domain::audit::AuditAction;
 use crate::domain::ids::{OrderId, SubscriptionId};
 use crate::domain::model::OrderState;
-use crate::domain::orders::{Actor, Context, Refusal, UpgradeOrder, schedule};
+use crate::domain::orders::{Actor, Refusal, UpgradeOrder, schedule};
 use crate::domain::roles::{Caller, Principal};
 use crate::storage::{DueOrder, OrderWrite, Result, StorageError};
 
@@ -139,10 +139,7 @@ impl App {
             .monthly_value
             .as_ref()
             .map_or("", |m| m.currency.as_str());
-        let ctx = Context {
-            caller: &submitter,
-            ..self.context(&submitter, currency)
-        };
+        let ctx = self.context(&submitter, currency);
         let plan = match schedule::run(&ctx, &snapshot, &order, SubscriptionId::new_v7()) {
             Ok(plan) => plan,
             Err(_) => return Ok(None),

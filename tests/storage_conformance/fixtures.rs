@@ -191,8 +191,10 @@ pub fn demo() -> Demo {
         ),
     ];
 
+    // Every state an import may hold (a scheduled order is only submitted).
     let orders: Vec<ImportedOrder> = OrderState::ALL
         .iter()
+        .filter(|s| **s != OrderState::Scheduled)
         .enumerate()
         .map(|(i, &state)| order(&admin, &base, state, 10 + i as u32))
         .collect();

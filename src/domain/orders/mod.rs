@@ -18,4 +18,6 @@ pub use split::{LicenseMove, SeatCount};
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
+mod tests_schedule;
+#[cfg(test)]
 mod tests_split;

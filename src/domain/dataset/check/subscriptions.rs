@@ -278,6 +278,16 @@ impl Checker<'_> {
             OrderState::parse,
             OrderState::ALL,
         );
+        // The file has no due time: a scheduled order is made by
+        // SubmitUpgrade only (SPEC §9).
+        let state = match state {
+            Some(OrderState::Scheduled) => {
+                let message = "a scheduled order cannot be imported (the file has no due time); submit it with schedule AT_RENEWAL instead";
+                self.err(&record, "state", message);
+                None
+            }
+            other => other,
+        };
         let submitter = self.partner_user_ref(index, &record, "submitted_by", &r.submitted_by);
         if let (Some((partner_id, _)), Some((_, u))) = (partner, submitter)
             && differs(&u.partner_id, PartnerId::parse, &partner_id)
