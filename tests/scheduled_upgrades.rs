@@ -486,3 +486,63 @@ async fn scheduling_errors_carry_their_reason_and_details() {
     assert_eq!(err.code(), Code::InvalidArgument);
     assert!(err.get_details_bad_request().is_some());
 }
+
+/// `csp-upgrades run-due` (the CronJob's command) runs what is due by the
+/// wall clock and leaves the rest: the order is made due by moving its due
+/// time into the past in the database, as the runner benchmark does.
+#[tokio::test]
+async fn the_run_due_command_runs_what_is_due() {
+    let clock = clock();
+    let server = start(&clock, false).await;
+    let agent = server.token(ADMIN_AGENT).await;
+    let waiting = server
+        .upgrades(Some(agent.clone()))
+        .submit_upgrade(scheduled(NORTHWIND, NORTHWIND_BASIC, "o365-e3", 10))
+        .await
+        .unwrap()
+        .into_inner();
+    let dir = tempfile::tempdir().unwrap();
+    let args = csp_upgrades::config::RunDueArgs {
+        data: csp_upgrades::config::DataArgs {
+            database_url: Some(server.url.clone()),
+            data_dir: dir.path().to_owned(),
+        },
+        catalog: csp_upgrades::config::CatalogArgs { catalog_file: None },
+        credit_check_thresholds: csp_upgrades::config::default_credit_check_thresholds(),
+    };
+    // Not due yet (the renewal is in 2027): nothing runs.
+    csp_upgrades::commands::run_due(&args).await.unwrap();
+    let still = order_of(&server, &agent, &waiting.order_id).await;
+    assert_eq!(still.state(), pb::OrderState::Scheduled);
+
+    make_due(&server.url, &waiting.order_id).await;
+    csp_upgrades::commands::run_due(&args).await.unwrap();
+    let done = order_of(&server, &agent, &waiting.order_id).await;
+    assert_eq!(done.state(), pb::OrderState::Completed);
+    assert_eq!(states(&done).len(), 3);
+}
+
+/// Moves an order's due time an hour into the wall clock's past.
+async fn make_due(url: &str, order: &str) {
+    use sqlx::Connection;
+    let id = uuid::Uuid::parse_str(order).unwrap();
+    let due = DateTime::from_timestamp(Utc::now().timestamp() - 3600, 0).unwrap();
+    let sql = "UPDATE upgrade_orders SET scheduled_for = $1 WHERE id = $2";
+    if url.starts_with("postgres") {
+        let mut conn = sqlx::PgConnection::connect(url).await.unwrap();
+        sqlx::query(sql)
+            .bind(due)
+            .bind(id)
+            .execute(&mut conn)
+            .await
+            .unwrap();
+    } else {
+        let mut conn = sqlx::SqliteConnection::connect(url).await.unwrap();
+        sqlx::query(sql)
+            .bind(due)
+            .bind(id)
+            .execute(&mut conn)
+            .await
+            .unwrap();
+    }
+}
