@@ -124,12 +124,13 @@ struct RunArgs {
     /// Customers whose subscriptions CheckUpgradeEligibility cycles through.
     #[arg(long, default_value_t = 500)]
     check_customers: usize,
-    /// Which RPCs to load, of health,check,list,submit (health is the floor
-    /// the ratios need).
+    /// Which RPCs to load, of health,check,list,submit, and the SPEC §8
+    /// kinds submit-partial,submit-into (health is the floor the ratios
+    /// need).
     #[arg(
         long,
         value_delimiter = ',',
-        default_value = "health,check,list,submit"
+        default_value = "health,check,list,submit,submit-partial,submit-into"
     )]
     rpcs: Vec<String>,
     /// Seconds of each reading RPC again at concurrency 1 (unloaded
@@ -298,6 +299,9 @@ impl Call for Submit {
             quantity: s.quantity,
             upgrade_type: pb::UpgradeType::WithLicenseTransfer as i32,
             billing_cycle: pb::BillingCycle::Unspecified as i32,
+            partial: s.partial,
+            user_ids: s.users.iter().map(ToString::to_string).collect(),
+            target_subscription_id: s.into.map(|t| t.to_string()).unwrap_or_default(),
             ..Default::default()
         };
         let mut client = pb::upgrade_service_client::UpgradeServiceClient::new(channel);
@@ -332,13 +336,15 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
     };
     let page_size = plan.big.1.min(1000) as u32;
     eprintln!(
-        "{}: checking {} subscriptions of {}-subscription customers; listing {} of {} subscriptions; {} upgrades planned",
+        "{}: checking {} subscriptions of {}-subscription customers; listing {} of {} subscriptions; upgrades planned: {} whole, {} partial, {} into existing",
         args.label,
         plan.checks.len(),
         plan.check_subs,
         page_size,
         plan.big.1,
-        plan.submits.len()
+        plan.submits.len(),
+        plan.partial_submits.len(),
+        plan.into_submits.len()
     );
 
     let check = Check {
@@ -356,9 +362,9 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
         customer_id: plan.big.0.to_string(),
         page_size,
     };
-    let submit = Submit {
-        auth,
-        work: Arc::new(plan.submits.clone()),
+    let submit = |work: &[plan::Submit]| Submit {
+        auth: auth.clone(),
+        work: Arc::new(work.to_vec()),
         next: Arc::default(),
     };
     let names = [
@@ -370,6 +376,14 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
         format!("ListSubscriptions ({} subs, page {page_size})", plan.big.1),
         format!(
             "SubmitUpgrade ({} clients, distinct customers)",
+            args.submit_clients
+        ),
+        format!(
+            "SubmitUpgrade partial, 1 seat ({} clients)",
+            args.submit_clients
+        ),
+        format!(
+            "SubmitUpgrade into existing ({} clients)",
             args.submit_clients
         ),
     ];
@@ -400,9 +414,16 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
             out.push(load::run_phase(&names[2], &channels, &s(c), list.clone()).await?);
         }
         // Not repeated one at a time: each call uses up a fresh customer.
-        if wanted("submit") && !pass {
-            let n = args.submit_clients;
-            out.push(load::run_phase(&names[3], &channels, &s(n), submit.clone()).await?);
+        let n = args.submit_clients;
+        let kinds = [
+            ("submit", &names[3], &plan.submits),
+            ("submit-partial", &names[4], &plan.partial_submits),
+            ("submit-into", &names[5], &plan.into_submits),
+        ];
+        for (rpc, name, work) in kinds {
+            if wanted(rpc) && !pass {
+                out.push(load::run_phase(name, &channels, &s(n), submit(work)).await?);
+            }
         }
     }
 

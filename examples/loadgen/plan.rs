@@ -9,7 +9,10 @@ use anyhow::{Context, bail};
 use csp_upgrades::domain::catalog::Catalog;
 use csp_upgrades::domain::dataset::Dataset;
 use csp_upgrades::domain::eligibility;
-use csp_upgrades::domain::ids::{CustomerId, OfferId, PartnerId, PartnerUserId, SubscriptionId};
+use csp_upgrades::domain::eligibility::OrderKind;
+use csp_upgrades::domain::ids::{
+    CustomerId, CustomerUserId, OfferId, PartnerId, PartnerUserId, SubscriptionId,
+};
 use csp_upgrades::domain::model::{CustomerSnapshot, UpgradeType};
 use csp_upgrades::domain::roles::{Caller, Principal};
 use csp_upgrades::generate;
@@ -24,8 +27,13 @@ pub struct Plan {
     pub check_subs: usize,
     /// The customer with the most subscriptions, and how many.
     pub big: (CustomerId, usize),
-    /// One eligible upgrade per customer, each customer once.
+    /// One eligible upgrade per customer, each customer once: whole
+    /// upgrades into a new subscription, and (on other customers) partial
+    /// upgrades and upgrades into an existing subscription (SPEC §8), so
+    /// the three kinds are measured on the same data in one run.
     pub submits: Vec<Submit>,
+    pub partial_submits: Vec<Submit>,
+    pub into_submits: Vec<Submit>,
 }
 
 #[derive(Debug, Clone)]
@@ -34,6 +42,11 @@ pub struct Submit {
     pub subscription: SubscriptionId,
     pub target: OfferId,
     pub quantity: i64,
+    /// A partial upgrade: `quantity` seats move, with `users`.
+    pub partial: bool,
+    pub users: Vec<CustomerUserId>,
+    /// Into this existing subscription of the target offer.
+    pub into: Option<SubscriptionId>,
 }
 
 /// Reads and validates the dataset; `upn` names the partner user to act as.
@@ -84,22 +97,20 @@ pub fn plan(
         .flat_map(|s| s.subscriptions.iter().map(|x| (s.customer.id, x.id)))
         .collect();
     let now = chrono::Utc::now();
-    let submits = regular
-        .iter()
-        .filter_map(|s| {
-            let first = s.subscriptions.first()?;
-            let answer = eligibility::check(catalog, s, &caller, now, first.id, None).ok()?;
-            let target = answer.targets.into_iter().find(|t| {
-                t.eligible && t.upgrade_types.contains(&UpgradeType::WithLicenseTransfer)
-            })?;
-            Some(Submit {
-                customer: s.customer.id,
-                subscription: first.id,
-                target: target.target,
-                quantity: target.min_quantity,
-            })
-        })
-        .collect();
+    let (mut submits, mut partial_submits, mut into_submits) = (Vec::new(), Vec::new(), Vec::new());
+    // Every third customer tries each kind; a customer that cannot take
+    // the kind it drew gets a whole upgrade.
+    for (i, s) in regular.iter().enumerate() {
+        let kind = match i % 3 {
+            1 => partial_upgrade(catalog, s, &caller, now).map(|x| (x, &mut partial_submits)),
+            2 => into_existing(catalog, s, &caller, now).map(|x| (x, &mut into_submits)),
+            _ => None,
+        };
+        match kind {
+            Some((submit, list)) => list.push(submit),
+            None => submits.extend(whole_upgrade(catalog, s, &caller, now)),
+        }
+    }
     Ok(Plan {
         partner: user.partner_id,
         user: user.id,
@@ -107,5 +118,100 @@ pub fn plan(
         check_subs,
         big,
         submits,
+        partial_submits,
+        into_submits,
+    })
+}
+
+/// The first subscription's first eligible target, all seats, with license
+/// transfer.
+fn whole_upgrade(
+    catalog: &Catalog,
+    s: &CustomerSnapshot,
+    caller: &Caller,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Option<Submit> {
+    let first = s.subscriptions.first()?;
+    let answer = eligibility::check(catalog, s, caller, now, first.id, None).ok()?;
+    let target = answer
+        .targets
+        .into_iter()
+        .find(|t| t.eligible && t.upgrade_types.contains(&UpgradeType::WithLicenseTransfer))?;
+    Some(Submit {
+        customer: s.customer.id,
+        subscription: first.id,
+        target: target.target,
+        quantity: target.min_quantity,
+        partial: false,
+        users: Vec::new(),
+        into: None,
+    })
+}
+
+/// One seat of the first subscription that can spare one, with one of its
+/// licensed users.
+fn partial_upgrade(
+    catalog: &Catalog,
+    s: &CustomerSnapshot,
+    caller: &Caller,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Option<Submit> {
+    s.subscriptions.iter().find_map(|sub| {
+        let answer = eligibility::check(catalog, s, caller, now, sub.id, None).ok()?;
+        let target = answer.targets.into_iter().find(|t| {
+            t.partial_eligible
+                && t.partial_max_quantity >= 1
+                && t.caller_upgrade_types.contains(&UpgradeType::WithLicenseTransfer)
+        })?;
+        let user = s
+            .users
+            .iter()
+            .find(|u| u.licenses.iter().any(|l| l.subscription_id == sub.id))?;
+        Some(Submit {
+            customer: s.customer.id,
+            subscription: sub.id,
+            target: target.target,
+            quantity: 1,
+            partial: true,
+            users: vec![user.id],
+            into: None,
+        })
+    })
+}
+
+/// All seats of a subscription into an existing subscription of its
+/// target, where the customer has one that can receive them.
+fn into_existing(
+    catalog: &Catalog,
+    s: &CustomerSnapshot,
+    caller: &Caller,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Option<Submit> {
+    let kind = OrderKind {
+        partial: false,
+        into_existing: true,
+    };
+    s.subscriptions.iter().find_map(|sub| {
+        let answer = eligibility::check(catalog, s, caller, now, sub.id, None).ok()?;
+        answer.targets.into_iter().find_map(|t| {
+            if !t.blocking(kind).is_empty()
+                || !t.caller_upgrade_types.contains(&UpgradeType::WithLicenseTransfer)
+            {
+                return None;
+            }
+            let receiver = t
+                .receivers
+                .iter()
+                .find(|r| r.max_added_quantity >= t.min_quantity)?;
+            Some(Submit {
+                customer: s.customer.id,
+                subscription: sub.id,
+                target: t.target.clone(),
+                quantity: t.min_quantity,
+                partial: false,
+                users: Vec::new(),
+                into: Some(receiver.subscription.id),
+            })
+        })
     })
 }
