@@ -16,6 +16,7 @@ mod order_convert;
 mod orders;
 pub mod partner_role;
 mod reason_convert;
+mod resumable;
 mod role_convert;
 mod split_convert;
 pub mod upgrade;
