@@ -1,40 +1,49 @@
 //! `UpgradeService.StreamEligibility` (SPEC §10): the eligibility of every
 //! subscription of the caller's partner in one call.
 //!
-//! A task reads the partner's customers in batches of ids (id order), reads
-//! each customer's snapshot, answers each subscription (id order) exactly as
+//! A task reads the partner's customers in batches (id order; 100 customers
+//! or 10,000 subscriptions), reads the batch's snapshots in one round of
+//! queries, answers each subscription (id order) exactly as
 //! `CheckUpgradeEligibility` does, and sends the answers into a bounded
 //! channel: when the client reads slowly the channel fills and the task
 //! waits, so memory stays bounded whatever the partner's size. When the call
 //! ends (the client cancels or goes away) the receiver is dropped, the next
-//! send fails and the task stops reading the database.
+//! send fails and the task stops reading the database. When the server
+//! shuts down the stream ends with `UNAVAILABLE` naming the cursor of the
+//! last message sent ([`resumable`](super::resumable)).
 
 use std::collections::HashSet;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
-use futures::{Stream, StreamExt};
+use futures::{Stream, StreamExt, TryStreamExt};
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::{Request, Status};
 
 use super::error::ApiError;
+use super::resumable::{Cursored, Resumable};
 use super::{convert, lang, pb, reason_convert, require, upgrade, validate};
 use crate::auth;
 use crate::domain::eligibility::{self, Eligibility, Reason};
-use crate::domain::ids::{CustomerId, OfferId, SubscriptionId};
+use crate::domain::ids::{CustomerId, OfferId, PartnerId, SubscriptionId};
 use crate::domain::model::CustomerSnapshot;
 use crate::domain::roles::{Caller, Permission};
+use crate::drain::Draining;
 use crate::i18n::Lang;
 use crate::state::AppState;
+use crate::storage::Store;
 
 pub type EligibilityStream =
     Pin<Box<dyn Stream<Item = Result<pb::StreamEligibilityResponse, Status>> + Send>>;
 
-/// Customers read from the database per batch.
+/// Customers read from the database per batch: one round of queries each.
 const CUSTOMERS_PER_BATCH: usize = 100;
-/// Snapshots being read at once (in order) within a batch.
+/// Subscriptions per batch at most, unless one customer has more: memory
+/// stays bounded when every customer is big.
+const SUBSCRIPTIONS_PER_BATCH: u64 = 10_000;
+/// Snapshots of listed customers being read at once (in order).
 const SNAPSHOTS_IN_FLIGHT: usize = 4;
 /// Answers waiting for the client: the server runs at most this far ahead.
 const CHANNEL_MESSAGES: usize = 256;
@@ -91,6 +100,7 @@ pub async fn stream(
     let caller = auth::caller(&request)?;
     require(&caller, Permission::ViewCatalogAndCustomers)?;
     let lang = lang::of(&request);
+    let draining = request.extensions().get::<Draining>().cloned();
     let pb::StreamEligibilityRequest {
         customer_ids,
         source_offer_ids,
@@ -150,12 +160,26 @@ pub async fn stream(
     };
     let (tx, rx) = mpsc::channel(CHANNEL_MESSAGES);
     let state = state.clone();
-    tokio::spawn(async move {
+    tokio::spawn(lang::scope(lang, async move {
         if let Err(e) = produce(&state, &query, &tx).await {
             let _ = tx.send(Err(e.into())).await;
         }
-    });
-    Ok(Box::pin(ReceiverStream::new(rx)))
+    }));
+    Ok(Box::pin(Resumable::new(
+        ReceiverStream::new(rx),
+        draining,
+        METHOD,
+        lang,
+        after_cursor,
+    )))
+}
+
+const METHOD: &str = "csp.v1.UpgradeService/StreamEligibility";
+
+impl Cursored for pb::StreamEligibilityResponse {
+    fn cursor(&self) -> &str {
+        &self.cursor
+    }
 }
 
 fn bounded(field: &'static str, len: usize) -> Result<(), ApiError> {
@@ -181,38 +205,70 @@ async fn produce(state: &AppState, query: &Query, tx: &Sender) -> Result<(), Api
         if tx.is_closed() {
             return Ok(());
         }
-        let ids = match &query.customers {
-            Some(list) => next.next_from_list(list),
+        let snapshots = match &query.customers {
+            Some(list) => {
+                let ids = next.next_from_list(list);
+                state.stream_batches().fetch_add(1, Ordering::Relaxed);
+                let Some(&last) = ids.last() else {
+                    return Ok(());
+                };
+                next.read_up_to(last);
+                listed(&store, partner, ids).await?
+            }
             None => {
                 let (after, first) = next.next_from_db();
                 let mut ids = Vec::with_capacity(CUSTOMERS_PER_BATCH + 1);
                 ids.extend(first);
                 let limit = (CUSTOMERS_PER_BATCH - ids.len()) as u32;
-                ids.extend(store.customer_ids(partner, after, limit).await?);
-                ids
+                let mut rows = 0;
+                for (id, subscriptions) in store.customer_sizes(partner, after, limit).await? {
+                    // Big customers make a short batch (at least one).
+                    if !ids.is_empty() && rows + subscriptions > SUBSCRIPTIONS_PER_BATCH {
+                        break;
+                    }
+                    rows += subscriptions;
+                    ids.push(id);
+                }
+                state.stream_batches().fetch_add(1, Ordering::Relaxed);
+                let (Some(&first), Some(&last)) = (ids.first(), ids.last()) else {
+                    return Ok(());
+                };
+                next.read_up_to(last);
+                // One round of queries for the batch, past the snapshot
+                // cache: each customer is read once, and caching the whole
+                // partner would only evict what per-call checks use.
+                store
+                    .snapshots_between(partner, first, last)
+                    .await?
+                    .into_iter()
+                    .map(Arc::new)
+                    .collect()
             }
         };
-        state.stream_batches().fetch_add(1, Ordering::Relaxed);
-        let Some(&last) = ids.last() else {
-            return Ok(());
-        };
-        next.read_up_to(last);
-        let mut snapshots = futures::stream::iter(ids)
-            .map(|id| {
-                let store = store.clone();
-                async move { store.snapshot(partner, id).await }
-            })
-            .buffered(SNAPSHOTS_IN_FLIGHT);
-        while let Some(snapshot) = snapshots.next().await {
-            // A customer gone since its id was read has nothing to answer.
-            let Some(snapshot) = snapshot? else { continue };
-            for message in answers(state, query, &snapshot)? {
+        for snapshot in &snapshots {
+            for message in answers(state, query, snapshot)? {
                 if tx.send(Ok(message)).await.is_err() {
                     return Ok(());
                 }
             }
         }
     }
+}
+
+/// The snapshots of a batch of listed customers (a filter of at most 1000,
+/// anywhere in the partner): one each, a few at once, in order. A customer
+/// gone since the call began has nothing to answer.
+async fn listed(
+    store: &Arc<dyn Store>,
+    partner: PartnerId,
+    ids: Vec<CustomerId>,
+) -> Result<Vec<Arc<CustomerSnapshot>>, ApiError> {
+    let found: Vec<Option<Arc<CustomerSnapshot>>> = futures::stream::iter(ids)
+        .map(|id| async move { store.snapshot(partner, id).await })
+        .buffered(SNAPSHOTS_IN_FLIGHT)
+        .try_collect()
+        .await?;
+    Ok(found.into_iter().flatten().collect())
 }
 
 /// Which customers come next.

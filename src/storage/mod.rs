@@ -154,11 +154,15 @@ mod tests {
     use crate::domain::model::OrderState;
 
     #[test]
-    fn the_open_orders_query_lists_exactly_the_open_states() {
-        let sql = include_str!("sql/open_orders.sql");
-        for state in OrderState::ALL {
-            let listed = sql.contains(&format!("'{}'", state.as_str()));
-            assert_eq!(listed, state.is_open(), "{state}");
+    fn the_open_orders_queries_list_exactly_the_open_states() {
+        for sql in [
+            include_str!("sql/open_orders.sql"),
+            include_str!("sql/open_orders_between.sql"),
+        ] {
+            for state in OrderState::ALL {
+                let listed = sql.contains(&format!("'{}'", state.as_str()));
+                assert_eq!(listed, state.is_open(), "{state}");
+            }
         }
     }
 

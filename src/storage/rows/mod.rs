@@ -11,6 +11,7 @@
 mod audit;
 mod directory;
 mod orders;
+mod snapshots;
 
 use std::collections::BTreeSet;
 use std::fmt::Display;
@@ -26,6 +27,7 @@ pub(super) use directory::{
     UserLicenseRow, bind_subscription, disabled_services_json, users_from_rows,
 };
 pub(super) use orders::{EventRow, INSERT_ORDER, KeyRow, OrderRow, bind_order, bind_order_update};
+pub(super) use snapshots::BatchRows;
 
 use super::{Page, Result, StorageError};
 
