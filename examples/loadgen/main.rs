@@ -12,10 +12,13 @@
 //! then each measured RPC, and prints requests/s, p50/p99/p99.9, the non-OK
 //! answers by code and the ratio to the floor.
 
+mod batch;
+mod h2load;
 mod load;
 mod plan;
 mod process;
 mod report;
+mod stream;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -60,6 +63,14 @@ enum Cmd {
     },
     /// One table from the JSON results of `run` (per backend) and `startup`.
     Report(report::ReportArgs),
+    /// The whole partner through StreamEligibility (BASIC, FULL), then one
+    /// CheckUpgradeEligibility per subscription (issue 17).
+    Stream(stream::StreamArgs),
+    /// SubmitUpgrades in batches against single SubmitUpgrade calls
+    /// (issue 17).
+    Batch(batch::BatchArgs),
+    /// Write the gRPC request bodies and the header h2load sends.
+    H2loadInput(h2load::H2loadArgs),
 }
 
 #[derive(clap::Args)]
@@ -137,6 +148,9 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Cmd::Report(args) => report::report(&args),
+        Cmd::Stream(args) => stream::stream(args).await,
+        Cmd::Batch(args) => batch::batch(args).await,
+        Cmd::H2loadInput(args) => h2load::h2load_input(args).await,
     }
 }
 
