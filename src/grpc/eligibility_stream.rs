@@ -15,36 +15,29 @@
 use std::collections::HashSet;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
 
-use futures::{Stream, StreamExt, TryStreamExt};
+use futures::Stream;
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::{Request, Status};
 
 use super::error::ApiError;
 use super::resumable::{Cursored, Resumable};
+use super::stream_batches::{Ahead, Batch, Batches, Reader};
 use super::{convert, lang, pb, reason_convert, require, upgrade, validate};
 use crate::auth;
 use crate::domain::eligibility::{self, Eligibility, Reason};
-use crate::domain::ids::{CustomerId, OfferId, PartnerId, SubscriptionId};
+use crate::domain::ids::{CustomerId, OfferId, SubscriptionId};
 use crate::domain::model::CustomerSnapshot;
 use crate::domain::roles::{Caller, Permission};
 use crate::drain::Draining;
 use crate::i18n::Lang;
 use crate::state::AppState;
-use crate::storage::Store;
 
 pub type EligibilityStream =
     Pin<Box<dyn Stream<Item = Result<pb::StreamEligibilityResponse, Status>> + Send>>;
 
-/// Customers read from the database per batch: one round of queries each.
-const CUSTOMERS_PER_BATCH: usize = 100;
-/// Subscriptions per batch at most, unless one customer has more: memory
-/// stays bounded when every customer is big.
-const SUBSCRIPTIONS_PER_BATCH: u64 = 10_000;
-/// Snapshots of listed customers being read at once (in order).
-const SNAPSHOTS_IN_FLIGHT: usize = 4;
 /// Answers waiting for the client: the server runs at most this far ahead.
 const CHANNEL_MESSAGES: usize = 256;
 /// Most entries in one filter list.
@@ -86,7 +79,7 @@ struct Query {
     caller: Caller,
     lang: Lang,
     /// Sorted, without duplicates; `None`: every customer.
-    customers: Option<Vec<CustomerId>>,
+    customers: Option<Arc<[CustomerId]>>,
     offers: Option<HashSet<OfferId>>,
     only_eligible: bool,
     full: bool,
@@ -124,7 +117,7 @@ pub async fn stream(
             .collect::<Result<Vec<_>, _>>()?;
         ids.sort();
         ids.dedup();
-        Some(ids)
+        Some(ids.into())
     };
     let offers = if source_offer_ids.is_empty() {
         None
@@ -143,7 +136,7 @@ pub async fn stream(
 
     let store = state.store()?;
     // Another partner's customer is NOT_FOUND, as everywhere else.
-    for &id in customers.iter().flatten() {
+    for &id in customers.as_deref().unwrap_or_default() {
         if store.customer(caller.partner_id, id).await?.is_none() {
             return Err(ApiError::not_found("customer", id));
         }
@@ -195,119 +188,65 @@ fn bounded(field: &'static str, len: usize) -> Result<(), ApiError> {
 type Sender = mpsc::Sender<Result<pb::StreamEligibilityResponse, Status>>;
 
 /// Reads and answers batch after batch until the partner is done or the
-/// client is gone.
+/// client is gone. The next batch is read while this one is answered (one
+/// batch ahead, no more), so the database and the answers overlap.
 async fn produce(state: &AppState, query: &Query, tx: &Sender) -> Result<(), ApiError> {
     let store = state.store()?.clone();
-    let partner = query.caller.partner_id;
-    // The cursor's own customer is read again (the stream resumes inside it).
-    let mut next = Batches::new(query);
+    let reader = Reader {
+        store,
+        partner: query.caller.partner_id,
+        customers: query.customers.clone(),
+        batches: state.clone(),
+    };
+    let mut spent = Spent::default();
+    let mut ahead = Ahead::read(&reader, Batches::new(query.after.map(|c| c.customer)));
     loop {
-        if tx.is_closed() {
+        let waited = Instant::now();
+        let Some(Batch { next, snapshots }) = ahead.take().await? else {
+            spent.log(query);
             return Ok(());
-        }
-        let snapshots = match &query.customers {
-            Some(list) => {
-                let ids = next.next_from_list(list);
-                state.stream_batches().fetch_add(1, Ordering::Relaxed);
-                let Some(&last) = ids.last() else {
-                    return Ok(());
-                };
-                next.read_up_to(last);
-                listed(&store, partner, ids).await?
-            }
-            None => {
-                let (after, first) = next.next_from_db();
-                let mut ids = Vec::with_capacity(CUSTOMERS_PER_BATCH + 1);
-                ids.extend(first);
-                let limit = (CUSTOMERS_PER_BATCH - ids.len()) as u32;
-                let mut rows = 0;
-                for (id, subscriptions) in store.customer_sizes(partner, after, limit).await? {
-                    // Big customers make a short batch (at least one).
-                    if !ids.is_empty() && rows + subscriptions > SUBSCRIPTIONS_PER_BATCH {
-                        break;
-                    }
-                    rows += subscriptions;
-                    ids.push(id);
-                }
-                state.stream_batches().fetch_add(1, Ordering::Relaxed);
-                let (Some(&first), Some(&last)) = (ids.first(), ids.last()) else {
-                    return Ok(());
-                };
-                next.read_up_to(last);
-                // One round of queries for the batch, past the snapshot
-                // cache: each customer is read once, and caching the whole
-                // partner would only evict what per-call checks use.
-                store
-                    .snapshots_between(partner, first, last)
-                    .await?
-                    .into_iter()
-                    .map(Arc::new)
-                    .collect()
-            }
         };
+        spent.database += waited.elapsed();
+        ahead = Ahead::read(&reader, next);
         for snapshot in &snapshots {
-            for message in answers(state, query, snapshot)? {
+            let answering = Instant::now();
+            let messages = answers(state, query, snapshot)?;
+            spent.answering += answering.elapsed();
+            spent.messages += messages.len() as u64;
+            let sending = Instant::now();
+            for message in messages {
                 if tx.send(Ok(message)).await.is_err() {
+                    // The client is gone: `ahead` drops, its read stops.
                     return Ok(());
                 }
             }
+            spent.client += sending.elapsed();
         }
     }
 }
 
-/// The snapshots of a batch of listed customers (a filter of at most 1000,
-/// anywhere in the partner): one each, a few at once, in order. A customer
-/// gone since the call began has nothing to answer.
-async fn listed(
-    store: &Arc<dyn Store>,
-    partner: PartnerId,
-    ids: Vec<CustomerId>,
-) -> Result<Vec<Arc<CustomerSnapshot>>, ApiError> {
-    let found: Vec<Option<Arc<CustomerSnapshot>>> = futures::stream::iter(ids)
-        .map(|id| async move { store.snapshot(partner, id).await })
-        .buffered(SNAPSHOTS_IN_FLIGHT)
-        .try_collect()
-        .await?;
-    Ok(found.into_iter().flatten().collect())
+/// Where a stream's time went, logged at its end (`debug`): what bounds it.
+#[derive(Default)]
+struct Spent {
+    messages: u64,
+    /// Waiting for a batch the read-ahead had not finished.
+    database: Duration,
+    /// Checking and converting.
+    answering: Duration,
+    /// Waiting for room in the channel: the client (or the network) is slower.
+    client: Duration,
 }
 
-/// Which customers come next.
-struct Batches {
-    /// The last customer read; `None` before the first batch.
-    read: Option<CustomerId>,
-    /// The cursor's customer, still to be read again.
-    resume_in: Option<CustomerId>,
-}
-
-impl Batches {
-    fn new(query: &Query) -> Self {
-        Batches {
-            read: None,
-            resume_in: query.after.map(|c| c.customer),
-        }
-    }
-
-    /// The database's next batch: after which id, and a customer to read
-    /// first (the cursor's).
-    fn next_from_db(&mut self) -> (Option<CustomerId>, Option<CustomerId>) {
-        match self.resume_in.take() {
-            Some(c) => (Some(c), Some(c)),
-            None => (self.read, None),
-        }
-    }
-
-    fn next_from_list(&mut self, list: &[CustomerId]) -> Vec<CustomerId> {
-        let start = match (self.read, self.resume_in.take()) {
-            (Some(read), _) => list.partition_point(|&c| c <= read),
-            (None, Some(resume)) => list.partition_point(|&c| c < resume),
-            (None, None) => 0,
-        };
-        let end = (start + CUSTOMERS_PER_BATCH).min(list.len());
-        list[start..end].to_vec()
-    }
-
-    fn read_up_to(&mut self, last: CustomerId) {
-        self.read = Some(last);
+impl Spent {
+    fn log(&self, query: &Query) {
+        tracing::debug!(
+            messages = self.messages,
+            full = query.full,
+            database_ms = self.database.as_millis() as u64,
+            answering_ms = self.answering.as_millis() as u64,
+            client_ms = self.client.as_millis() as u64,
+            "eligibility stream done"
+        );
     }
 }
 
@@ -343,6 +282,7 @@ fn answers(
         return Ok(Vec::new());
     }
     let lookups = state.lookups(snapshot);
+    let customer_id = customer.to_string();
     let now = state.clock().now();
     let mut out = Vec::with_capacity(subscriptions.len());
     for subscription in subscriptions {
@@ -359,9 +299,9 @@ fn answers(
             continue;
         }
         let eligibility = if query.full {
-            upgrade::response(customer.to_string(), answer, state, query.lang)
+            upgrade::response(customer_id.clone(), answer, state, query.lang)
         } else {
-            basic(customer.to_string(), answer)
+            basic(customer_id.clone(), answer)
         };
         out.push(pb::StreamEligibilityResponse {
             eligibility: Some(eligibility),

@@ -19,6 +19,7 @@ mod reason_convert;
 mod resumable;
 mod role_convert;
 mod split_convert;
+mod stream_batches;
 pub mod upgrade;
 mod validate;
 
