@@ -109,12 +109,12 @@ bench_one() {
     mkdir -p "$dir"
     echo "== $label: importing $(basename "$dataset")"
     local t0=$SECONDS
-    "$BIN" --data-dir "$dir" --database-url "$url" import "$dataset"
+    "$BIN" import --data-dir "$dir" --database-url "$url" "$dataset"
     echo "== $label: imported in $((SECONDS - t0)) s"
     local token
-    token=$("$BIN" --data-dir "$dir" --database-url "$url" token --user "$UPN" 2>/dev/null)
+    token=$("$BIN" token --data-dir "$dir" --database-url "$url" --user "$UPN" 2>/dev/null)
     # shellcheck disable=SC2086 # BENCH_SERVER_ARGS is a list of flags
-    "$BIN" --data-dir "$dir" --database-url "$url" --demo-data false \
+    "$BIN" serve --data-dir "$dir" --database-url "$url" --demo-data false \
         --listen "127.0.0.1:$PORT" ${BENCH_SERVER_ARGS:-} 2>"$dir/server.log" &
     SERVER_PID=$!
     echo "== $label: server pid $SERVER_PID; rustc processes: $(busy)"
