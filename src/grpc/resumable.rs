@@ -78,7 +78,7 @@ where
             tracing::info!(method = *this.method, after_cursor = %this.last,
                 "stream ended with its cursor: the server is shutting down");
             let error = ApiError::StreamInterrupted {
-                method: *this.method,
+                method: this.method,
                 after_cursor: std::mem::take(this.last),
             };
             return Poll::Ready(Some(Err(lang::within(*this.lang, || error.into()))));
