@@ -61,9 +61,9 @@ serve_and_load() {
     local label=$1 url=$2 dir="$OUT/$1"
     mkdir -p "$dir"
     echo "== $label: importing the dataset"
-    "$BIN" --data-dir "$dir" --database-url "$url" import "$OUT/dataset.json"
+    "$BIN" import --data-dir "$dir" --database-url "$url" "$OUT/dataset.json"
     # shellcheck disable=SC2086 # BENCH_SERVER_ARGS is a list of flags
-    "$BIN" --data-dir "$dir" --database-url "$url" --demo-data false \
+    "$BIN" serve --data-dir "$dir" --database-url "$url" --demo-data false \
         --listen "127.0.0.1:$PORT" ${BENCH_SERVER_ARGS:-} 2>"$dir/server.log" &
     SERVER_PID=$!
     echo "== $label: server pid $SERVER_PID, loading"

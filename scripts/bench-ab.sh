@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# Two server binaries, one run: the same load (scripts/bench.sh's loadgen
+# phases) on each, alternating A B A B on fresh databases, so a drift of the
+# machine shows up in both rather than as a difference between them.
+#
+#   BENCH_BASELINE_BIN=/path/to/old/csp-upgrades scripts/bench-ab.sh [POSTGRES_URL]
+#
+# A is the baseline (an older build: check it out in a worktree of its own
+# with its own target directory and `cargo build --release --bin
+# csp-upgrades`), B is BENCH_BIN (default target/release/csp-upgrades). The
+# loadgen is this tree's. Knobs as scripts/bench.sh, plus BENCH_ROUNDS (2)
+# and BENCH_RPCS (health,check,list,submit). Prints one line per run and the
+# median of each binary per backend and RPC.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PG_URL="${1:-${BENCH_DATABASE_URL:-}}"
+OUT="${BENCH_OUT:-target/bench-ab}"
+PORT="${BENCH_PORT:-50152}"
+NEW="${BENCH_BIN:-target/release/csp-upgrades}"
+OLD="${BENCH_BASELINE_BIN:?set BENCH_BASELINE_BIN to the baseline server binary}"
+LOADGEN=target/release/examples/loadgen
+ROUNDS="${BENCH_ROUNDS:-2}"
+RUN_ID="$$"
+
+if [[ "${BENCH_SKIP_BUILD:-0}" != 1 ]]; then
+    cargo build --release --bin csp-upgrades --example loadgen
+fi
+busy() { pgrep -c -x rustc || true; }
+echo "machine: $(nproc) cores; rustc processes running at the start: $(busy)"
+echo "A (baseline): $OLD ($("$OLD" --version 2>/dev/null || echo '?'))"
+echo "B (this tree): $NEW"
+
+rm -rf "$OUT"
+mkdir -p "$OUT"
+"$NEW" generate --customers "${BENCH_CUSTOMERS:-25000}" --subscriptions "${BENCH_SUBSCRIPTIONS:-10}" \
+    --users-per-subscription "${BENCH_USERS:-2}" --big-customer-subscriptions 1000 \
+    --seed "${BENCH_SEED:-1}" --out "$OUT/dataset.json"
+
+SERVER_PID=""
+SCRATCH_DB=""
+cleanup() {
+    if [[ -n "$SERVER_PID" ]]; then
+        kill -TERM "$SERVER_PID" 2>/dev/null || true
+        wait "$SERVER_PID" 2>/dev/null || true
+        SERVER_PID=""
+    fi
+    if [[ -n "$SCRATCH_DB" ]]; then
+        psql -q "$PG_URL" -c "DROP DATABASE IF EXISTS $SCRATCH_DB" || true
+        SCRATCH_DB=""
+    fi
+}
+trap cleanup EXIT
+
+# postgres://h/db?x -> postgres://h/NAME?x
+with_db() {
+    local url=$1 query=""
+    if [[ "$url" == *\?* ]]; then query="?${url#*\?}"; url="${url%%\?*}"; fi
+    echo "${url%/*}/$2$query"
+}
+
+# one BACKEND LABEL BIN: a fresh database, the import, the server, the load.
+one() {
+    local backend=$1 label=$2 bin=$3 dir="$OUT/$2" url
+    mkdir -p "$dir"
+    if [[ "$backend" == sqlite ]]; then
+        url="sqlite:$dir/csp-upgrades.db"
+    else
+        SCRATCH_DB="csp_bench_ab_$RUN_ID"
+        psql -q "$PG_URL" -c "CREATE DATABASE $SCRATCH_DB"
+        url=$(with_db "$PG_URL" "$SCRATCH_DB")
+    fi
+    "$bin" import --data-dir "$dir" --database-url "$url" "$OUT/dataset.json" >/dev/null
+    # shellcheck disable=SC2086 # BENCH_SERVER_ARGS is a list of flags
+    "$bin" serve --data-dir "$dir" --database-url "$url" --demo-data false \
+        --listen "127.0.0.1:$PORT" ${BENCH_SERVER_ARGS:-} 2>"$dir/server.log" &
+    SERVER_PID=$!
+    echo "== $label (rustc running: $(busy))"
+    "$LOADGEN" run --addr "http://127.0.0.1:$PORT" --dataset "$OUT/dataset.json" \
+        --data-dir "$dir" --server-pid "$SERVER_PID" --label "$label" \
+        --rpcs "${BENCH_RPCS:-health,check,list,submit}" --single-duration 0 \
+        --duration "${BENCH_DURATION:-10}" --warmup "${BENCH_WARMUP:-2}" \
+        --concurrency "${BENCH_CONCURRENCY:-64}" --connections "${BENCH_CONNECTIONS:-4}" \
+        --submit-clients "${BENCH_SUBMIT_CLIENTS:-32}" --json-out "$OUT/$label.json" >/dev/null
+    cleanup
+    jq -r --arg l "$label" '.phases[] | "\($l)\t\(.name)\t\(.rps | floor)"' "$OUT/$label.json"
+}
+
+BACKENDS=(sqlite)
+[[ -n "$PG_URL" ]] && BACKENDS+=(postgres)
+for backend in "${BACKENDS[@]}"; do
+    for round in $(seq 1 "$ROUNDS"); do
+        one "$backend" "$backend-A-$round" "$OLD"
+        one "$backend" "$backend-B-$round" "$NEW"
+    done
+done | tee "$OUT/lines.tsv"
+
+echo
+echo "median req/s per backend, RPC and binary (A = baseline, B = this tree); rustc running at the end: $(busy)"
+python3 - "$OUT/lines.tsv" <<'EOF'
+import collections, statistics, sys
+runs = collections.defaultdict(list)
+for line in open(sys.argv[1]):
+    parts = line.rstrip("\n").split("\t")
+    if len(parts) != 3 or parts[0].startswith("=="):
+        continue
+    label, rpc, rps = parts
+    backend, binary, _ = label.rsplit("-", 2)
+    runs[(backend, rpc, binary)].append(float(rps))
+keys = sorted({(b, r) for b, r, _ in runs})
+print(f"{'backend':10} {'RPC':55} {'A':>8} {'B':>8} {'B/A':>6}  runs A | B")
+for backend, rpc in keys:
+    a, b = runs[(backend, rpc, "A")], runs[(backend, rpc, "B")]
+    ma, mb = statistics.median(a), statistics.median(b)
+    print(f"{backend:10} {rpc[:55]:55} {ma:8.0f} {mb:8.0f} {mb / ma:6.2f}  "
+          f"{' '.join(f'{x:.0f}' for x in a)} | {' '.join(f'{x:.0f}' for x in b)}")
+EOF
