@@ -72,7 +72,7 @@ one() {
     fi
     "$bin" import --data-dir "$dir" --database-url "$url" "$OUT/dataset.json" >/dev/null
     # shellcheck disable=SC2086 # BENCH_SERVER_ARGS is a list of flags
-    "$bin" serve --data-dir "$dir" --database-url "$url" --demo-data false \
+    "$bin" --data-dir "$dir" --database-url "$url" --demo-data false \
         --listen "127.0.0.1:$PORT" ${BENCH_SERVER_ARGS:-} 2>"$dir/server.log" &
     SERVER_PID=$!
     echo "== $label (rustc running: $(busy))"

@@ -63,7 +63,7 @@ serve_and_load() {
     echo "== $label: importing the dataset"
     "$BIN" import --data-dir "$dir" --database-url "$url" "$OUT/dataset.json"
     # shellcheck disable=SC2086 # BENCH_SERVER_ARGS is a list of flags
-    "$BIN" serve --data-dir "$dir" --database-url "$url" --demo-data false \
+    "$BIN" --data-dir "$dir" --database-url "$url" --demo-data false \
         --listen "127.0.0.1:$PORT" ${BENCH_SERVER_ARGS:-} 2>"$dir/server.log" &
     SERVER_PID=$!
     echo "== $label: server pid $SERVER_PID, loading"

@@ -21,7 +21,8 @@
 //!   texts said in it, from the Fluent catalogs in `locales/` (SPEC §12).
 //! - [`auth`]: bearer tokens (dev HS256 key or JWKS) and the layer that
 //!   resolves the caller of every `csp.v1` call.
-//! - [`server`]: `run(listener, ...)`, health, reflection, graceful shutdown.
+//! - [`server`]: `run(listener, ...)`, health, reflection, graceful shutdown;
+//!   [`drain`] is its "shutting down" signal, which streams watch too.
 //! - [`startup`]: opening the database and loading the demo dataset.
 //! - [`generate`]: a synthetic dataset of any size, for benchmarks.
 //! - [`state`]: what the handlers share (catalog, verifier, clock, the use
@@ -39,6 +40,7 @@ pub mod clock;
 pub mod commands;
 pub mod config;
 pub mod domain;
+pub mod drain;
 pub mod generate;
 pub mod grpc;
 pub mod i18n;

@@ -93,6 +93,7 @@ conformance_suite!(
     directory::unreadable_page_keys_are_refused,
     directory::another_partners_customer_is_not_there,
     directory::snapshot_holds_all_channels_add_ons_users_and_only_open_orders,
+    directory::snapshots_between_equal_one_snapshot_each,
     directory::replicas_starting_together_migrate_once,
     directory::partner_users_by_id_upn_and_page,
     lists::orders_list_partner_wide_and_by_state,

@@ -12,11 +12,14 @@
 //! then each measured RPC, and prints requests/s, p50/p99/p99.9, the non-OK
 //! answers by code and the ratio to the floor.
 
+mod batch;
+mod h2load;
 mod load;
 mod plan;
 mod process;
 mod report;
 mod schedule;
+mod stream;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -64,6 +67,14 @@ enum Cmd {
     /// Submit upgrades scheduled for the renewal, one per customer (for
     /// scripts/bench-runner.sh; not a measurement).
     Schedule(ScheduleArgs),
+    /// The whole partner through StreamEligibility (BASIC, FULL), then one
+    /// CheckUpgradeEligibility per subscription (issue 17).
+    Stream(stream::StreamArgs),
+    /// SubmitUpgrades in batches against single SubmitUpgrade calls
+    /// (issue 17).
+    Batch(batch::BatchArgs),
+    /// Write the gRPC request bodies and the header h2load sends.
+    H2loadInput(h2load::H2loadArgs),
 }
 
 #[derive(clap::Args)]
@@ -168,7 +179,7 @@ async fn main() -> anyhow::Result<()> {
         Cmd::Report(args) => report::report(&args),
         Cmd::Schedule(args) => {
             let catalog = Catalog::builtin()?;
-            let plan = plan::plan(&args.dataset, &catalog, &args.upn, 1)?;
+            let plan = plan::plan(&args.dataset, &catalog, &args.upn, 1, false)?;
             anyhow::ensure!(
                 plan.submits.len() >= args.count,
                 "the dataset has {} customers with an eligible upgrade, fewer than {}",
@@ -182,6 +193,9 @@ async fn main() -> anyhow::Result<()> {
             let work = &plan.submits[..args.count];
             schedule::schedule(channel, auth, work, args.concurrency).await
         }
+        Cmd::Stream(args) => stream::stream(args).await,
+        Cmd::Batch(args) => batch::batch(args).await,
+        Cmd::H2loadInput(args) => h2load::h2load_input(args).await,
     }
 }
 
@@ -316,7 +330,13 @@ impl Call for Submit {
 
 async fn run(args: RunArgs) -> anyhow::Result<()> {
     let catalog = Catalog::builtin()?;
-    let plan = plan::plan(&args.dataset, &catalog, &args.upn, args.check_customers)?;
+    let plan = plan::plan(
+        &args.dataset,
+        &catalog,
+        &args.upn,
+        args.check_customers,
+        true,
+    )?;
     // The caller may have just started the server: wait for it.
     process::wait_serving(
         &args.addr,

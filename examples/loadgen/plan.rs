@@ -50,11 +50,15 @@ pub struct Submit {
 }
 
 /// Reads and validates the dataset; `upn` names the partner user to act as.
+/// With `mixed`, a third of the customers each are planned for partial and
+/// into-existing upgrades (where they can take one); without, every
+/// customer gets a whole upgrade.
 pub fn plan(
     path: &Path,
     catalog: &Catalog,
     upn: &str,
     check_customers: usize,
+    mixed: bool,
 ) -> anyhow::Result<Plan> {
     let text =
         std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
@@ -102,6 +106,7 @@ pub fn plan(
     // the kind it drew gets a whole upgrade.
     for (i, s) in regular.iter().enumerate() {
         let kind = match i % 3 {
+            _ if !mixed => None,
             1 => partial_upgrade(catalog, s, &caller, now).map(|x| (x, &mut partial_submits)),
             2 => into_existing(catalog, s, &caller, now).map(|x| (x, &mut into_submits)),
             _ => None,
@@ -161,7 +166,8 @@ fn partial_upgrade(
         let target = answer.targets.into_iter().find(|t| {
             t.partial_eligible
                 && t.partial_max_quantity >= 1
-                && t.caller_upgrade_types.contains(&UpgradeType::WithLicenseTransfer)
+                && t.caller_upgrade_types
+                    .contains(&UpgradeType::WithLicenseTransfer)
         })?;
         let user = s
             .users
@@ -195,7 +201,9 @@ fn into_existing(
         let answer = eligibility::check(catalog, s, caller, now, sub.id, None).ok()?;
         answer.targets.into_iter().find_map(|t| {
             if !t.blocking(kind).is_empty()
-                || !t.caller_upgrade_types.contains(&UpgradeType::WithLicenseTransfer)
+                || !t
+                    .caller_upgrade_types
+                    .contains(&UpgradeType::WithLicenseTransfer)
             {
                 return None;
             }

@@ -8,7 +8,10 @@ It checks, against a running server with the demo data:
   name, a value of ErrorReason), one PreconditionFailure violation per reason,
   and an UpgradeRefusal with every reason, typed, with its remedy;
 - every other error it provokes carries an ErrorInfo whose reason is an
-  ErrorReason value, with the details that value documents.
+  ErrorReason value, with the details that value documents;
+- StreamEligibility (the whole partner in one call) answers every
+  subscription as CheckUpgradeEligibility does, and resumes after a cursor;
+  SubmitUpgrades answers item by item.
 
 Usage: client.py HOST:PORT TOKEN BILLING_TOKEN (run.sh starts the server).
 """
@@ -146,6 +149,7 @@ def main():
 
     # 1. Every reason of every subscription carries its typed details.
     seen = set()
+    answers = {}
     refusable = []
     eligible = None
     listed = customers.ListCustomers(
@@ -163,6 +167,7 @@ def main():
                 ),
                 metadata=auth,
             )
+            answers[(c.customer_id, s.subscription_id)] = answer
             for r in answer.source_reasons:
                 seen.add(check_reason(r, f"{c.name}/{s.offer_id}"))
             for t in answer.targets:
@@ -173,6 +178,22 @@ def main():
                 elif eligible is None and s.payment_method != common_pb2.PAYMENT_METHOD_INVOICE:
                     eligible = (c, s, t)
     check(len(seen) >= 12, f"only {len(seen)} reason codes on the demo data: {sorted(seen)}")
+
+    # 1b. The whole partner in one call: one message per subscription, each
+    # the same answer (view FULL), in (customer, subscription) order.
+    def stream(view, after_cursor=""):
+        request = upgrade_pb2.StreamEligibilityRequest(view=view, after_cursor=after_cursor)
+        return list(upgrades.StreamEligibility(request, metadata=auth))
+
+    full = stream(upgrade_pb2.ELIGIBILITY_VIEW_FULL)
+    streamed = {(m.eligibility.customer_id, m.eligibility.subscription_id): m.eligibility for m in full}
+    check(streamed == answers, f"the stream ({len(streamed)}) equals one check per subscription ({len(answers)})")
+    basic = stream(upgrade_pb2.ELIGIBILITY_VIEW_BASIC)
+    check([m.cursor for m in basic] == [m.cursor for m in full], "BASIC and FULL stream the same subscriptions")
+    check(all(r.message == "" for m in basic for t in m.eligibility.targets for r in t.reasons), "BASIC has no texts")
+    cut = len(basic) // 2
+    rest = stream(upgrade_pb2.ELIGIBILITY_VIEW_BASIC, basic[cut].cursor)
+    check(rest == basic[cut + 1 :], "a stream resumed after a cursor neither skips nor repeats")
 
     # 2. A refused submission carries every reason with its remedy. One per
     # first reason code, so every kind of refusal is read once.
@@ -234,6 +255,21 @@ def main():
     d = check_error(err, grpc.StatusCode.PERMISSION_DENIED, "PERMISSION_MISSING", "billing lists customers")
     permission = d["ErrorInfo"].metadata.get("permission")
     check(permission in common_pb2.Permission.keys(), f"permission {permission} is a Permission value")
+
+    # SubmitUpgrades answers each item alone: an invalid item is its own
+    # google.rpc.Status, with the details SubmitUpgrade would have sent.
+    batch = upgrades.SubmitUpgrades(
+        upgrade_pb2.SubmitUpgradesRequest(
+            requests=[upgrade_pb2.SubmitUpgradeRequest(request_id=str(uuid.uuid4()), customer_id="nope")]
+        ),
+        metadata=auth,
+    )
+    check(len(batch.results) == 1 and batch.results[0].WhichOneof("result") == "error", "SubmitUpgrades: an error item")
+    if batch.results and batch.results[0].WhichOneof("result") == "error":
+        item = batch.results[0].error
+        check(item.code == grpc.StatusCode.INVALID_ARGUMENT.value[0], f"SubmitUpgrades item code {item.code}")
+        infos = [d for d in item.details if d.Is(error_details_pb2.ErrorInfo.DESCRIPTOR)]
+        check(len(infos) == 1, "SubmitUpgrades item: an ErrorInfo")
 
     # Quantities, the idempotency key, and the submitter, on an eligible target.
     check(eligible is not None, "the demo data has an eligible target")

@@ -4,6 +4,7 @@
 error-invalid-argument = The field { $field } has an invalid value; the error details say what is wrong.
 error-malformed = The request is not a valid message for this call; the error details say what is wrong.
 error-shutting-down = This server is shutting down; call again and another server answers.
+error-shutting-down-resume = This server is shutting down; call again with the cursor “{ $cursor }” to continue after the last answer received, and another server answers.
 error-id-required = The field { $field } is required.
 error-id-not-uuid = The field { $field } must be a UUID.
 error-offer-id-invalid = The field { $field } must be an offer id.

@@ -4,6 +4,7 @@
 error-invalid-argument = Het veld { $field } heeft een ongeldige waarde; de details van de fout vermelden wat er mis is.
 error-malformed = De aanvraag is geen geldig bericht voor deze aanroep; de details van de fout vermelden wat er mis is.
 error-shutting-down = Deze server wordt afgesloten; roep het opnieuw aan, dan antwoordt een andere server.
+error-shutting-down-resume = Deze server wordt afgesloten; roep het opnieuw aan met de cursor “{ $cursor }” om verder te gaan na het laatst ontvangen antwoord, dan antwoordt een andere server.
 error-id-required = Het veld { $field } is verplicht.
 error-id-not-uuid = Het veld { $field } moet een UUID zijn.
 error-offer-id-invalid = Het veld { $field } moet een aanbiedings-id zijn.

@@ -76,17 +76,26 @@ impl Directory for CachedStore {
         self.inner.list_customers(partner, filter, page).await
     }
 
-    async fn customer_ids(
+    async fn customer_sizes(
         &self,
         partner: PartnerId,
         after: Option<CustomerId>,
         limit: u32,
-    ) -> Result<Vec<CustomerId>> {
-        self.inner.customer_ids(partner, after, limit).await
+    ) -> Result<Vec<(CustomerId, u64)>> {
+        self.inner.customer_sizes(partner, after, limit).await
     }
 
     async fn customer(&self, partner: PartnerId, customer: CustomerId) -> Result<Option<Customer>> {
         self.inner.customer(partner, customer).await
+    }
+
+    async fn snapshots_between(
+        &self,
+        partner: PartnerId,
+        first: CustomerId,
+        last: CustomerId,
+    ) -> Result<Vec<CustomerSnapshot>> {
+        self.inner.snapshots_between(partner, first, last).await
     }
 
     async fn snapshot(

@@ -1,41 +1,43 @@
 //! `UpgradeService.StreamEligibility` (SPEC §10): the eligibility of every
 //! subscription of the caller's partner in one call.
 //!
-//! A task reads the partner's customers in batches of ids (id order), reads
-//! each customer's snapshot, answers each subscription (id order) exactly as
+//! A task reads the partner's customers in batches (id order; 100 customers
+//! or 10,000 subscriptions), reads the batch's snapshots in one round of
+//! queries, answers each subscription (id order) exactly as
 //! `CheckUpgradeEligibility` does, and sends the answers into a bounded
 //! channel: when the client reads slowly the channel fills and the task
 //! waits, so memory stays bounded whatever the partner's size. When the call
 //! ends (the client cancels or goes away) the receiver is dropped, the next
-//! send fails and the task stops reading the database.
+//! send fails and the task stops reading the database. When the server
+//! shuts down the stream ends with `UNAVAILABLE` naming the cursor of the
+//! last message sent ([`resumable`](super::resumable)).
 
 use std::collections::HashSet;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
 
-use futures::{Stream, StreamExt};
+use futures::Stream;
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::{Request, Status};
 
 use super::error::ApiError;
+use super::resumable::{Cursored, Resumable};
+use super::stream_batches::{Ahead, Batch, Batches, Reader};
 use super::{convert, lang, pb, reason_convert, require, upgrade, validate};
 use crate::auth;
 use crate::domain::eligibility::{self, Eligibility, Reason};
 use crate::domain::ids::{CustomerId, OfferId, SubscriptionId};
 use crate::domain::model::CustomerSnapshot;
 use crate::domain::roles::{Caller, Permission};
+use crate::drain::Draining;
 use crate::i18n::Lang;
 use crate::state::AppState;
 
 pub type EligibilityStream =
     Pin<Box<dyn Stream<Item = Result<pb::StreamEligibilityResponse, Status>> + Send>>;
 
-/// Customers read from the database per batch.
-const CUSTOMERS_PER_BATCH: usize = 100;
-/// Snapshots being read at once (in order) within a batch.
-const SNAPSHOTS_IN_FLIGHT: usize = 4;
 /// Answers waiting for the client: the server runs at most this far ahead.
 const CHANNEL_MESSAGES: usize = 256;
 /// Most entries in one filter list.
@@ -77,7 +79,7 @@ struct Query {
     caller: Caller,
     lang: Lang,
     /// Sorted, without duplicates; `None`: every customer.
-    customers: Option<Vec<CustomerId>>,
+    customers: Option<Arc<[CustomerId]>>,
     offers: Option<HashSet<OfferId>>,
     only_eligible: bool,
     full: bool,
@@ -91,6 +93,7 @@ pub async fn stream(
     let caller = auth::caller(&request)?;
     require(&caller, Permission::ViewCatalogAndCustomers)?;
     let lang = lang::of(&request);
+    let draining = request.extensions().get::<Draining>().cloned();
     let pb::StreamEligibilityRequest {
         customer_ids,
         source_offer_ids,
@@ -114,7 +117,7 @@ pub async fn stream(
             .collect::<Result<Vec<_>, _>>()?;
         ids.sort();
         ids.dedup();
-        Some(ids)
+        Some(ids.into())
     };
     let offers = if source_offer_ids.is_empty() {
         None
@@ -133,7 +136,7 @@ pub async fn stream(
 
     let store = state.store()?;
     // Another partner's customer is NOT_FOUND, as everywhere else.
-    for &id in customers.iter().flatten() {
+    for &id in customers.as_deref().unwrap_or_default() {
         if store.customer(caller.partner_id, id).await?.is_none() {
             return Err(ApiError::not_found("customer", id));
         }
@@ -150,12 +153,26 @@ pub async fn stream(
     };
     let (tx, rx) = mpsc::channel(CHANNEL_MESSAGES);
     let state = state.clone();
-    tokio::spawn(async move {
+    tokio::spawn(lang::scope(lang, async move {
         if let Err(e) = produce(&state, &query, &tx).await {
             let _ = tx.send(Err(e.into())).await;
         }
-    });
-    Ok(Box::pin(ReceiverStream::new(rx)))
+    }));
+    Ok(Box::pin(Resumable::new(
+        ReceiverStream::new(rx),
+        draining,
+        METHOD,
+        lang,
+        after_cursor,
+    )))
+}
+
+const METHOD: &str = "csp.v1.UpgradeService/StreamEligibility";
+
+impl Cursored for pb::StreamEligibilityResponse {
+    fn cursor(&self) -> &str {
+        &self.cursor
+    }
 }
 
 fn bounded(field: &'static str, len: usize) -> Result<(), ApiError> {
@@ -171,87 +188,65 @@ fn bounded(field: &'static str, len: usize) -> Result<(), ApiError> {
 type Sender = mpsc::Sender<Result<pb::StreamEligibilityResponse, Status>>;
 
 /// Reads and answers batch after batch until the partner is done or the
-/// client is gone.
+/// client is gone. The next batch is read while this one is answered (one
+/// batch ahead, no more), so the database and the answers overlap.
 async fn produce(state: &AppState, query: &Query, tx: &Sender) -> Result<(), ApiError> {
     let store = state.store()?.clone();
-    let partner = query.caller.partner_id;
-    // The cursor's own customer is read again (the stream resumes inside it).
-    let mut next = Batches::new(query);
+    let reader = Reader {
+        store,
+        partner: query.caller.partner_id,
+        customers: query.customers.clone(),
+        batches: state.clone(),
+    };
+    let mut spent = Spent::default();
+    let mut ahead = Ahead::read(&reader, Batches::new(query.after.map(|c| c.customer)));
     loop {
-        if tx.is_closed() {
-            return Ok(());
-        }
-        let ids = match &query.customers {
-            Some(list) => next.next_from_list(list),
-            None => {
-                let (after, first) = next.next_from_db();
-                let mut ids = Vec::with_capacity(CUSTOMERS_PER_BATCH + 1);
-                ids.extend(first);
-                let limit = (CUSTOMERS_PER_BATCH - ids.len()) as u32;
-                ids.extend(store.customer_ids(partner, after, limit).await?);
-                ids
-            }
-        };
-        state.stream_batches().fetch_add(1, Ordering::Relaxed);
-        let Some(&last) = ids.last() else {
+        let waited = Instant::now();
+        let Some(Batch { next, snapshots }) = ahead.take().await? else {
+            spent.log(query);
             return Ok(());
         };
-        next.read_up_to(last);
-        let mut snapshots = futures::stream::iter(ids)
-            .map(|id| {
-                let store = store.clone();
-                async move { store.snapshot(partner, id).await }
-            })
-            .buffered(SNAPSHOTS_IN_FLIGHT);
-        while let Some(snapshot) = snapshots.next().await {
-            // A customer gone since its id was read has nothing to answer.
-            let Some(snapshot) = snapshot? else { continue };
-            for message in answers(state, query, &snapshot)? {
+        spent.database += waited.elapsed();
+        ahead = Ahead::read(&reader, next);
+        for snapshot in &snapshots {
+            let answering = Instant::now();
+            let messages = answers(state, query, snapshot)?;
+            spent.answering += answering.elapsed();
+            spent.messages += messages.len() as u64;
+            let sending = Instant::now();
+            for message in messages {
                 if tx.send(Ok(message)).await.is_err() {
+                    // The client is gone: `ahead` drops, its read stops.
                     return Ok(());
                 }
             }
+            spent.client += sending.elapsed();
         }
     }
 }
 
-/// Which customers come next.
-struct Batches {
-    /// The last customer read; `None` before the first batch.
-    read: Option<CustomerId>,
-    /// The cursor's customer, still to be read again.
-    resume_in: Option<CustomerId>,
+/// Where a stream's time went, logged at its end (`debug`): what bounds it.
+#[derive(Default)]
+struct Spent {
+    messages: u64,
+    /// Waiting for a batch the read-ahead had not finished.
+    database: Duration,
+    /// Checking and converting.
+    answering: Duration,
+    /// Waiting for room in the channel: the client (or the network) is slower.
+    client: Duration,
 }
 
-impl Batches {
-    fn new(query: &Query) -> Self {
-        Batches {
-            read: None,
-            resume_in: query.after.map(|c| c.customer),
-        }
-    }
-
-    /// The database's next batch: after which id, and a customer to read
-    /// first (the cursor's).
-    fn next_from_db(&mut self) -> (Option<CustomerId>, Option<CustomerId>) {
-        match self.resume_in.take() {
-            Some(c) => (Some(c), Some(c)),
-            None => (self.read, None),
-        }
-    }
-
-    fn next_from_list(&mut self, list: &[CustomerId]) -> Vec<CustomerId> {
-        let start = match (self.read, self.resume_in.take()) {
-            (Some(read), _) => list.partition_point(|&c| c <= read),
-            (None, Some(resume)) => list.partition_point(|&c| c < resume),
-            (None, None) => 0,
-        };
-        let end = (start + CUSTOMERS_PER_BATCH).min(list.len());
-        list[start..end].to_vec()
-    }
-
-    fn read_up_to(&mut self, last: CustomerId) {
-        self.read = Some(last);
+impl Spent {
+    fn log(&self, query: &Query) {
+        tracing::debug!(
+            messages = self.messages,
+            full = query.full,
+            database_ms = self.database.as_millis() as u64,
+            answering_ms = self.answering.as_millis() as u64,
+            client_ms = self.client.as_millis() as u64,
+            "eligibility stream done"
+        );
     }
 }
 
@@ -287,6 +282,7 @@ fn answers(
         return Ok(Vec::new());
     }
     let lookups = state.lookups(snapshot);
+    let customer_id = customer.to_string();
     let now = state.clock().now();
     let mut out = Vec::with_capacity(subscriptions.len());
     for subscription in subscriptions {
@@ -303,9 +299,9 @@ fn answers(
             continue;
         }
         let eligibility = if query.full {
-            upgrade::response(customer.to_string(), answer, None, state, query.lang)
+            upgrade::response(customer_id.clone(), answer, None, state, query.lang)
         } else {
-            basic(customer.to_string(), answer)
+            basic(customer_id.clone(), answer)
         };
         out.push(pb::StreamEligibilityResponse {
             eligibility: Some(eligibility),

@@ -91,6 +91,18 @@ pub enum ApiError {
          a watch starts again from the order's latest event)"
     )]
     ShuttingDown { method: String },
+    /// `UNAVAILABLE` with a `RetryInfo` of zero, like `ShuttingDown`, for a
+    /// stream that can resume: `ErrorInfo.metadata["after_cursor"]` is the
+    /// cursor of the last message sent (empty: none was sent; call again as
+    /// before).
+    #[error(
+        "the server is shutting down: call {method} again with after_cursor \"{after_cursor}\" \
+         to resume after the last message sent (another replica answers)"
+    )]
+    StreamInterrupted {
+        method: &'static str,
+        after_cursor: String,
+    },
     /// `INTERNAL`: logged in full, answered with a generic message.
     #[error("internal error: {0}")]
     Internal(String),
@@ -329,6 +341,22 @@ fn status(e: ApiError) -> Status {
                     message,
                     vec![
                         error_info(ErrorReason::ShuttingDown, Vec::new()),
+                        any("google.rpc.RetryInfo", &retry),
+                    ],
+                )
+            }
+            ApiError::StreamInterrupted { after_cursor, .. } => {
+                let retry = rpc::RetryInfo {
+                    retry_delay: Some(prost_types::Duration::default()),
+                };
+                rich(
+                    Code::Unavailable,
+                    message,
+                    vec![
+                        error_info(
+                            ErrorReason::ShuttingDown,
+                            vec![("after_cursor".to_owned(), after_cursor)],
+                        ),
                         any("google.rpc.RetryInfo", &retry),
                     ],
                 )

@@ -27,6 +27,9 @@ pub fn error_text(e: &ApiError) -> Text {
         ApiError::AlreadyExists { .. } => Text::new("error-already-exists"),
         ApiError::Unavailable(_) => Text::new("error-unavailable"),
         ApiError::ShuttingDown { .. } => Text::new("error-shutting-down"),
+        ApiError::StreamInterrupted { after_cursor, .. } => {
+            Text::new("error-shutting-down-resume").arg("cursor", after_cursor.as_str())
+        }
         ApiError::Internal(_) => Text::new("error-internal"),
         ApiError::DeadlineExceeded(_) => Text::new("error-deadline-exceeded"),
         ApiError::Localized { text, .. } => text.clone(),
@@ -98,6 +101,10 @@ mod tests {
             },
             ApiError::Unavailable("down".into()),
             ApiError::ShuttingDown { method: "m".into() },
+            ApiError::StreamInterrupted {
+                method: "m",
+                after_cursor: "c.s".into(),
+            },
             ApiError::Internal("bug".into()),
             ApiError::DeadlineExceeded(Duration::from_secs(30)),
         ];

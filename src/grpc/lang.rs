@@ -37,6 +37,12 @@ pub async fn scope<F: std::future::Future>(lang: Lang, work: F) -> F::Output {
     LANG.scope(lang, work).await
 }
 
+/// `work` run in the scope of `lang`: an error built outside a call's task
+/// (say, while a response body is polled) said in the caller's language.
+pub fn within<R>(lang: Lang, work: impl FnOnce() -> R) -> R {
+    LANG.sync_scope(lang, work)
+}
+
 /// Serves each call inside the scope of its language.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct LangLayer;

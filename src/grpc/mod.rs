@@ -16,9 +16,11 @@ mod order_convert;
 mod orders;
 pub mod partner_role;
 mod reason_convert;
+mod resumable;
 mod role_convert;
 mod schedule_convert;
 mod split_convert;
+mod stream_batches;
 pub mod upgrade;
 mod validate;
 

@@ -5,6 +5,8 @@
 //!   at once with `UNAVAILABLE`, a `RetryInfo` of zero and a message saying
 //!   how to resume: call again, another replica answers, and a watch starts
 //!   with the order's latest event, so nothing is missed ([`StreamsEndLayer`]);
+//!   `StreamEligibility` ends itself first, naming the cursor to resume
+//!   after (it finds [`Draining`] in the request's extensions);
 //! - calls under way finish, and new ones are refused by the connection's
 //!   GOAWAY (tonic's graceful shutdown);
 //! - whatever is still open at the drain deadline (`--shutdown-grace-secs`)
@@ -19,37 +21,12 @@ use std::time::Duration;
 use bytes::Bytes;
 use futures::future::BoxFuture;
 use http_body::{Body as HttpBody, Frame, SizeHint};
-use tokio::sync::watch;
 use tonic::body::Body;
 use tower::{Layer, Service};
 
 use crate::grpc::error::ApiError;
 
-/// Whether the server is draining, for the layer and the deadline.
-#[derive(Debug, Clone)]
-pub struct Draining(watch::Receiver<bool>);
-
-/// Flips [`Draining`] once.
-#[derive(Debug)]
-pub struct StartDrain(watch::Sender<bool>);
-
-pub fn channel() -> (StartDrain, Draining) {
-    let (tx, rx) = watch::channel(false);
-    (StartDrain(tx), Draining(rx))
-}
-
-impl StartDrain {
-    pub fn start(&self) {
-        let _ = self.0.send(true);
-    }
-}
-
-impl Draining {
-    /// Resolves once draining started (or the server is gone).
-    async fn started(mut self) {
-        let _ = self.0.wait_for(|draining| *draining).await;
-    }
-}
+pub use crate::drain::{Draining, channel};
 
 /// Runs `serve` (which drains on its own once `draining` flips) and gives up
 /// on it `grace` after the flip: connections still open then are dropped.
@@ -114,9 +91,11 @@ where
         self.inner.poll_ready(cx)
     }
 
-    fn call(&mut self, req: http::Request<B>) -> Self::Future {
+    fn call(&mut self, mut req: http::Request<B>) -> Self::Future {
         let method = req.uri().path().trim_start_matches('/').to_owned();
         let draining = self.draining.clone();
+        // For a stream that ends itself with a better hint (its cursor).
+        req.extensions_mut().insert(draining.clone());
         let response = self.inner.call(req);
         Box::pin(async move {
             let response = response.await?;

@@ -53,14 +53,29 @@ pub trait Directory: Send + Sync {
     ) -> Result<Page<Customer>>;
 
     /// Up to `limit` of the partner's customer ids past `after` (from the
-    /// first when `None`), in id order: the whole-partner eligibility stream
-    /// reads the partner in such batches, never all of it at once.
-    async fn customer_ids(
+    /// first when `None`), in id order, each with its number of
+    /// subscriptions: the whole-partner eligibility stream reads the partner
+    /// in such batches, never all of it at once, and cuts a batch short
+    /// where its customers are big.
+    async fn customer_sizes(
         &self,
         partner: PartnerId,
         after: Option<CustomerId>,
         limit: u32,
-    ) -> Result<Vec<CustomerId>>;
+    ) -> Result<Vec<(CustomerId, u64)>>;
+
+    /// The snapshots of the partner's customers whose ids lie in
+    /// `first..=last` (bounds from [`customer_sizes`](Self::customer_sizes)), in
+    /// id order, each as [`snapshot`](Self::snapshot) reads it, all read at
+    /// one moment in a fixed number of queries: the whole-partner stream's
+    /// batch costs one round of queries, not one per customer. Never cached
+    /// (the stream reads each customer once).
+    async fn snapshots_between(
+        &self,
+        partner: PartnerId,
+        first: CustomerId,
+        last: CustomerId,
+    ) -> Result<Vec<CustomerSnapshot>>;
 
     /// One customer of the partner; `None` for an unknown id or another
     /// partner's customer.

@@ -154,11 +154,15 @@ mod tests {
     use crate::domain::model::OrderState;
 
     #[test]
-    fn the_open_orders_query_lists_exactly_the_states_not_ended() {
-        let sql = include_str!("sql/open_orders.sql");
-        for state in OrderState::ALL {
-            let listed = sql.contains(&format!("'{}'", state.as_str()));
-            assert_eq!(listed, !state.is_final(), "{state}");
+    fn the_open_orders_queries_list_exactly_the_states_not_ended() {
+        for sql in [
+            include_str!("sql/open_orders.sql"),
+            include_str!("sql/open_orders_between.sql"),
+        ] {
+            for state in OrderState::ALL {
+                let listed = sql.contains(&format!("'{}'", state.as_str()));
+                assert_eq!(listed, !state.is_final(), "{state}");
+            }
         }
     }
 

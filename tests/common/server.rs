@@ -299,6 +299,14 @@ impl TestServer {
         pb::partner_role_service_client::PartnerRoleServiceClient::new(self.intercepted(token))
     }
 
+    /// Starts the shutdown (health NOT_SERVING, streams end, calls drain)
+    /// without waiting for it; [`stop`](Self::stop) waits.
+    pub fn begin_stop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+
     /// Stops the server and waits for it to drain.
     pub async fn stop(mut self) {
         if let Some(tx) = self.shutdown.take() {

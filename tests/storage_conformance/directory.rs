@@ -449,3 +449,60 @@ pub fn of_customer(customer: CustomerId) -> storage::OrderFilter {
         state: None,
     }
 }
+
+/// The whole-partner stream's batch read: the same snapshots as one
+/// `snapshot` per customer, in id order, only the partner's, only the range.
+pub async fn snapshots_between_equal_one_snapshot_each(db: TestDb) {
+    let store = connect(&db).await;
+    let demo = demo();
+    store.import(&demo.data).await.unwrap();
+    let catalog = csp_upgrades::domain::catalog::Catalog::builtin().unwrap();
+    let spec = csp_upgrades::generate::Spec {
+        customers: 30,
+        subscriptions_per_customer: 4,
+        users_per_subscription: 2,
+        big_customer_subscriptions: 12,
+        seed: 17,
+        anchor: chrono::Utc::now(),
+    };
+    let generated = csp_upgrades::generate::generate(&catalog, &spec);
+    store.import(&generated).await.unwrap();
+
+    let everything = (CustomerId(uuid::Uuid::nil()), CustomerId(uuid::Uuid::max()));
+    let mut partners: Vec<PartnerId> = vec![demo.partner.id, demo.other.id];
+    partners.extend(generated.partners.iter().map(|p| p.id));
+    let mut seen = 0;
+    for partner in partners {
+        let sizes = store.customer_sizes(partner, None, 1000).await.unwrap();
+        let ids: Vec<CustomerId> = sizes.iter().map(|&(id, _)| id).collect();
+        let mut one_each = Vec::new();
+        for &id in &ids {
+            one_each.push((*store.snapshot(partner, id).await.unwrap().unwrap()).clone());
+        }
+        let batch = store
+            .snapshots_between(partner, everything.0, everything.1)
+            .await
+            .unwrap();
+        assert_eq!(batch, one_each, "partner {partner}");
+        let counted: Vec<u64> = batch.iter().map(|s| s.subscriptions.len() as u64).collect();
+        let told: Vec<u64> = sizes.iter().map(|&(_, n)| n).collect();
+        assert_eq!(told, counted, "subscriptions per customer");
+        seen += batch.len();
+        if ids.len() >= 4 {
+            let inner = store
+                .snapshots_between(partner, ids[1], ids[3])
+                .await
+                .unwrap();
+            assert_eq!(inner, one_each[1..=3], "partner {partner}, ids 1 to 3");
+        }
+    }
+    assert!(seen >= 33, "{seen} customers");
+    assert!(
+        store
+            .snapshots_between(demo.partner.id, demo.foreign.id, demo.foreign.id)
+            .await
+            .unwrap()
+            .is_empty(),
+        "another partner's customer"
+    );
+}

@@ -11,6 +11,7 @@
 mod audit;
 mod directory;
 mod orders;
+mod snapshots;
 
 use std::collections::BTreeSet;
 use std::fmt::Display;
@@ -28,6 +29,7 @@ pub(super) use directory::{
 pub(super) use orders::{
     DueRow, EventRow, INSERT_ORDER, KeyRow, OrderRow, bind_order, bind_order_update,
 };
+pub(super) use snapshots::BatchRows;
 
 use super::{Page, Result, StorageError};
 

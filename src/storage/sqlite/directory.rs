@@ -9,7 +9,8 @@ use super::SqliteStore;
 use crate::domain::ids::{CustomerId, PartnerId, PartnerUserId};
 use crate::domain::model::{Customer, CustomerSnapshot, Partner, PartnerUser};
 use crate::storage::rows::{
-    self, CustomerRow, OrderSummaryRow, PartnerRow, PartnerUserRow, SubscriptionRow, UserLicenseRow,
+    self, BatchRows, CustomerRow, OrderSummaryRow, PartnerRow, PartnerUserRow, SubscriptionRow,
+    UserLicenseRow,
 };
 use crate::storage::{CustomerFilter, Directory, Page, PageRequest, Result};
 
@@ -175,23 +176,64 @@ impl Directory for SqliteStore {
         )
     }
 
-    async fn customer_ids(
+    async fn customer_sizes(
         &self,
         partner: PartnerId,
         after: Option<CustomerId>,
         limit: u32,
-    ) -> Result<Vec<CustomerId>> {
+    ) -> Result<Vec<(CustomerId, u64)>> {
         let query = match after {
-            None => sqlx::query_scalar(include_str!("../sql/customer_ids_first.sql"))
+            None => sqlx::query_as(include_str!("../sql/customer_sizes_first.sql"))
                 .bind(partner.0)
                 .bind(i64::from(limit)),
-            Some(after) => sqlx::query_scalar(include_str!("../sql/customer_ids_after.sql"))
+            Some(after) => sqlx::query_as(include_str!("../sql/customer_sizes_after.sql"))
                 .bind(partner.0)
                 .bind(i64::from(limit))
                 .bind(after.0),
         };
-        let ids: Vec<uuid::Uuid> = query.fetch_all(&self.pool).await?;
-        Ok(ids.into_iter().map(CustomerId).collect())
+        let found: Vec<(uuid::Uuid, i64)> = query.fetch_all(&self.pool).await?;
+        Ok(found
+            .into_iter()
+            .map(|(id, n)| (CustomerId(id), n.unsigned_abs()))
+            .collect())
+    }
+
+    async fn snapshots_between(
+        &self,
+        partner: PartnerId,
+        first: CustomerId,
+        last: CustomerId,
+    ) -> Result<Vec<CustomerSnapshot>> {
+        // One moment for the whole batch, as for one snapshot.
+        let mut tx = self.pool.begin().await?;
+        let rows = BatchRows {
+            customers: sqlx::query_as(include_str!("../sql/customers_between.sql"))
+                .bind(partner.0)
+                .bind(first.0)
+                .bind(last.0)
+                .fetch_all(&mut *tx)
+                .await?,
+            subscriptions: sqlx::query_as(include_str!("../sql/subscriptions_between.sql"))
+                .bind(partner.0)
+                .bind(first.0)
+                .bind(last.0)
+                .fetch_all(&mut *tx)
+                .await?,
+            users: sqlx::query_as(include_str!("../sql/users_with_licenses_between.sql"))
+                .bind(partner.0)
+                .bind(first.0)
+                .bind(last.0)
+                .fetch_all(&mut *tx)
+                .await?,
+            open_orders: sqlx::query_as(include_str!("../sql/open_orders_between.sql"))
+                .bind(partner.0)
+                .bind(first.0)
+                .bind(last.0)
+                .fetch_all(&mut *tx)
+                .await?,
+        };
+        tx.commit().await?;
+        rows.into_snapshots()
     }
 
     async fn customer(&self, partner: PartnerId, customer: CustomerId) -> Result<Option<Customer>> {
