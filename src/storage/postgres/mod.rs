@@ -9,6 +9,7 @@ mod import;
 mod orders;
 mod roles;
 mod sync;
+mod write;
 
 use std::str::FromStr;
 use std::time::Duration;
