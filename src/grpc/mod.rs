@@ -18,6 +18,7 @@ pub mod partner_role;
 mod reason_convert;
 mod role_convert;
 mod split_convert;
+mod subscription_list;
 pub mod upgrade;
 mod validate;
 

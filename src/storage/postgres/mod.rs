@@ -8,6 +8,7 @@ mod directory;
 mod import;
 mod orders;
 mod roles;
+mod subscription_page;
 mod sync;
 mod write;
 
