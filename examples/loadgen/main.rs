@@ -12,6 +12,7 @@
 //! then each measured RPC, and prints requests/s, p50/p99/p99.9, the non-OK
 //! answers by code and the ratio to the floor.
 
+mod big_customer;
 mod load;
 mod plan;
 mod process;
@@ -60,6 +61,8 @@ enum Cmd {
     },
     /// One table from the JSON results of `run` (per backend) and `startup`.
     Report(report::ReportArgs),
+    /// Latency of one big customer's pages and checks (issue 15).
+    BigCustomer(big_customer::BigCustomerArgs),
 }
 
 #[derive(clap::Args)]
@@ -137,6 +140,7 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Cmd::Report(args) => report::report(&args),
+        Cmd::BigCustomer(args) => big_customer::big_customer(args).await,
     }
 }
 
