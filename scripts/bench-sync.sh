@@ -69,8 +69,8 @@ measure() {
     shift 4
     local log="$OUT/$backend-${label// /-}"
     # Text: its second line counts the changes (JSON would list them all).
-    /usr/bin/time -v "$BIN" --database-url "$url" --data-dir "$OUT/$backend" \
-        sync "$file" "$@" >"$log.txt" 2>"$log.time"
+    /usr/bin/time -v "$BIN" sync --database-url "$url" --data-dir "$OUT/$backend" \
+        "$file" "$@" >"$log.txt" 2>"$log.time"
     local wall rss changes
     wall=$(sed -n 's/.*Elapsed (wall clock) time.*: //p' "$log.time")
     rss=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$log.time")
@@ -84,7 +84,7 @@ run_backend() {
     local backend=$1 url=$2
     mkdir -p "$OUT/$backend"
     echo "== $backend: importing the partner alone"
-    "$BIN" --database-url "$url" --data-dir "$OUT/$backend" import "$OUT/partner.json" >/dev/null
+    "$BIN" import --database-url "$url" --data-dir "$OUT/$backend" "$OUT/partner.json" >/dev/null
     measure "first, dry run" "$backend" "$url" "$OUT/full.json" --dry-run
     measure "first" "$backend" "$url" "$OUT/full.json"
     measure "second, dry run" "$backend" "$url" "$OUT/changed.json" --dry-run
