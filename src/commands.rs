@@ -6,7 +6,9 @@ use std::sync::Arc;
 
 use anyhow::{Context, bail};
 
+use crate::app::{App, Policy};
 use crate::auth::jwt::{self, Claims, TokenVerifier};
+use crate::cache::CacheOptions;
 use crate::clock::SystemClock;
 use crate::config::{
     CatalogArgs, ClaimArgs, GenerateArgs, ImportArgs, RunDueArgs, ServeArgs, TokenArgs,
@@ -236,8 +238,18 @@ pub async fn import(args: &ImportArgs) -> anyhow::Result<()> {
                 list.join("\n")
             )
         })?;
+    let catalog = Arc::new(catalog);
     let store = startup::open_store(&args.data.database_url(), &catalog, false).await?;
-    let summary = store
+    // Through the use case, as the server's writes go: it announces the
+    // change to this process' bus (the triggers tell other replicas).
+    let app = App::new(
+        store,
+        catalog,
+        Arc::new(SystemClock),
+        Policy::default(),
+        CacheOptions::default(),
+    );
+    let summary = app
         .import(&dataset)
         .await
         .context("import failed; nothing was imported")?;

@@ -13,6 +13,7 @@
 //! answers by code and the ratio to the floor.
 
 mod batch;
+mod big_customer;
 mod h2load;
 mod load;
 mod plan;
@@ -75,6 +76,8 @@ enum Cmd {
     Batch(batch::BatchArgs),
     /// Write the gRPC request bodies and the header h2load sends.
     H2loadInput(h2load::H2loadArgs),
+    /// Latency of one big customer's pages and checks (issue 15).
+    BigCustomer(big_customer::BigCustomerArgs),
 }
 
 #[derive(clap::Args)]
@@ -196,6 +199,7 @@ async fn main() -> anyhow::Result<()> {
         Cmd::Stream(args) => stream::stream(args).await,
         Cmd::Batch(args) => batch::batch(args).await,
         Cmd::H2loadInput(args) => h2load::h2load_input(args).await,
+        Cmd::BigCustomer(args) => big_customer::big_customer(args).await,
     }
 }
 

@@ -13,13 +13,14 @@ use uuid::Uuid;
 use super::Cache;
 use crate::domain::audit::AuditRecord;
 use crate::domain::dataset::ValidDataset;
-use crate::domain::ids::{CustomerId, OrderId, PartnerId, PartnerUserId};
+use crate::domain::ids::{CustomerId, OrderId, PartnerId, PartnerUserId, SubscriptionId};
 use crate::domain::model::{Customer, CustomerSnapshot, Partner, PartnerUser};
 use crate::domain::orders::UpgradeOrder;
 use crate::storage::changes::FeedEvent;
 use crate::storage::{
     CustomerFilter, Directory, DueOrder, ImportSummary, KeyUse, OrderFilter, OrderStore, OrderTx,
-    Page, PageRequest, PoolStats, Result, RoleStore, RoleTx, Store, SyncStore, SyncTx, TimeRange,
+    Page, PageRequest, PoolStats, Result, RoleStore, RoleTx, Store, SubscriptionFilter,
+    SubscriptionPage, SyncStore, SyncTx, TimeRange,
 };
 
 pub struct CachedStore {
@@ -105,6 +106,20 @@ impl Directory for CachedStore {
     ) -> Result<Option<Arc<CustomerSnapshot>>> {
         self.cache
             .snapshot(partner, customer, self.inner.snapshot(partner, customer))
+            .await
+    }
+
+    /// Not cached: a page is a few queries that read what it shows.
+    async fn subscription_page(
+        &self,
+        partner: PartnerId,
+        customer: CustomerId,
+        filter: &SubscriptionFilter,
+        after: Option<(DateTime<Utc>, SubscriptionId)>,
+        limit: u32,
+    ) -> Result<Option<SubscriptionPage>> {
+        self.inner
+            .subscription_page(partner, customer, filter, after, limit)
             .await
     }
 }

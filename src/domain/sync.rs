@@ -133,6 +133,18 @@ pub fn read(
     select(file, partner).map_err(|e| vec![e])
 }
 
+/// [`read`] of a file parsed as it is read (never held whole as text).
+pub fn read_from(
+    reader: impl std::io::Read,
+    catalog: &Catalog,
+    partner: Option<PartnerId>,
+) -> Result<Wanted, Vec<DatasetError>> {
+    let file = Dataset::from_reader(reader)
+        .map_err(|e| vec![e])?
+        .validate(catalog)?;
+    select(file, partner).map_err(|e| vec![e])
+}
+
 /// Picks `partner`'s records out of a validated file. Without `partner`,
 /// the file must hold exactly one partner. An error names the `partners`
 /// record (or says which partner is missing).

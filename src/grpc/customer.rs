@@ -10,12 +10,13 @@ use super::pb::{
 };
 use super::{convert, pb, require, validate};
 use crate::auth;
-use crate::domain::eligibility;
-use crate::domain::model::{OrderState, Subscription, SubscriptionStatus};
+use crate::domain::model::{Subscription, SubscriptionStatus};
 use crate::domain::roles::Permission;
 use crate::grpc::error::ApiError;
 use crate::state::AppState;
-use crate::storage::{CustomerFilter, Page};
+use crate::storage::{CustomerFilter, Page, SubscriptionFilter};
+
+use super::subscription_list::SubscriptionList;
 
 pub struct CustomerApi {
     state: AppState,
@@ -98,10 +99,8 @@ impl CustomerService for CustomerApi {
         Ok(Response::new(convert::customer(&customer)))
     }
 
-    /// Loads the customer's snapshot once and computes the "Upgrade now" hint
-    /// for the whole page from it, then pages in memory: the snapshot holds
-    /// every subscription anyway, so a second query for the page would only
-    /// read the same rows again.
+    /// Reads one page of the customer's subscriptions and only what their
+    /// "Upgrade now" hint needs (`subscription_list.rs`).
     async fn list_subscriptions(
         &self,
         request: Request<ListSubscriptionsRequest>,
@@ -136,25 +135,6 @@ impl CustomerService for CustomerApi {
             id => Some(validate::offer_id("offer_id", id)?),
         };
         let page = validate::page(page_size, &page_token)?;
-
-        let snapshot = self
-            .state
-            .store()?
-            .snapshot(caller.partner_id, customer_id)
-            .await?
-            .ok_or_else(|| ApiError::not_found("customer", customer_id))?;
-        let catalog = self.state.catalog();
-        let lookups = self.state.lookups(&snapshot);
-        let available = eligibility::upgrade_available_with(
-            catalog,
-            &snapshot,
-            &lookups,
-            &caller,
-            self.state.clock().now(),
-        );
-
-        // Sort and filter on the native key; strings are made only for the
-        // next page's token.
         let after = match &page.after {
             None => None,
             Some(key) => Some(parse_subscription_key(key).ok_or(ApiError::invalid(
@@ -162,26 +142,27 @@ impl CustomerService for CustomerApi {
                 "not a page token issued by this service for this list",
             ))?),
         };
-        let mut rows: Vec<&Subscription> = snapshot
-            .subscriptions
-            .iter()
-            .filter(|s| after.is_none_or(|a| (s.created_at, s.id.0) > a))
-            .filter(|s| status.is_none_or(|st| s.status == st))
-            .filter(|s| offer.as_ref().is_none_or(|o| s.offer_id == *o))
-            .filter(|s| upgrade_available.is_none_or(|u| available.contains(&s.id) == u))
-            .collect();
-        rows.sort_unstable_by_key(|s| (s.created_at, s.id.0));
-        rows.truncate(page.size as usize + 1);
-        let page = Page::from_rows(rows, page.size, |s| subscription_key(s));
+        let filter = SubscriptionFilter { status, offer };
+        let list = SubscriptionList {
+            state: &self.state,
+            caller: &caller,
+            customer: customer_id,
+            filter: &filter,
+            size: page.size,
+            after,
+        };
+        let page = match upgrade_available {
+            None => list.page().await?,
+            Some(wanted) => list.page_by_hint(wanted).await?,
+        };
+        let catalog = self.state.catalog();
+        let page = Page::from_rows(page, list.size, |(s, _, _)| subscription_key(s));
         Ok(Response::new(ListSubscriptionsResponse {
             subscriptions: page
                 .items
                 .iter()
-                .map(|s| {
-                    let scheduled = snapshot.open_orders.iter().find(|o| {
-                        o.source_subscription_id == s.id && o.state == OrderState::Scheduled
-                    });
-                    convert::subscription(s, catalog, available.contains(&s.id), scheduled)
+                .map(|(s, available, scheduled)| {
+                    convert::subscription(s, catalog, *available, scheduled.as_ref())
                 })
                 .collect(),
             next_page_token: page.next_page_token,

@@ -21,6 +21,7 @@ mod role_convert;
 mod schedule_convert;
 mod split_convert;
 mod stream_batches;
+mod subscription_list;
 pub mod upgrade;
 mod validate;
 

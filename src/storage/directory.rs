@@ -3,10 +3,14 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 
 use super::{Page, PageRequest, Result};
-use crate::domain::ids::{CustomerId, PartnerId, PartnerUserId};
-use crate::domain::model::{Customer, CustomerSnapshot, Partner, PartnerUser};
+use crate::domain::eligibility::HintSlice;
+use crate::domain::ids::{CustomerId, OfferId, PartnerId, PartnerUserId, SubscriptionId};
+use crate::domain::model::{
+    Customer, CustomerSnapshot, Partner, PartnerUser, Subscription, SubscriptionStatus,
+};
 
 /// Which customers a list returns; `None` matches every customer.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -15,6 +19,23 @@ pub struct CustomerFilter {
     pub name_prefix: Option<String>,
     /// ISO 3166-1 alpha-2.
     pub country: Option<String>,
+}
+
+/// Which of a customer's subscriptions a page holds; `None` matches all.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SubscriptionFilter {
+    pub status: Option<SubscriptionStatus>,
+    pub offer: Option<OfferId>,
+}
+
+/// A page of a customer's subscriptions, with what their "Upgrade now" hint
+/// needs of the customer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubscriptionPage {
+    /// In (created_at, id) order.
+    pub subscriptions: Vec<Subscription>,
+    /// Holds the page's subscriptions too.
+    pub slice: HintSlice,
 }
 
 #[async_trait]
@@ -90,4 +111,19 @@ pub trait Directory: Send + Sync {
         partner: PartnerId,
         customer: CustomerId,
     ) -> Result<Option<Arc<CustomerSnapshot>>>;
+
+    /// At most `limit` of the customer's subscriptions in (created_at, id)
+    /// order, past `after`, that `filter` matches, and the slice of the
+    /// customer their hint needs (`domain::eligibility::HintSlice`), read at
+    /// one moment in a fixed number of queries: a page of a customer of any
+    /// size reads the page, not the customer. `None` when the customer is
+    /// not the partner's.
+    async fn subscription_page(
+        &self,
+        partner: PartnerId,
+        customer: CustomerId,
+        filter: &SubscriptionFilter,
+        after: Option<(DateTime<Utc>, SubscriptionId)>,
+        limit: u32,
+    ) -> Result<Option<SubscriptionPage>>;
 }

@@ -30,7 +30,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
-pub use directory::{CustomerFilter, Directory};
+pub use directory::{CustomerFilter, Directory, SubscriptionFilter, SubscriptionPage};
 pub use error::StorageError;
 pub use orders::{DueOrder, KeyUse, OrderFilter, OrderStore, OrderTx, OrderWrite};
 pub use page::{Page, PageRequest};

@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use super::{Result, Tx};
 use crate::domain::ids::PartnerId;
-use crate::domain::sync::{ChangeSet, Stored};
+use crate::domain::sync::{ChangeSet, Stored, Updated};
 
 #[async_trait]
 pub trait SyncStore: Send + Sync {
@@ -35,19 +35,11 @@ pub trait SyncTx: Tx {
     async fn apply(&mut self, changes: &ChangeSet) -> Result<()>;
 }
 
-pub(super) const UPDATE_CUSTOMER: &str = include_str!("sql/sync_update_customer.sql");
-pub(super) const UPDATE_SUBSCRIPTION: &str = include_str!("sql/sync_update_subscription.sql");
-pub(super) const UPDATE_CUSTOMER_USER: &str = include_str!("sql/sync_update_customer_user.sql");
 pub(super) const STORED_CUSTOMERS: &str = include_str!("sql/sync_customers.sql");
 pub(super) const STORED_SUBSCRIPTIONS: &str = include_str!("sql/sync_subscriptions.sql");
 pub(super) const STORED_USERS: &str = include_str!("sql/sync_users.sql");
 
-pub(super) const MARK_SUBSCRIPTION_DELETED: &str =
-    "UPDATE subscriptions SET status = 'DELETED' WHERE customer_id = $1 AND id = $2";
-pub(super) const DELETE_LICENSES: &str = "DELETE FROM user_licenses WHERE user_id = $1";
-pub(super) const DELETE_CUSTOMER_USER: &str =
-    "DELETE FROM customer_users WHERE customer_id = $1 AND id = $2";
-pub(super) const DELETE_DELEGATED_ROLES: &str =
-    "DELETE FROM customer_delegated_roles WHERE customer_id = $1";
-pub(super) const DELETE_INCIDENTS: &str =
-    "DELETE FROM customer_service_incidents WHERE customer_id = $1";
+/// The file's version of each updated record.
+pub(super) fn updated<T>(changes: &[Updated<T>]) -> Vec<&T> {
+    changes.iter().map(|u| &u.record).collect()
+}

@@ -137,17 +137,26 @@ impl Dataset {
     /// fields, wrong JSON types) are checked here; the error names the line
     /// and column. Everything else is [`Dataset::validate`]'s job.
     pub fn from_json(s: &str) -> Result<Dataset, DatasetError> {
-        serde_json::from_str(s).map_err(|e| {
-            let (line, column) = (e.line(), e.column());
-            let text = e.to_string();
-            // serde_json appends the position to its message; it is in `record` already.
-            let suffix = format!(" at line {line} column {column}");
-            let message = text.strip_suffix(&suffix).unwrap_or(&text).to_owned();
-            DatasetError {
-                record: format!("line {line}, column {column}"),
-                field: String::new(),
-                message,
-            }
-        })
+        serde_json::from_str(s).map_err(parse_error)
+    }
+
+    /// [`Dataset::from_json`] of what `reader` yields, parsed as it is read:
+    /// a large file is never held as text beside the records made from it.
+    pub fn from_reader(reader: impl std::io::Read) -> Result<Dataset, DatasetError> {
+        serde_json::from_reader(reader).map_err(parse_error)
+    }
+}
+
+/// A syntax or shape error, named by line and column.
+fn parse_error(e: serde_json::Error) -> DatasetError {
+    let (line, column) = (e.line(), e.column());
+    let text = e.to_string();
+    // serde_json appends the position to its message; it is in `record` already.
+    let suffix = format!(" at line {line} column {column}");
+    let message = text.strip_suffix(&suffix).unwrap_or(&text).to_owned();
+    DatasetError {
+        record: format!("line {line}, column {column}"),
+        field: String::new(),
+        message,
     }
 }

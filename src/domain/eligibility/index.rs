@@ -105,6 +105,18 @@ impl Lookups {
     }
 }
 
+impl Lookups {
+    /// These lookups with the licensed users counted elsewhere (a
+    /// [`super::HintSlice`] carries the counts, not the users).
+    pub(super) fn with_licensed_users(
+        mut self,
+        counts: impl IntoIterator<Item = (SubscriptionId, i64)>,
+    ) -> Self {
+        self.licensed_users = counts.into_iter().collect();
+        self
+    }
+}
+
 pub(super) struct SnapshotIndex<'a> {
     pub catalog: &'a Catalog,
     pub snapshot: &'a CustomerSnapshot,

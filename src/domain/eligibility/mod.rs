@@ -7,12 +7,15 @@
 //! - `manual.rs`: the manual change offered when the automatic one is refused.
 //! - `reason.rs`: the answer's types, mirroring `csp.v1` in `upgrade.proto`.
 //! - `index.rs`: lookups over the snapshot, built once per snapshot.
+//! - `slice.rs`: the hint of a page of subscriptions from a slice of the
+//!   customer.
 //!
 //! Every rule that applies is reported, never only the first.
 
 mod index;
 mod manual;
 mod reason;
+mod slice;
 mod source;
 mod target;
 
@@ -31,6 +34,7 @@ use crate::domain::roles::Caller;
 use index::SnapshotIndex;
 
 pub use index::Lookups;
+pub use slice::{HintSlice, OTHERS_PER_GROUP, upgrade_available_in_slice};
 use target::TargetCtx;
 pub use target::{ReceiverProblem, receiver_problem};
 

@@ -1,25 +1,16 @@
 //! [`SyncStore`] and [`SyncTx`] on Postgres: the partner's row lock, then
 //! its customers' row locks in id order (two syncs never deadlock; a
 //! submission waits for the sync of its customer, and the sync for it), then
-//! a statement per row.
+//! the change set written in batches as an import writes (`write.rs`).
 
 use async_trait::async_trait;
-use sqlx::PgConnection;
 use uuid::Uuid;
 
-use super::{PgStore, PgTx};
+use super::{PgStore, PgTx, write};
 use crate::domain::ids::PartnerId;
-use crate::domain::model::{Customer, CustomerUser};
 use crate::domain::sync::{ChangeSet, Stored};
-use crate::storage::import::{
-    INSERT_CUSTOMER, INSERT_CUSTOMER_USER, INSERT_DELEGATED_ROLE, INSERT_INCIDENT, INSERT_LICENSE,
-    parents_first,
-};
-use crate::storage::rows::{
-    CustomerRow, INSERT_SUBSCRIPTION, SubscriptionRow, UserLicenseRow, bind_subscription,
-    disabled_services_json, users_from_rows,
-};
-use crate::storage::sync::*;
+use crate::storage::rows::{CustomerRow, SubscriptionRow, UserLicenseRow, users_from_rows};
+use crate::storage::sync::{STORED_CUSTOMERS, STORED_SUBSCRIPTIONS, STORED_USERS, updated};
 use crate::storage::{Result, SyncStore, SyncTx};
 
 #[async_trait]
@@ -85,130 +76,13 @@ impl SyncTx for PgTx {
 
     async fn apply(&mut self, changes: &ChangeSet) -> Result<()> {
         let conn = &mut *self.0;
-        for u in &changes.users.deleted {
-            sqlx::query(DELETE_LICENSES)
-                .bind(u.id.0)
-                .execute(&mut *conn)
-                .await?;
-            sqlx::query(DELETE_CUSTOMER_USER)
-                .bind(u.customer_id.0)
-                .bind(u.id.0)
-                .execute(&mut *conn)
-                .await?;
-        }
-        for c in &changes.customers.inserted {
-            sqlx::query(INSERT_CUSTOMER)
-                .bind(c.id.0)
-                .bind(c.partner_id.0)
-                .bind(&c.name)
-                .bind(&c.country)
-                .bind(c.segment.as_str())
-                .bind(c.custom_domain)
-                .bind(c.unpaid_balance)
-                .bind(c.delegated_admin.status.as_str())
-                .execute(&mut *conn)
-                .await?;
-            customer_lists(conn, c).await?;
-        }
-        for c in &changes.customers.updated {
-            let c = &c.record;
-            sqlx::query(UPDATE_CUSTOMER)
-                .bind(c.partner_id.0)
-                .bind(c.id.0)
-                .bind(&c.name)
-                .bind(&c.country)
-                .bind(c.segment.as_str())
-                .bind(c.custom_domain)
-                .bind(c.unpaid_balance)
-                .bind(c.delegated_admin.status.as_str())
-                .execute(&mut *conn)
-                .await?;
-            customer_lists(conn, c).await?;
-        }
-        for s in parents_first(&changes.subscriptions.inserted) {
-            bind_subscription(sqlx::query(&INSERT_SUBSCRIPTION), s)
-                .execute(&mut *conn)
-                .await?;
-        }
-        for s in &changes.subscriptions.updated {
-            bind_subscription(sqlx::query(UPDATE_SUBSCRIPTION), &s.record)
-                .execute(&mut *conn)
-                .await?;
-        }
-        for s in &changes.subscriptions.deleted {
-            sqlx::query(MARK_SUBSCRIPTION_DELETED)
-                .bind(s.customer_id.0)
-                .bind(s.id.0)
-                .execute(&mut *conn)
-                .await?;
-        }
-        for u in &changes.users.inserted {
-            sqlx::query(INSERT_CUSTOMER_USER)
-                .bind(u.id.0)
-                .bind(u.customer_id.0)
-                .bind(&u.upn)
-                .bind(&u.display_name)
-                .bind(u.sign_in_blocked)
-                .execute(&mut *conn)
-                .await?;
-            licenses(conn, u).await?;
-        }
-        for u in &changes.users.updated {
-            let u = &u.record;
-            sqlx::query(UPDATE_CUSTOMER_USER)
-                .bind(u.id.0)
-                .bind(u.customer_id.0)
-                .bind(&u.upn)
-                .bind(&u.display_name)
-                .bind(u.sign_in_blocked)
-                .execute(&mut *conn)
-                .await?;
-            sqlx::query(DELETE_LICENSES)
-                .bind(u.id.0)
-                .execute(&mut *conn)
-                .await?;
-            licenses(conn, u).await?;
-        }
-        Ok(())
+        write::delete_customer_users(conn, &changes.users.deleted).await?;
+        write::insert_customers(conn, &changes.customers.inserted).await?;
+        write::update_customers(conn, &updated(&changes.customers.updated)).await?;
+        write::insert_subscriptions(conn, &changes.subscriptions.inserted).await?;
+        write::update_subscriptions(conn, &updated(&changes.subscriptions.updated)).await?;
+        write::mark_subscriptions_deleted(conn, &changes.subscriptions.deleted).await?;
+        write::insert_customer_users(conn, &changes.users.inserted).await?;
+        write::update_customer_users(conn, &updated(&changes.users.updated)).await
     }
-}
-
-/// Writes a customer's delegated roles and incidents anew.
-async fn customer_lists(conn: &mut PgConnection, c: &Customer) -> Result<()> {
-    sqlx::query(DELETE_DELEGATED_ROLES)
-        .bind(c.id.0)
-        .execute(&mut *conn)
-        .await?;
-    sqlx::query(DELETE_INCIDENTS)
-        .bind(c.id.0)
-        .execute(&mut *conn)
-        .await?;
-    for role in &c.delegated_admin.roles {
-        sqlx::query(INSERT_DELEGATED_ROLE)
-            .bind(c.id.0)
-            .bind(role.as_str())
-            .execute(&mut *conn)
-            .await?;
-    }
-    for service in &c.service_incidents {
-        sqlx::query(INSERT_INCIDENT)
-            .bind(c.id.0)
-            .bind(service)
-            .execute(&mut *conn)
-            .await?;
-    }
-    Ok(())
-}
-
-async fn licenses(conn: &mut PgConnection, u: &CustomerUser) -> Result<()> {
-    for l in &u.licenses {
-        sqlx::query(INSERT_LICENSE)
-            .bind(u.customer_id.0)
-            .bind(u.id.0)
-            .bind(l.subscription_id.0)
-            .bind(disabled_services_json(l))
-            .execute(&mut *conn)
-            .await?;
-    }
-    Ok(())
 }

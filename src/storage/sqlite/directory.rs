@@ -3,16 +3,20 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use sqlx::SqliteConnection;
 
 use super::SqliteStore;
-use crate::domain::ids::{CustomerId, PartnerId, PartnerUserId};
+use super::subscription_page::subscription_page_on;
+use crate::domain::ids::{CustomerId, PartnerId, PartnerUserId, SubscriptionId};
 use crate::domain::model::{Customer, CustomerSnapshot, Partner, PartnerUser};
 use crate::storage::rows::{
     self, BatchRows, CustomerRow, OrderSummaryRow, PartnerRow, PartnerUserRow, SubscriptionRow,
     UserLicenseRow,
 };
-use crate::storage::{CustomerFilter, Directory, Page, PageRequest, Result};
+use crate::storage::{
+    CustomerFilter, Directory, Page, PageRequest, Result, SubscriptionFilter, SubscriptionPage,
+};
 
 pub(super) async fn partner_user_on(
     conn: &mut SqliteConnection,
@@ -250,5 +254,19 @@ impl Directory for SqliteStore {
         let snapshot = snapshot_on(&mut tx, partner, customer).await?;
         tx.commit().await?;
         Ok(snapshot.map(Arc::new))
+    }
+
+    async fn subscription_page(
+        &self,
+        partner: PartnerId,
+        customer: CustomerId,
+        filter: &SubscriptionFilter,
+        after: Option<(DateTime<Utc>, SubscriptionId)>,
+        limit: u32,
+    ) -> Result<Option<SubscriptionPage>> {
+        let mut tx = self.pool.begin().await?;
+        let page = subscription_page_on(&mut tx, partner, customer, filter, after, limit).await?;
+        tx.commit().await?;
+        Ok(page)
     }
 }

@@ -1,13 +1,12 @@
-//! Importing a validated dataset into SQLite: a statement per row.
+//! Importing a validated dataset into SQLite: a statement per row; the
+//! customers' data as sync writes it (`write.rs`).
 
 use sqlx::SqliteConnection;
 
+use super::write;
 use crate::domain::dataset::ValidDataset;
 use crate::storage::import::*;
-use crate::storage::rows::{
-    INSERT_SUBSCRIPTION, already_exists, bind_subscription, conflict, disabled_services_json,
-    stored_time,
-};
+use crate::storage::rows::{already_exists, conflict, stored_time};
 use crate::storage::{ImportSummary, Result};
 
 pub(super) async fn import_on(
@@ -44,73 +43,9 @@ pub(super) async fn import_on(
                 .await?;
         }
     }
-    for c in &data.customers {
-        sqlx::query(INSERT_CUSTOMER)
-            .bind(c.id.0)
-            .bind(c.partner_id.0)
-            .bind(&c.name)
-            .bind(&c.country)
-            .bind(c.segment.as_str())
-            .bind(c.custom_domain)
-            .bind(c.unpaid_balance)
-            .bind(c.delegated_admin.status.as_str())
-            .execute(&mut *conn)
-            .await
-            .map_err(|e| conflict(e, already_exists(format!("customer {}", c.id), &[])))?;
-        for role in &c.delegated_admin.roles {
-            sqlx::query(INSERT_DELEGATED_ROLE)
-                .bind(c.id.0)
-                .bind(role.as_str())
-                .execute(&mut *conn)
-                .await?;
-        }
-        for service in &c.service_incidents {
-            sqlx::query(INSERT_INCIDENT)
-                .bind(c.id.0)
-                .bind(service)
-                .execute(&mut *conn)
-                .await?;
-        }
-    }
-    for s in parents_first(&data.subscriptions) {
-        bind_subscription(sqlx::query(&INSERT_SUBSCRIPTION), s)
-            .execute(&mut *conn)
-            .await
-            .map_err(|e| conflict(e, already_exists(format!("subscription {}", s.id), &[])))?;
-    }
-    for u in &data.customer_users {
-        sqlx::query(INSERT_CUSTOMER_USER)
-            .bind(u.id.0)
-            .bind(u.customer_id.0)
-            .bind(&u.upn)
-            .bind(&u.display_name)
-            .bind(u.sign_in_blocked)
-            .execute(&mut *conn)
-            .await
-            .map_err(|e| {
-                conflict(
-                    e,
-                    already_exists(format!("customer user {}", u.id), &["upn"]),
-                )
-            })?;
-        for l in &u.licenses {
-            sqlx::query(INSERT_LICENSE)
-                .bind(u.customer_id.0)
-                .bind(u.id.0)
-                .bind(l.subscription_id.0)
-                .bind(disabled_services_json(l))
-                .execute(&mut *conn)
-                .await
-                .map_err(|e| {
-                    conflict(e, |_| {
-                        format!(
-                            "customer user {}: license of subscription {} already exists",
-                            u.id, l.subscription_id
-                        )
-                    })
-                })?;
-        }
-    }
+    write::insert_customers(conn, &data.customers).await?;
+    write::insert_subscriptions(conn, &data.subscriptions).await?;
+    write::insert_customer_users(conn, &data.customer_users).await?;
     for o in &data.orders {
         let created = stored_time(o.summary.created_at);
         sqlx::query(INSERT_IMPORTED_ORDER)

@@ -8,7 +8,9 @@ mod directory;
 mod import;
 mod orders;
 mod roles;
+mod subscription_page;
 mod sync;
+mod write;
 
 use std::str::FromStr;
 use std::time::Duration;

@@ -281,4 +281,39 @@ proptest! {
             }
         }
     }
+
+    /// A page's hint from its slice (`slice.rs`) is the whole customer's,
+    /// also when each subscription has look-alikes of its (offer, channel,
+    /// status) inside and outside the page.
+    #[test]
+    fn a_page_slice_gives_the_whole_customers_hint(
+        w in world(),
+        copies in 0..4usize,
+        mask in any::<u64>(),
+    ) {
+        let (mut snapshot, caller) = build(&w);
+        let originals = snapshot.subscriptions.clone();
+        for n in 0..copies {
+            for s in &originals {
+                let mut copy = s.clone();
+                copy.id = SubscriptionId(Uuid::from_u128(s.id.0.as_u128() ^ ((n as u128 + 1) << 64)));
+                snapshot.subscriptions.push(copy);
+            }
+        }
+        let page: Vec<SubscriptionId> = snapshot
+            .subscriptions
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| mask >> (i % 64) & 1 == 1)
+            .map(|(_, s)| s.id)
+            .collect();
+        let whole = upgrade_available(&CATALOG, &snapshot, &caller, now());
+        let expected: std::collections::HashSet<SubscriptionId> =
+            page.iter().copied().filter(|id| whole.contains(id)).collect();
+        let slice = super::super::slice::slice_of(&snapshot, &page);
+        prop_assert_eq!(
+            upgrade_available_in_slice(&CATALOG, slice, &page, &caller, now()),
+            expected
+        );
+    }
 }
