@@ -215,8 +215,8 @@ pub async fn racing_runners_run_many_orders_once_each(db: TestDb) {
     let catalog = Catalog::builtin().unwrap();
     let mut orders = Vec::new();
     let mut latest = before_renewal();
-    for customer in store
-        .customer_ids(caller.partner_id, None, 1000)
+    for (customer, _) in store
+        .customer_sizes(caller.partner_id, None, 1000)
         .await
         .unwrap()
     {
