@@ -246,6 +246,28 @@ impl Cache {
         Ok(found.and_then(|(owner, s)| (owner == partner).then_some(s)))
     }
 
+    /// The customer's snapshot if a fresh one is cached (by the rules of
+    /// [`Self::snapshot`]), without loading it on a miss.
+    pub fn cached_snapshot(
+        &self,
+        partner: PartnerId,
+        customer: CustomerId,
+    ) -> Option<Arc<CustomerSnapshot>> {
+        let ttl = self.options.snapshots_ttl;
+        if ttl.is_zero() || !self.serving() {
+            return None;
+        }
+        let stamp = self.generations.stamp(customer.0);
+        let now = self.ticker.now();
+        let entry = self.snapshots.get(&customer)?;
+        let fresh = entry.stamp == stamp && now.saturating_duration_since(entry.loaded) < ttl;
+        let (owner, snapshot) = entry.value;
+        (fresh && owner == partner).then(|| {
+            metrics::cache_lookup("snapshots", Lookup::Hit.label());
+            snapshot
+        })
+    }
+
     /// Drops what a write changed.
     pub fn changed(&self, change: Change) {
         match change {

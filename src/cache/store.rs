@@ -77,6 +77,18 @@ impl Directory for CachedStore {
         self.inner.list_customers(partner, filter, page).await
     }
 
+    async fn customer_size(&self, partner: PartnerId, customer: CustomerId) -> Result<Option<u64>> {
+        self.inner.customer_size(partner, customer).await
+    }
+
+    fn cached_snapshot(
+        &self,
+        partner: PartnerId,
+        customer: CustomerId,
+    ) -> Option<Arc<CustomerSnapshot>> {
+        self.cache.cached_snapshot(partner, customer)
+    }
+
     async fn customer_sizes(
         &self,
         partner: PartnerId,

@@ -112,6 +112,22 @@ pub trait Directory: Send + Sync {
         customer: CustomerId,
     ) -> Result<Option<Arc<CustomerSnapshot>>>;
 
+    /// How many subscriptions the customer has; `None` when the customer is
+    /// not the partner's.
+    async fn customer_size(&self, partner: PartnerId, customer: CustomerId) -> Result<Option<u64>>;
+
+    /// The customer's snapshot if a cache in front of the store holds a
+    /// fresh one, without reading the database: for a read with a cheaper
+    /// way than the whole customer when it is not cached. A store without a
+    /// cache has none.
+    fn cached_snapshot(
+        &self,
+        _partner: PartnerId,
+        _customer: CustomerId,
+    ) -> Option<Arc<CustomerSnapshot>> {
+        None
+    }
+
     /// At most `limit` of the customer's subscriptions in (created_at, id)
     /// order, past `after`, that `filter` matches, and the slice of the
     /// customer their hint needs (`domain::eligibility::HintSlice`), read at

@@ -180,6 +180,15 @@ impl Directory for PgStore {
         )
     }
 
+    async fn customer_size(&self, partner: PartnerId, customer: CustomerId) -> Result<Option<u64>> {
+        let found: Option<(i64,)> = sqlx::query_as(include_str!("../sql/customer_size.sql"))
+            .bind(partner.0)
+            .bind(customer.0)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(found.map(|(n,)| n.unsigned_abs()))
+    }
+
     async fn customer_sizes(
         &self,
         partner: PartnerId,
