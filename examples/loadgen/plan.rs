@@ -28,9 +28,10 @@ pub struct Plan {
     /// The customer with the most subscriptions, and how many.
     pub big: (CustomerId, usize),
     /// One eligible upgrade per customer, each customer once: whole
-    /// upgrades into a new subscription, and (on other customers) partial
-    /// upgrades and upgrades into an existing subscription (SPEC §8), so
-    /// the three kinds are measured on the same data in one run.
+    /// upgrades into a new subscription, and (on other customers, with
+    /// `mixed`) partial upgrades and upgrades into an existing subscription
+    /// (SPEC §8), so the three kinds are measured on the same data in one
+    /// run.
     pub submits: Vec<Submit>,
     pub partial_submits: Vec<Submit>,
     pub into_submits: Vec<Submit>,
@@ -50,9 +51,9 @@ pub struct Submit {
 }
 
 /// Reads and validates the dataset; `upn` names the partner user to act as.
-/// With `mixed`, a third of the customers each are planned for partial and
-/// into-existing upgrades (where they can take one); without, every
-/// customer gets a whole upgrade.
+/// With `mixed`, every customer that can take an upgrade into an existing
+/// subscription is planned for one, and half of the others for a partial
+/// upgrade; without, every customer gets a whole upgrade.
 pub fn plan(
     path: &Path,
     catalog: &Catalog,
@@ -102,14 +103,19 @@ pub fn plan(
         .collect();
     let now = chrono::Utc::now();
     let (mut submits, mut partial_submits, mut into_submits) = (Vec::new(), Vec::new(), Vec::new());
-    // Every third customer tries each kind; a customer that cannot take
-    // the kind it drew gets a whole upgrade.
+    // Few customers own a subscription that can receive seats, so every
+    // one that does gets an upgrade into it; the others alternate between
+    // partial and whole upgrades (a customer that cannot take a partial
+    // one gets a whole one).
     for (i, s) in regular.iter().enumerate() {
-        let kind = match i % 3 {
-            _ if !mixed => None,
-            1 => partial_upgrade(catalog, s, &caller, now).map(|x| (x, &mut partial_submits)),
-            2 => into_existing(catalog, s, &caller, now).map(|x| (x, &mut into_submits)),
-            _ => None,
+        let kind = if !mixed {
+            None
+        } else if let Some(into) = into_existing(catalog, s, &caller, now) {
+            Some((into, &mut into_submits))
+        } else if i % 2 == 1 {
+            partial_upgrade(catalog, s, &caller, now).map(|x| (x, &mut partial_submits))
+        } else {
+            None
         };
         match kind {
             Some((submit, list)) => list.push(submit),
