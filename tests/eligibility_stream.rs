@@ -354,17 +354,18 @@ async fn a_cancelled_stream_stops_reading_the_database() {
     // The client reads no further: the server fills its channel and waits.
     tokio::time::sleep(Duration::from_millis(300)).await;
     // Read-ahead is what the channel (256 answers) and HTTP/2's flow-control
-    // windows hold: a few batches, depending on the answers' sizes, never
-    // the partner's 15.
+    // windows hold, plus the one batch read while another is answered: a
+    // few batches, depending on the answers' sizes (6 seen on a busy
+    // machine), never the partner's 15.
     let while_waiting = batches() - before;
-    assert!(while_waiting <= 5, "{while_waiting} batches read ahead");
+    assert!(while_waiting <= 8, "{while_waiting} batches read ahead");
     drop(stream);
     tokio::time::sleep(Duration::from_millis(500)).await;
     let after_cancel = batches() - before;
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(batches() - before, after_cancel, "still reading");
     // The whole partner is 15 batches and more.
-    assert!(after_cancel <= 5, "{after_cancel} batches read");
+    assert!(after_cancel <= 8, "{after_cancel} batches read");
 }
 
 #[tokio::test]
