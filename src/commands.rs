@@ -224,9 +224,11 @@ pub async fn token(args: &TokenArgs) -> anyhow::Result<()> {
 /// transaction.
 pub async fn import(args: &ImportArgs) -> anyhow::Result<()> {
     let catalog = load_catalog(&args.catalog)?;
-    let text = std::fs::read_to_string(&args.file)
+    // Parsed as it is read, as `sync` does: a large file is never held as
+    // text beside its records.
+    let file = std::fs::File::open(&args.file)
         .with_context(|| format!("cannot read {}", args.file.display()))?;
-    let dataset = Dataset::from_json(&text)
+    let dataset = Dataset::from_reader(std::io::BufReader::with_capacity(1 << 20, file))
         .with_context(|| format!("{} is not a dataset", args.file.display()))?
         .validate(&catalog)
         .map_err(|errors| {

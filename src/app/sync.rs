@@ -15,7 +15,7 @@ use uuid::Uuid;
 use super::App;
 use crate::domain::audit::{Actor, AuditAction, AuditOutcome, AuditRecord, AuditTarget};
 use crate::domain::dataset::DatasetError;
-use crate::domain::ids::AuditRecordId;
+use crate::domain::ids::{AuditRecordId, PartnerId};
 use crate::domain::sync::{self, ChangeSet, Report, Wanted};
 use crate::storage::Result;
 use crate::storage::changes::Change;
@@ -39,23 +39,30 @@ pub enum SyncOutcome {
 
 /// Who asked for a sync, and of what.
 #[derive(Debug, Clone)]
-pub struct SyncRequest<'a> {
+pub struct SyncRequest {
     pub actor: Actor,
-    /// The partner's part of the validated file.
-    pub wanted: &'a Wanted,
+    /// The partner's part of the validated file; the sync takes it (its
+    /// records move into the change set rather than being copied).
+    pub wanted: Wanted,
     /// What the file was, for the audit record (a path, or the RPC).
     pub source: String,
     pub dry_run: bool,
 }
 
 impl App {
-    pub async fn sync(&self, request: &SyncRequest<'_>) -> Result<SyncOutcome> {
-        let partner = request.wanted.partner.id;
+    pub async fn sync(&self, request: SyncRequest) -> Result<SyncOutcome> {
+        let SyncRequest {
+            actor,
+            wanted,
+            source,
+            dry_run,
+        } = request;
+        let partner = wanted.partner.id;
         let Some(mut tx) = self.store.lock_partner_data(partner).await? else {
             return Ok(SyncOutcome::PartnerNotFound);
         };
         let stored = tx.stored(partner).await?;
-        let changes = match sync::diff(request.wanted, &stored) {
+        let changes = match sync::diff(wanted, &stored) {
             Ok(changes) => changes,
             Err(errors) => return Ok(SyncOutcome::Invalid(errors)),
         };
@@ -64,13 +71,14 @@ impl App {
         if !taken.is_empty() {
             return Ok(SyncOutcome::OtherPartnersIds(taken));
         }
-        let report = Report::new(&changes, request.dry_run);
-        if request.dry_run {
+        let report = Report::new(&changes, dry_run);
+        if dry_run {
             // Dropping the transaction rolls it back: nothing was written.
             return Ok(SyncOutcome::Synced(report));
         }
         tx.apply(&changes).await?;
-        tx.insert_audit(&self.sync_record(request, &report)).await?;
+        tx.insert_audit(&self.sync_record(partner, &actor, &source, &report))
+            .await?;
         tx.commit().await?;
         let touched = changes.customers_touched();
         if touched.len() > ANNOUNCED_ONE_BY_ONE {
@@ -82,16 +90,22 @@ impl App {
         }
         tracing::info!(
             partner = %partner,
-            source = %request.source,
-            by = ?request.actor,
+            source = %source,
+            by = ?actor,
             changes = %report.summary(),
             "partner data synced"
         );
         Ok(SyncOutcome::Synced(report))
     }
 
-    fn sync_record(&self, request: &SyncRequest<'_>, report: &Report) -> AuditRecord {
-        let mut details = BTreeMap::from([("source".to_owned(), request.source.clone())]);
+    fn sync_record(
+        &self,
+        partner: PartnerId,
+        actor: &Actor,
+        source: &str,
+        report: &Report,
+    ) -> AuditRecord {
+        let mut details = BTreeMap::from([("source".to_owned(), source.to_owned())]);
         let counts = &report.counts;
         for (kind, k) in [
             ("customers", counts.customers),
@@ -108,11 +122,11 @@ impl App {
         }
         AuditRecord {
             id: AuditRecordId::new_v7(),
-            partner_id: request.wanted.partner.id,
+            partner_id: partner,
             at: self.clock.now(),
-            actor: request.actor.clone(),
+            actor: actor.clone(),
             action: AuditAction::SyncPartnerData,
-            target: AuditTarget::Partner(request.wanted.partner.id),
+            target: AuditTarget::Partner(partner),
             role: None,
             outcome: if report.changed {
                 AuditOutcome::Succeeded

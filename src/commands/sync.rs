@@ -51,16 +51,17 @@ pub async fn sync(args: &SyncArgs) -> anyhow::Result<()> {
         Policy::default(),
         CacheOptions::default(),
     );
+    let partner_id = wanted.partner.id;
     let request = SyncRequest {
         actor: Actor::App {
             app_id: COMMAND_LINE_ACTOR.to_owned(),
         },
-        wanted: &wanted,
+        wanted,
         source: args.file.display().to_string(),
         dry_run: args.dry_run,
     };
     let outcome = app
-        .sync(&request)
+        .sync(request)
         .await
         .context("sync failed; nothing was written")?;
     drop(progress);
@@ -68,7 +69,7 @@ pub async fn sync(args: &SyncArgs) -> anyhow::Result<()> {
         SyncOutcome::Synced(report) => report,
         SyncOutcome::PartnerNotFound => bail!(
             "partner {} is not in the database: load it first with `csp-upgrades import`",
-            wanted.partner.id
+            partner_id
         ),
         SyncOutcome::Invalid(errors) => {
             return Err(refused(&args.file.display().to_string(), &errors));

@@ -80,11 +80,11 @@ impl DataService for DataApi {
         let wanted = sync::select(valid, Some(caller.partner_id)).map_err(|e| refused(&[e]))?;
         let request = SyncRequest {
             actor: Actor::of(&caller),
-            wanted: &wanted,
+            wanted,
             source: "DataService.SyncPartnerData".to_owned(),
             dry_run: dry_run.unwrap_or(false),
         };
-        match self.state.app()?.sync(&request).await? {
+        match self.state.app()?.sync(request).await? {
             SyncOutcome::Synced(report) => Ok(Response::new(response(&report))),
             SyncOutcome::PartnerNotFound => {
                 Err(ApiError::not_found("partner", caller.partner_id).into())

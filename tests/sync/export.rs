@@ -98,11 +98,11 @@ async fn sync_on(state: &AppState, d: &Value, dry_run: bool) -> SyncOutcome {
         actor: Actor::App {
             app_id: "test".into(),
         },
-        wanted: &wanted,
+        wanted,
         source: "test".into(),
         dry_run,
     };
-    state.app().unwrap().sync(&request).await.unwrap()
+    state.app().unwrap().sync(request).await.unwrap()
 }
 
 pub async fn synced(server: &TestServer, d: &Value, dry_run: bool) -> Report {

@@ -6,7 +6,7 @@
 mod people;
 mod subscriptions;
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::fmt::Display;
 
 use chrono::{DateTime, Utc};
@@ -21,21 +21,35 @@ use crate::domain::limits::{self, quote};
 impl Dataset {
     /// Checks the whole dataset against itself and the catalog. Returns the
     /// converted records, or every problem found (never only the first).
-    pub fn validate(&self, catalog: &Catalog) -> Result<ValidDataset, Vec<DatasetError>> {
+    ///
+    /// Takes the file: each list of text-typed records is converted and freed
+    /// in turn, so the file's records and the converted ones are never all
+    /// held at once (issue 16: for a 250,000-subscription export that was
+    /// the peak of a sync). What checks of later lists read of earlier
+    /// records is kept in the [`Index`].
+    pub fn validate(self, catalog: &Catalog) -> Result<ValidDataset, Vec<DatasetError>> {
         let mut ck = Checker {
             catalog,
             errors: Vec::new(),
             upns: HashMap::new(),
         };
-        let index = Index::build(self, &mut ck);
-        ck.customer_sizes(self);
+        let index = Index::build(&self, &mut ck);
+        ck.customer_sizes(&self);
+        let Dataset {
+            partners,
+            partner_users,
+            customers,
+            subscriptions,
+            customer_users,
+            orders,
+        } = self;
         let valid = ValidDataset {
-            partners: convert(&self.partners, |i, r| ck.partner(i, r)),
-            partner_users: convert(&self.partner_users, |i, r| ck.partner_user(&index, i, r)),
-            customers: convert(&self.customers, |i, r| ck.customer(&index, i, r)),
-            subscriptions: convert(&self.subscriptions, |i, r| ck.subscription(&index, i, r)),
-            customer_users: convert(&self.customer_users, |i, r| ck.customer_user(&index, i, r)),
-            orders: convert(&self.orders, |i, r| ck.order(&index, i, r)),
+            partners: convert(partners, |i, r| ck.partner(i, r)),
+            partner_users: convert(partner_users, |i, r| ck.partner_user(&index, i, r)),
+            customers: convert(customers, |i, r| ck.customer(&index, i, r)),
+            subscriptions: convert(subscriptions, |i, r| ck.subscription(&index, i, r)),
+            customer_users: convert(customer_users, |i, r| ck.customer_user(&index, i, r)),
+            orders: convert(orders, |i, r| ck.order(&index, i, r)),
         };
         if ck.errors.is_empty() {
             Ok(valid)
@@ -47,11 +61,11 @@ impl Dataset {
 
 /// Converts every record (so every record is checked), keeping those that
 /// converted; the result is only used when no error was reported, and then
-/// every record converted.
-fn convert<R, T>(raws: &[R], mut f: impl FnMut(usize, &R) -> Option<T>) -> Vec<T> {
-    raws.iter()
+/// every record converted. Each text-typed record is freed once converted.
+fn convert<R, T>(raws: Vec<R>, mut f: impl FnMut(usize, &R) -> Option<T>) -> Vec<T> {
+    raws.into_iter()
         .enumerate()
-        .filter_map(|(i, r)| f(i, r))
+        .filter_map(|(i, r)| f(i, &r))
         .collect()
 }
 
@@ -66,62 +80,138 @@ fn label(kind: &str, i: usize, id: &str) -> String {
     }
 }
 
-/// Where each record's id points, for resolving references. A duplicate id
-/// keeps its first record; the duplicate itself is reported.
+/// What checks of records read of the records they name, by id: the
+/// fields as the file wrote them. Copied out of the file (a few fields, not
+/// whole records) so that [`Dataset::validate`] can free each list once it
+/// is converted. A duplicate id keeps its first record; the duplicate itself
+/// is reported.
 #[derive(Default)]
-struct Index<'d> {
-    partners: HashMap<PartnerId, &'d RawPartner>,
-    partner_users: HashMap<PartnerUserId, &'d RawPartnerUser>,
-    customers: HashMap<CustomerId, &'d RawCustomer>,
-    subscriptions: HashMap<SubscriptionId, &'d RawSubscription>,
+struct Index {
+    partners: HashSet<PartnerId>,
+    partner_users: HashMap<PartnerUserId, Owned>,
+    customers: HashMap<CustomerId, Owned>,
+    subscriptions: HashMap<SubscriptionId, SubscriptionRef>,
 }
 
-impl<'d> Index<'d> {
-    fn build(ds: &'d Dataset, ck: &mut Checker<'_>) -> Index<'d> {
-        // All ids are UUIDs: one UUID naming two things (a customer and a
-        // subscription, say) is a copy-paste mistake, so uniqueness is global.
-        let mut seen: HashMap<Uuid, String> = HashMap::new();
-        let mut claim = |ck: &mut Checker<'_>, record: &str, raw: &str| -> Option<Uuid> {
-            let id = ck.uuid(record, "id", raw, |s| Uuid::parse_str(s).ok())?;
-            if let Some(first) = seen.get(&id) {
-                ck.err(
-                    record,
-                    "id",
-                    format!("duplicate id: already used by {first}"),
-                );
-                return None;
-            }
-            seen.insert(id, record.to_owned());
-            Some(id)
-        };
+/// A partner user's or customer's `partner_id`, as written.
+struct Owned {
+    partner_id: String,
+}
+
+/// A subscription's `customer_id` and `offer_id`, as written.
+struct SubscriptionRef {
+    customer_id: String,
+    offer_id: String,
+}
+
+impl Index {
+    fn build(ds: &Dataset, ck: &mut Checker<'_>) -> Index {
+        // Two passes, the ids checked first: the set of every id seen and
+        // the references' fields are then never held at once (~35 and
+        // ~45 MiB of a 250,000-subscription export, beside the whole file's
+        // records: the peak of a sync).
+        let claimed = Claimed::check(ds, ck);
         let mut index = Index::default();
-        for (i, r) in ds.partners.iter().enumerate() {
-            if let Some(id) = claim(ck, &label("partners", i, &r.id), &r.id) {
-                index.partners.insert(PartnerId(id), r);
+        for id in claimed.partners.into_iter().flatten() {
+            index.partners.insert(PartnerId(id));
+        }
+        for (r, id) in ds.partner_users.iter().zip(claimed.partner_users) {
+            if let Some(id) = id {
+                let owner = Owned {
+                    partner_id: r.partner_id.clone(),
+                };
+                index.partner_users.insert(PartnerUserId(id), owner);
             }
         }
-        for (i, r) in ds.partner_users.iter().enumerate() {
-            if let Some(id) = claim(ck, &label("partner_users", i, &r.id), &r.id) {
-                index.partner_users.insert(PartnerUserId(id), r);
+        for (r, id) in ds.customers.iter().zip(claimed.customers) {
+            if let Some(id) = id {
+                let owner = Owned {
+                    partner_id: r.partner_id.clone(),
+                };
+                index.customers.insert(CustomerId(id), owner);
             }
         }
-        for (i, r) in ds.customers.iter().enumerate() {
-            if let Some(id) = claim(ck, &label("customers", i, &r.id), &r.id) {
-                index.customers.insert(CustomerId(id), r);
+        for (r, id) in ds.subscriptions.iter().zip(claimed.subscriptions) {
+            if let Some(id) = id {
+                let sub = SubscriptionRef {
+                    customer_id: r.customer_id.clone(),
+                    offer_id: r.offer_id.clone(),
+                };
+                index.subscriptions.insert(SubscriptionId(id), sub);
             }
-        }
-        for (i, r) in ds.subscriptions.iter().enumerate() {
-            if let Some(id) = claim(ck, &label("subscriptions", i, &r.id), &r.id) {
-                index.subscriptions.insert(SubscriptionId(id), r);
-            }
-        }
-        for (i, r) in ds.customer_users.iter().enumerate() {
-            claim(ck, &label("customer_users", i, &r.id), &r.id);
-        }
-        for (i, r) in ds.orders.iter().enumerate() {
-            claim(ck, &label("orders", i, &r.id), &r.id);
         }
         index
+    }
+}
+
+/// Each record's id, by position, when it is a UUID that no earlier record
+/// uses (of the lists other records refer to).
+struct Claimed {
+    partners: Vec<Option<Uuid>>,
+    partner_users: Vec<Option<Uuid>>,
+    customers: Vec<Option<Uuid>>,
+    subscriptions: Vec<Option<Uuid>>,
+}
+
+impl Claimed {
+    fn check(ds: &Dataset, ck: &mut Checker<'_>) -> Claimed {
+        // All ids are UUIDs: one UUID naming two things (a customer and a
+        // subscription, say) is a copy-paste mistake, so uniqueness is global.
+        // The first record of each id is kept as its list and position, its
+        // label made only for a duplicate (with a label per id, this set was
+        // ~80 MiB of a 250,000-subscription export; it is ~35 MiB). Sized up
+        // front: growing it holds the old table and the new one at once.
+        let lists: [Vec<&str>; 6] = [
+            ds.partners.iter().map(|r| r.id.as_str()).collect(),
+            ds.partner_users.iter().map(|r| r.id.as_str()).collect(),
+            ds.customers.iter().map(|r| r.id.as_str()).collect(),
+            ds.subscriptions.iter().map(|r| r.id.as_str()).collect(),
+            ds.customer_users.iter().map(|r| r.id.as_str()).collect(),
+            ds.orders.iter().map(|r| r.id.as_str()).collect(),
+        ];
+        let kinds = [
+            "partners",
+            "partner_users",
+            "customers",
+            "subscriptions",
+            "customer_users",
+            "orders",
+        ];
+        let mut seen: HashMap<Uuid, (usize, usize)> =
+            HashMap::with_capacity(lists.iter().map(Vec::len).sum());
+        // Per list, per record: its id, when it claimed it.
+        let mut claimed: Vec<Vec<Option<Uuid>>> = Vec::new();
+        for (list, ids) in lists.iter().enumerate() {
+            let mut ok = Vec::with_capacity(ids.len());
+            for (i, raw) in ids.iter().enumerate() {
+                let record = label(kinds[list], i, raw);
+                let id = ck.uuid(&record, "id", raw, |s| Uuid::parse_str(s).ok());
+                let first = id.and_then(|id| seen.get(&id).copied());
+                if let Some((first_list, first)) = first {
+                    let first = label(kinds[first_list], first, lists[first_list][first]);
+                    ck.err(
+                        &record,
+                        "id",
+                        format!("duplicate id: already used by {first}"),
+                    );
+                    ok.push(None);
+                } else {
+                    if let Some(id) = id {
+                        seen.insert(id, (list, i));
+                    }
+                    ok.push(id);
+                }
+            }
+            claimed.push(ok);
+        }
+        let mut claimed = claimed.into_iter();
+        let mut next = || claimed.next().unwrap_or_default();
+        Claimed {
+            partners: next(),
+            partner_users: next(),
+            customers: next(),
+            subscriptions: next(),
+        }
     }
 }
 
@@ -321,34 +411,34 @@ impl<'c> Checker<'c> {
         }
     }
 
-    fn partner_ref<'d>(
+    fn partner_ref(
         &mut self,
-        index: &Index<'d>,
+        index: &Index,
         record: &str,
         field: &str,
         raw: &str,
-    ) -> Option<(PartnerId, &'d RawPartner)> {
+    ) -> Option<PartnerId> {
         let id = self.uuid(record, field, raw, |s| PartnerId::parse(s).ok())?;
-        let found = index.partners.get(&id).copied();
-        if found.is_none() {
+        let found = index.partners.contains(&id);
+        if !found {
             self.err(
                 record,
                 field,
                 format!("no partner with id {raw} in the file"),
             );
         }
-        Some((id, found?))
+        found.then_some(id)
     }
 
-    fn partner_user_ref<'d>(
+    fn partner_user_ref<'i>(
         &mut self,
-        index: &Index<'d>,
+        index: &'i Index,
         record: &str,
         field: &str,
         raw: &str,
-    ) -> Option<(PartnerUserId, &'d RawPartnerUser)> {
+    ) -> Option<(PartnerUserId, &'i Owned)> {
         let id = self.uuid(record, field, raw, |s| PartnerUserId::parse(s).ok())?;
-        let found = index.partner_users.get(&id).copied();
+        let found = index.partner_users.get(&id);
         if found.is_none() {
             self.err(
                 record,
@@ -359,15 +449,15 @@ impl<'c> Checker<'c> {
         Some((id, found?))
     }
 
-    fn customer_ref<'d>(
+    fn customer_ref<'i>(
         &mut self,
-        index: &Index<'d>,
+        index: &'i Index,
         record: &str,
         field: &str,
         raw: &str,
-    ) -> Option<(CustomerId, &'d RawCustomer)> {
+    ) -> Option<(CustomerId, &'i Owned)> {
         let id = self.uuid(record, field, raw, |s| CustomerId::parse(s).ok())?;
-        let found = index.customers.get(&id).copied();
+        let found = index.customers.get(&id);
         if found.is_none() {
             self.err(
                 record,
@@ -378,15 +468,15 @@ impl<'c> Checker<'c> {
         Some((id, found?))
     }
 
-    fn subscription_ref<'d>(
+    fn subscription_ref<'i>(
         &mut self,
-        index: &Index<'d>,
+        index: &'i Index,
         record: &str,
         field: &str,
         raw: &str,
-    ) -> Option<(SubscriptionId, &'d RawSubscription)> {
+    ) -> Option<(SubscriptionId, &'i SubscriptionRef)> {
         let id = self.uuid(record, field, raw, |s| SubscriptionId::parse(s).ok())?;
-        let found = index.subscriptions.get(&id).copied();
+        let found = index.subscriptions.get(&id);
         if found.is_none() {
             self.err(
                 record,

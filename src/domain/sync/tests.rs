@@ -57,7 +57,7 @@ fn select_keeps_only_the_partners_records() {
 #[test]
 fn the_same_state_changes_nothing() {
     let w = wanted();
-    let changes = diff(&w, &stored_as(&w)).unwrap();
+    let changes = diff(w.clone(), &stored_as(&w)).unwrap();
     assert!(changes.is_empty(), "{changes:?}");
     let report = Report::new(&changes, false);
     assert!(!report.changed);
@@ -67,7 +67,7 @@ fn the_same_state_changes_nothing() {
 #[test]
 fn an_empty_service_inserts_everything() {
     let w = wanted();
-    let changes = diff(&w, &Stored::default()).unwrap();
+    let changes = diff(w.clone(), &Stored::default()).unwrap();
     assert_eq!(changes.customers.inserted.len(), w.customers.len());
     assert_eq!(changes.subscriptions.inserted.len(), w.subscriptions.len());
     assert_eq!(changes.users.inserted.len(), w.users.len());
@@ -99,7 +99,7 @@ fn every_changed_field_is_named() {
         .unwrap();
     u.sign_in_blocked = !u.sign_in_blocked;
     u.licenses[0].disabled_services.insert("zzz".into());
-    let changes = diff(&w2, &stored).unwrap();
+    let changes = diff(w2.clone(), &stored).unwrap();
     let mut customer = fields(&changes.customers.updated);
     customer.sort_unstable();
     let mut expected = vec!["name", "service_incidents"];
@@ -131,7 +131,7 @@ fn a_license_taken_away_changes_the_licenses() {
         .find(|u| !u.licenses.is_empty())
         .unwrap();
     u.licenses.pop();
-    let changes = diff(&w2, &stored_as(&w)).unwrap();
+    let changes = diff(w2.clone(), &stored_as(&w)).unwrap();
     assert_eq!(changes.users.updated[0].fields, ["licenses"]);
 }
 
@@ -140,10 +140,14 @@ fn nanoseconds_the_database_drops_are_no_change() {
     let w = wanted();
     let mut w2 = w.clone();
     w2.subscriptions[0].period_start += chrono::Duration::nanoseconds(7);
-    assert!(diff(&w2, &stored_as(&w)).unwrap().is_empty());
+    assert!(diff(w2.clone(), &stored_as(&w)).unwrap().is_empty());
     w2.subscriptions[0].period_start += chrono::Duration::microseconds(1);
     assert_eq!(
-        diff(&w2, &stored_as(&w)).unwrap().subscriptions.updated[0].fields,
+        diff(w2.clone(), &stored_as(&w))
+            .unwrap()
+            .subscriptions
+            .updated[0]
+            .fields,
         ["period_start"]
     );
 }
@@ -155,7 +159,7 @@ fn records_missing_from_the_file_are_deleted_once() {
     let mut w2 = w.clone();
     let gone_sub = w2.subscriptions.pop().unwrap();
     let gone_user = w2.users.pop().unwrap();
-    let changes = diff(&w2, &stored).unwrap();
+    let changes = diff(w2.clone(), &stored).unwrap();
     assert_eq!(changes.subscriptions.deleted, [gone_sub]);
     assert_eq!(changes.users.deleted, [gone_user]);
     assert!(changes.customers.deleted.is_empty());
@@ -163,7 +167,7 @@ fn records_missing_from_the_file_are_deleted_once() {
     let last = stored.subscriptions.iter_mut().last().unwrap();
     last.status = SubscriptionStatus::Deleted;
     stored.users.pop();
-    assert!(diff(&w2, &stored).unwrap().is_empty());
+    assert!(diff(w2.clone(), &stored).unwrap().is_empty());
 }
 
 #[test]
@@ -173,7 +177,7 @@ fn a_customer_missing_from_the_file_loses_its_subscriptions_and_users() {
     let gone = w2.customers.remove(0).id;
     w2.subscriptions.retain(|s| s.customer_id != gone);
     w2.users.retain(|u| u.customer_id != gone);
-    let changes = diff(&w2, &stored_as(&w)).unwrap();
+    let changes = diff(w2.clone(), &stored_as(&w)).unwrap();
     let subs = w.subscriptions.iter().filter(|s| s.customer_id == gone);
     assert_eq!(changes.subscriptions.deleted.len(), subs.count());
     assert!(changes.customers.is_empty());
@@ -185,7 +189,7 @@ fn a_record_never_moves_between_customers() {
     let mut w2 = w.clone();
     let other = w2.customers[1].id;
     w2.subscriptions[0].customer_id = other;
-    let errors = diff(&w2, &stored_as(&w)).unwrap_err();
+    let errors = diff(w2.clone(), &stored_as(&w)).unwrap_err();
     assert_eq!(errors.len(), 1);
     assert!(errors[0].record.starts_with("subscriptions[0]"));
     assert_eq!(errors[0].field, "customer_id");
@@ -196,7 +200,7 @@ fn the_touched_customers_are_those_written() {
     let w = wanted();
     let mut w2 = w.clone();
     w2.subscriptions[0].quantity += 1;
-    let changes = diff(&w2, &stored_as(&w)).unwrap();
+    let changes = diff(w2.clone(), &stored_as(&w)).unwrap();
     assert_eq!(
         changes.customers_touched().into_iter().collect::<Vec<_>>(),
         [w.subscriptions[0].customer_id]

@@ -4,12 +4,13 @@
 //! the change set written in batches as an import writes (`write.rs`).
 
 use async_trait::async_trait;
+use futures::TryStreamExt;
 use uuid::Uuid;
 
 use super::{PgStore, PgTx, write};
 use crate::domain::ids::PartnerId;
 use crate::domain::sync::{ChangeSet, Stored};
-use crate::storage::rows::{CustomerRow, SubscriptionRow, UserLicenseRow, users_from_rows};
+use crate::storage::rows::{CustomerRow, SubscriptionRow, UserLicenseRow, add_user_row};
 use crate::storage::sync::{STORED_CUSTOMERS, STORED_SUBSCRIPTIONS, STORED_USERS, updated};
 use crate::storage::{Result, SyncStore, SyncTx};
 
@@ -47,19 +48,25 @@ impl SyncTx for PgTx {
             .into_iter()
             .map(CustomerRow::into_domain)
             .collect::<Result<_>>()?;
-        let subscriptions = sqlx::query_as::<_, SubscriptionRow>(STORED_SUBSCRIPTIONS)
+        // Streamed, each row converted as it arrives: a 250,000-subscription
+        // partner's rows held beside the records made of them took a sync's
+        // peak over 500 MiB (issue 16).
+        let mut subscriptions = Vec::new();
+        let mut rows = sqlx::query_as::<_, SubscriptionRow>(STORED_SUBSCRIPTIONS)
             .bind(partner.0)
-            .fetch_all(&mut *conn)
-            .await?
-            .into_iter()
-            .map(SubscriptionRow::into_domain)
-            .collect::<Result<_>>()?;
-        let users = users_from_rows(
-            sqlx::query_as::<_, UserLicenseRow>(STORED_USERS)
-                .bind(partner.0)
-                .fetch_all(&mut *conn)
-                .await?,
-        )?;
+            .fetch(&mut *conn);
+        while let Some(row) = rows.try_next().await? {
+            subscriptions.push(row.into_domain()?);
+        }
+        drop(rows);
+        let mut users = Vec::new();
+        let mut rows = sqlx::query_as::<_, UserLicenseRow>(STORED_USERS)
+            .bind(partner.0)
+            .fetch(&mut *conn);
+        while let Some(row) = rows.try_next().await? {
+            add_user_row(&mut users, row)?;
+        }
+        drop(rows);
         Ok(Stored {
             customers,
             subscriptions,

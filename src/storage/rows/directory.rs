@@ -217,30 +217,38 @@ pub(in crate::storage) struct UserLicenseRow {
 pub(in crate::storage) fn users_from_rows(rows: Vec<UserLicenseRow>) -> Result<Vec<CustomerUser>> {
     let mut users: Vec<CustomerUser> = Vec::new();
     for row in rows {
-        let id = CustomerUserId(row.id);
-        if users.last().is_none_or(|u| u.id != id) {
-            users.push(CustomerUser {
-                id,
-                customer_id: CustomerId(row.customer_id),
-                upn: row.upn,
-                display_name: row.display_name,
-                sign_in_blocked: row.sign_in_blocked,
-                licenses: Vec::new(),
-            });
-        }
-        if let Some(subscription) = row.subscription_id {
-            let disabled = row.disabled_services.as_deref().unwrap_or("[]");
-            let disabled_services = serde_json::from_str(disabled).map_err(|e| {
-                StorageError::Corrupt(format!("disabled services of user {id}: {e}"))
-            })?;
-            let user = users.last_mut().expect("pushed above");
-            user.licenses.push(License {
-                subscription_id: SubscriptionId(subscription),
-                disabled_services,
-            });
-        }
+        add_user_row(&mut users, row)?;
     }
     Ok(users)
+}
+
+/// [`users_from_rows`] one row at a time, for rows read as a stream.
+pub(in crate::storage) fn add_user_row(
+    users: &mut Vec<CustomerUser>,
+    row: UserLicenseRow,
+) -> Result<()> {
+    let id = CustomerUserId(row.id);
+    if users.last().is_none_or(|u| u.id != id) {
+        users.push(CustomerUser {
+            id,
+            customer_id: CustomerId(row.customer_id),
+            upn: row.upn,
+            display_name: row.display_name,
+            sign_in_blocked: row.sign_in_blocked,
+            licenses: Vec::new(),
+        });
+    }
+    if let Some(subscription) = row.subscription_id {
+        let disabled = row.disabled_services.as_deref().unwrap_or("[]");
+        let disabled_services = serde_json::from_str(disabled)
+            .map_err(|e| StorageError::Corrupt(format!("disabled services of user {id}: {e}")))?;
+        let user = users.last_mut().expect("pushed above");
+        user.licenses.push(License {
+            subscription_id: SubscriptionId(subscription),
+            disabled_services,
+        });
+    }
+    Ok(())
 }
 
 /// The stored form of a license's disabled services: a JSON array.

@@ -24,7 +24,7 @@ use uuid::Uuid;
 pub(super) use audit::{AuditRow, INSERT_AUDIT, bind_audit};
 pub(super) use directory::{
     CustomerRow, INSERT_SUBSCRIPTION, OrderSummaryRow, PartnerRow, PartnerUserRow, SubscriptionRow,
-    UserLicenseRow, bind_subscription, disabled_services_json, users_from_rows,
+    UserLicenseRow, add_user_row, bind_subscription, disabled_services_json, users_from_rows,
 };
 pub(super) use orders::{
     DueRow, EventRow, INSERT_ORDER, KeyRow, OrderRow, bind_order, bind_order_update,

@@ -21,7 +21,7 @@ impl Checker<'_> {
 
     pub(super) fn partner_user(
         &mut self,
-        index: &Index<'_>,
+        index: &Index,
         i: usize,
         r: &RawPartnerUser,
     ) -> Option<PartnerUser> {
@@ -33,7 +33,7 @@ impl Checker<'_> {
         let roles = self.enum_set(&record, "roles", &r.roles, Role::parse, Role::ALL);
         Some(PartnerUser {
             id: id?,
-            partner_id: partner?.0,
+            partner_id: partner?,
             upn: upn?,
             display_name: display_name?,
             roles: roles?,
@@ -42,7 +42,7 @@ impl Checker<'_> {
 
     pub(super) fn customer(
         &mut self,
-        index: &Index<'_>,
+        index: &Index,
         i: usize,
         r: &RawCustomer,
     ) -> Option<Customer> {
@@ -56,7 +56,7 @@ impl Checker<'_> {
         let delegated_admin = self.delegated_admin(&record, &r.delegated_admin);
         Some(Customer {
             id: id?,
-            partner_id: partner?.0,
+            partner_id: partner?,
             name: name?,
             country: country?,
             segment: segment?,

@@ -14,7 +14,7 @@ use crate::domain::model::*;
 impl Checker<'_> {
     pub(super) fn subscription(
         &mut self,
-        index: &Index<'_>,
+        index: &Index,
         i: usize,
         r: &RawSubscription,
     ) -> Option<Subscription> {
@@ -83,7 +83,7 @@ impl Checker<'_> {
     /// link is wrong, `Some(None)` for a base subscription.
     fn parent(
         &mut self,
-        index: &Index<'_>,
+        index: &Index,
         record: &str,
         r: &RawSubscription,
         customer: Option<CustomerId>,
@@ -135,7 +135,7 @@ impl Checker<'_> {
 
     pub(super) fn customer_user(
         &mut self,
-        index: &Index<'_>,
+        index: &Index,
         i: usize,
         r: &RawCustomerUser,
     ) -> Option<CustomerUser> {
@@ -181,7 +181,7 @@ impl Checker<'_> {
 
     fn license(
         &mut self,
-        index: &Index<'_>,
+        index: &Index,
         record: &str,
         field: &str,
         l: &RawLicense,
@@ -228,17 +228,12 @@ impl Checker<'_> {
         })
     }
 
-    pub(super) fn order(
-        &mut self,
-        index: &Index<'_>,
-        i: usize,
-        r: &RawOrder,
-    ) -> Option<ImportedOrder> {
+    pub(super) fn order(&mut self, index: &Index, i: usize, r: &RawOrder) -> Option<ImportedOrder> {
         let record = label("orders", i, &r.id);
         let id = OrderId::parse(&r.id).ok();
         let partner = self.partner_ref(index, &record, "partner_id", &r.partner_id);
         let customer = self.customer_ref(index, &record, "customer_id", &r.customer_id);
-        if let (Some((partner_id, _)), Some((_, c))) = (partner, customer)
+        if let (Some(partner_id), Some((_, c))) = (partner, customer)
             && differs(&c.partner_id, PartnerId::parse, &partner_id)
         {
             let message = format!(
@@ -289,7 +284,7 @@ impl Checker<'_> {
             other => other,
         };
         let submitter = self.partner_user_ref(index, &record, "submitted_by", &r.submitted_by);
-        if let (Some((partner_id, _)), Some((_, u))) = (partner, submitter)
+        if let (Some(partner_id), Some((_, u))) = (partner, submitter)
             && differs(&u.partner_id, PartnerId::parse, &partner_id)
         {
             let message = format!(
@@ -308,7 +303,7 @@ impl Checker<'_> {
                 state: state?,
                 created_at: created_at?,
             },
-            partner_id: partner?.0,
+            partner_id: partner?,
             submitted_by: submitter?.0,
             quantity: quantity?,
             upgrade_type: upgrade_type?,

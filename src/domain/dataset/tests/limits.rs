@@ -106,7 +106,7 @@ fn a_customer_with_more_subscriptions_than_supported_is_refused_whole() {
             .to_string();
         ds.subscriptions.push(s);
     }
-    let errors = ds.validate(&catalog()).unwrap_err();
+    let errors = ds.clone().validate(&catalog()).unwrap_err();
     let got: Vec<String> = errors.iter().map(ToString::to_string).collect();
     assert_eq!(
         got,
