@@ -1,11 +1,12 @@
 //! The rows of a customer's data, written the same way by `import` and
-//! `sync`: a statement per row, each prepared once per connection (sqlx
-//! caches them) and run in the one transaction that holds the write lock,
-//! so SQLite writes them to its journal once, at the commit.
+//! `sync`: a statement per row (users and licenses: per 500 rows), each
+//! prepared once per connection (sqlx caches them) and run in the one
+//! transaction that holds the write lock, so SQLite writes them to its
+//! journal once, at the commit.
 
-use sqlx::SqliteConnection;
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 
-use crate::domain::model::{Customer, CustomerUser, Subscription};
+use crate::domain::model::{Customer, CustomerUser, License, Subscription};
 use crate::storage::Result;
 use crate::storage::import::{
     INSERT_CUSTOMER, INSERT_CUSTOMER_USER, INSERT_DELEGATED_ROLE, INSERT_INCIDENT, INSERT_LICENSE,
@@ -136,29 +137,78 @@ pub(super) async fn mark_subscriptions_deleted(
     Ok(())
 }
 
+/// Rows per multi-row `INSERT` (5 columns each: far below SQLite's 32,766
+/// bound parameters).
+const ROWS_PER_INSERT: usize = 500;
+
 /// Inserts customer users with their licenses. One whose id or UPN is
 /// taken fails the whole write, naming it and the key.
+///
+/// Users and licenses go in multi-row statements: a statement per row made
+/// the first sync of a 250,000-subscription partner spend a minute in
+/// sqlx's round trips to its SQLite thread (BENCHMARKS.md, round 4). When a
+/// statement fails, SQLite undoes that statement alone, and its rows are
+/// written again one by one, so the error names the row as before.
 pub(super) async fn insert_customer_users(
     conn: &mut SqliteConnection,
     users: &[CustomerUser],
 ) -> Result<()> {
-    for u in users {
-        sqlx::query(INSERT_CUSTOMER_USER)
-            .bind(u.id.0)
-            .bind(u.customer_id.0)
-            .bind(&u.upn)
-            .bind(&u.display_name)
-            .bind(u.sign_in_blocked)
-            .execute(&mut *conn)
-            .await
-            .map_err(|e| {
-                conflict(
-                    e,
-                    already_exists(format!("customer user {}", u.id), &["upn"]),
-                )
-            })?;
-        insert_licenses(conn, u).await?;
+    for chunk in users.chunks(ROWS_PER_INSERT) {
+        let mut insert = QueryBuilder::<Sqlite>::new(
+            "INSERT INTO customer_users (id, customer_id, upn, display_name, sign_in_blocked) ",
+        );
+        insert.push_values(chunk, |mut row, u| {
+            row.push_bind(u.id.0)
+                .push_bind(u.customer_id.0)
+                .push_bind(&u.upn)
+                .push_bind(&u.display_name)
+                .push_bind(u.sign_in_blocked);
+        });
+        if insert.build().execute(&mut *conn).await.is_err() {
+            for u in chunk {
+                insert_customer_user(conn, u).await?;
+            }
+        }
     }
+    let licenses: Vec<(&CustomerUser, &License)> = users
+        .iter()
+        .flat_map(|u| u.licenses.iter().map(move |l| (u, l)))
+        .collect();
+    for chunk in licenses.chunks(ROWS_PER_INSERT) {
+        let mut insert = QueryBuilder::<Sqlite>::new(
+            "INSERT INTO user_licenses (customer_id, user_id, subscription_id, disabled_services) ",
+        );
+        insert.push_values(chunk, |mut row, (u, l)| {
+            row.push_bind(u.customer_id.0)
+                .push_bind(u.id.0)
+                .push_bind(l.subscription_id.0)
+                .push_bind(disabled_services_json(l));
+        });
+        if insert.build().execute(&mut *conn).await.is_err() {
+            for (u, l) in chunk {
+                insert_license(conn, u, l).await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// One customer user, without licenses; a taken id or UPN is named.
+async fn insert_customer_user(conn: &mut SqliteConnection, u: &CustomerUser) -> Result<()> {
+    sqlx::query(INSERT_CUSTOMER_USER)
+        .bind(u.id.0)
+        .bind(u.customer_id.0)
+        .bind(&u.upn)
+        .bind(&u.display_name)
+        .bind(u.sign_in_blocked)
+        .execute(&mut *conn)
+        .await
+        .map_err(|e| {
+            conflict(
+                e,
+                already_exists(format!("customer user {}", u.id), &["upn"]),
+            )
+        })?;
     Ok(())
 }
 
@@ -205,21 +255,27 @@ pub(super) async fn delete_customer_users(
 
 async fn insert_licenses(conn: &mut SqliteConnection, u: &CustomerUser) -> Result<()> {
     for l in &u.licenses {
-        sqlx::query(INSERT_LICENSE)
-            .bind(u.customer_id.0)
-            .bind(u.id.0)
-            .bind(l.subscription_id.0)
-            .bind(disabled_services_json(l))
-            .execute(&mut *conn)
-            .await
-            .map_err(|e| {
-                conflict(e, |_| {
-                    format!(
-                        "customer user {}: license of subscription {} already exists",
-                        u.id, l.subscription_id
-                    )
-                })
-            })?;
+        insert_license(conn, u, l).await?;
     }
+    Ok(())
+}
+
+/// One license; a taken one is named.
+async fn insert_license(conn: &mut SqliteConnection, u: &CustomerUser, l: &License) -> Result<()> {
+    sqlx::query(INSERT_LICENSE)
+        .bind(u.customer_id.0)
+        .bind(u.id.0)
+        .bind(l.subscription_id.0)
+        .bind(disabled_services_json(l))
+        .execute(&mut *conn)
+        .await
+        .map_err(|e| {
+            conflict(e, |_| {
+                format!(
+                    "customer user {}: license of subscription {} already exists",
+                    u.id, l.subscription_id
+                )
+            })
+        })?;
     Ok(())
 }
