@@ -117,6 +117,27 @@ pub enum ApiError {
 }
 
 impl ApiError {
+    /// A `FAILED_PRECONDITION` of one `reason` about `subject`, its message
+    /// also the violation's description.
+    pub(super) fn precondition(
+        reason: ErrorReason,
+        subject: String,
+        message: String,
+        metadata: Vec<(String, String)>,
+    ) -> Self {
+        Self::FailedPrecondition {
+            violations: vec![Violation {
+                kind: reason.as_str_name().to_owned(),
+                subject,
+                description: message.clone(),
+            }],
+            message,
+            metadata,
+            reasons: Vec::new(),
+            reason,
+        }
+    }
+
     pub fn invalid(field: &'static str, description: impl Into<String>) -> Self {
         Self::invalid_because(ErrorReason::InvalidField, field, description)
     }

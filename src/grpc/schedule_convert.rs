@@ -4,37 +4,18 @@
 
 use chrono::{DateTime, SecondsFormat, Utc};
 
-use super::error::{ApiError, Violation};
+use super::error::ApiError;
 use super::pb::ErrorReason;
 use crate::domain::ids::OrderId;
 use crate::domain::model::OrderState;
 use crate::domain::text::Text;
-
-fn precondition(
-    reason: ErrorReason,
-    subject: String,
-    message: String,
-    metadata: Vec<(String, String)>,
-) -> ApiError {
-    ApiError::FailedPrecondition {
-        violations: vec![Violation {
-            kind: reason.as_str_name().to_owned(),
-            subject,
-            description: message.clone(),
-        }],
-        message,
-        metadata,
-        reasons: Vec::new(),
-        reason,
-    }
-}
 
 fn time(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
 pub(super) fn already_scheduled(order: OrderId) -> ApiError {
-    precondition(
+    ApiError::precondition(
         ErrorReason::UpgradeAlreadyScheduled,
         "subscription_id".into(),
         format!(
@@ -49,7 +30,7 @@ pub(super) fn already_scheduled_text(order: OrderId) -> Text {
 }
 
 pub(super) fn renewal_not_ahead(end: DateTime<Utc>) -> ApiError {
-    precondition(
+    ApiError::precondition(
         ErrorReason::RenewalNotAhead,
         "schedule".into(),
         format!(
@@ -65,7 +46,7 @@ pub(super) fn renewal_not_ahead_text(end: DateTime<Utc>) -> Text {
 }
 
 pub(super) fn not_cancellable(state: OrderState) -> ApiError {
-    precondition(
+    ApiError::precondition(
         ErrorReason::OrderNotCancellable,
         "order_id".into(),
         format!("the order is {state}: only an order scheduled for the renewal can be cancelled"),

@@ -4,7 +4,7 @@
 //! source left short of seats are `FAILED_PRECONDITION`; naming more users
 //! than seats is `INVALID_ARGUMENT`.
 
-use super::error::{ApiError, Violation};
+use super::error::ApiError;
 use super::pb::ErrorReason;
 use crate::domain::eligibility::ReceiverProblem;
 use crate::domain::ids::{CustomerUserId, SubscriptionId};
@@ -17,25 +17,6 @@ pub(super) fn receiver_reason(problem: ReceiverProblem) -> ErrorReason {
         ReceiverProblem::OtherOffer => ErrorReason::TargetSubscriptionOfferMismatch,
         ReceiverProblem::OtherChannel => ErrorReason::TargetSubscriptionOtherChannel,
         ReceiverProblem::CycleMismatch => ErrorReason::TargetSubscriptionCycleMismatch,
-    }
-}
-
-fn precondition(
-    reason: ErrorReason,
-    subject: String,
-    message: String,
-    metadata: Vec<(String, String)>,
-) -> ApiError {
-    ApiError::FailedPrecondition {
-        violations: vec![Violation {
-            kind: reason.as_str_name().to_owned(),
-            subject,
-            description: message.clone(),
-        }],
-        message,
-        metadata,
-        reasons: Vec::new(),
-        reason,
     }
 }
 
@@ -56,7 +37,7 @@ pub(super) fn receiver_unsuitable(id: SubscriptionId, problem: ReceiverProblem) 
         ReceiverProblem::OtherChannel => "it was not bought through this partner",
         ReceiverProblem::CycleMismatch => "its billing cycle is not one the source can move to",
     };
-    precondition(
+    ApiError::precondition(
         receiver_reason(problem),
         id.to_string(),
         format!("subscription {id} cannot receive the seats: {why}"),
@@ -90,7 +71,7 @@ pub(super) fn users_not_on_source_text(users: &[CustomerUserId]) -> Text {
 }
 
 pub(super) fn users_not_on_source(users: &[CustomerUserId]) -> ApiError {
-    precondition(
+    ApiError::precondition(
         ErrorReason::UsersNotOnSource,
         "user_ids".into(),
         format!(
@@ -103,7 +84,7 @@ pub(super) fn users_not_on_source(users: &[CustomerUserId]) -> ApiError {
 }
 
 pub(super) fn source_seats_short(remaining_seats: i64, remaining_users: i64) -> ApiError {
-    precondition(
+    ApiError::precondition(
         ErrorReason::SourceSeatsShort,
         "quantity".into(),
         format!(
