@@ -9,7 +9,7 @@
 # with its own target directory and `cargo build --release --bin
 # csp-upgrades`), B is BENCH_BIN (default target/release/csp-upgrades). The
 # loadgen is this tree's. Knobs as scripts/bench.sh, plus BENCH_ROUNDS (2)
-# and BENCH_RPCS (health,check,list,submit). Prints one line per run and the
+# BENCH_RPCS (health,check,list,submit) and BENCH_BACKENDS (sqlite,postgres). Prints one line per run and the
 # median of each binary per backend and RPC.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -59,18 +59,36 @@ with_db() {
     echo "${url%/*}/$2$query"
 }
 
-# one BACKEND LABEL BIN: a fresh database, the import, the server, the load.
-one() {
-    local backend=$1 label=$2 bin=$3 dir="$OUT/$2" url
+# template BACKEND LABEL BIN: the dataset imported once per binary (the
+# import is not what is measured, and on Postgres it takes minutes); each run
+# starts from a copy of it.
+template() {
+    local backend=$1 label=$2 bin=$3 dir="$OUT/template-$2"
     mkdir -p "$dir"
+    if [[ "$backend" == sqlite ]]; then
+        "$bin" import --data-dir "$dir" --database-url "sqlite:$dir/csp-upgrades.db" \
+            "$OUT/dataset.json" >/dev/null
+    else
+        psql -q "$PG_URL" -c "DROP DATABASE IF EXISTS csp_bench_ab_tpl_$2" \
+            -c "CREATE DATABASE csp_bench_ab_tpl_$2"
+        "$bin" import --data-dir "$dir" --database-url "$(with_db "$PG_URL" "csp_bench_ab_tpl_$2")" \
+            "$OUT/dataset.json" >/dev/null
+    fi
+}
+
+# one BACKEND LABEL BIN TEMPLATE: a fresh copy of the template's database, the
+# server, the load.
+one() {
+    local backend=$1 label=$2 bin=$3 tpl=$4 dir="$OUT/$2" url
+    mkdir -p "$dir"
+    cp -r "$OUT/template-$tpl/." "$dir/"
     if [[ "$backend" == sqlite ]]; then
         url="sqlite:$dir/csp-upgrades.db"
     else
         SCRATCH_DB="csp_bench_ab_$RUN_ID"
-        psql -q "$PG_URL" -c "CREATE DATABASE $SCRATCH_DB"
+        psql -q "$PG_URL" -c "CREATE DATABASE $SCRATCH_DB TEMPLATE csp_bench_ab_tpl_$tpl"
         url=$(with_db "$PG_URL" "$SCRATCH_DB")
     fi
-    "$bin" import --data-dir "$dir" --database-url "$url" "$OUT/dataset.json" >/dev/null
     # shellcheck disable=SC2086 # BENCH_SERVER_ARGS is a list of flags
     "$bin" --data-dir "$dir" --database-url "$url" --demo-data false \
         --listen "127.0.0.1:$PORT" ${BENCH_SERVER_ARGS:-} 2>"$dir/server.log" &
@@ -88,11 +106,16 @@ one() {
 
 BACKENDS=(sqlite)
 [[ -n "$PG_URL" ]] && BACKENDS+=(postgres)
+if [[ -n "${BENCH_BACKENDS:-}" ]]; then read -r -a BACKENDS <<<"${BENCH_BACKENDS//,/ }"; fi
 for backend in "${BACKENDS[@]}"; do
+    template "$backend" A "$OLD"
+    template "$backend" B "$NEW"
     for round in $(seq 1 "$ROUNDS"); do
-        one "$backend" "$backend-A-$round" "$OLD"
-        one "$backend" "$backend-B-$round" "$NEW"
+        one "$backend" "$backend-A-$round" "$OLD" A
+        one "$backend" "$backend-B-$round" "$NEW" B
     done
+    [[ "$backend" == postgres ]] && psql -q "$PG_URL" \
+        -c "DROP DATABASE IF EXISTS csp_bench_ab_tpl_A" -c "DROP DATABASE IF EXISTS csp_bench_ab_tpl_B"
 done | tee "$OUT/lines.tsv"
 
 echo

@@ -16,6 +16,8 @@ mod directory;
 mod fixtures;
 #[path = "storage_conformance/lists.rs"]
 mod lists;
+#[path = "storage_conformance/optimistic.rs"]
+mod optimistic;
 #[path = "storage_conformance/orders.rs"]
 mod orders;
 #[path = "storage_conformance/roles.rs"]
@@ -105,6 +107,8 @@ conformance_suite!(
     orders::a_submission_is_written_replayed_and_its_key_guarded,
     orders::a_credit_check_is_resolved_once,
     orders::the_same_key_sent_at_once_is_written_once,
+    optimistic::a_write_at_the_read_version_does_all_the_locked_write_does,
+    optimistic::a_write_at_an_old_version_writes_nothing,
     schedule::due_orders_are_claimed_once_until_the_lease_runs_out,
     schedule::racing_runners_run_a_due_order_once,
     schedule::racing_runners_run_many_orders_once_each,

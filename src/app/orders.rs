@@ -77,9 +77,17 @@ impl App {
         request_id: Uuid,
     ) -> Result<Submission> {
         let fingerprint = request.fingerprint();
-        let submitted = self
-            .submit_locked(caller, request, request_id, &fingerprint)
-            .await;
+        let submitted = match self
+            .submit_optimistic(caller, request, request_id, &fingerprint)
+            .await
+        {
+            Ok(Some(submission)) => Ok(submission),
+            Ok(None) => {
+                self.submit_locked(caller, request, request_id, &fingerprint)
+                    .await
+            }
+            Err(e) => Err(e),
+        };
         let submission = match submitted {
             // The same key raced in through another customer's lock: the
             // unique (partner, key) index refused our insert.
@@ -100,6 +108,61 @@ impl App {
             _ => {}
         }
         Ok(submission)
+    }
+
+    /// The submission without the customer's lock, where the store has
+    /// that path ([`crate::storage::OptimisticOrders`]): decided on a snapshot read at a
+    /// version, written in one statement if the version has not moved.
+    /// `None` when the submission must take the lock instead: no such path,
+    /// the customer not found (the locked path says so), a scheduled order
+    /// to supersede (read and cancelled under the lock), or another write
+    /// came first.
+    async fn submit_optimistic(
+        &self,
+        caller: &Caller,
+        request: &UpgradeRequest,
+        request_id: Uuid,
+        fingerprint: &str,
+    ) -> Result<Option<Submission>> {
+        let Some(store) = self.store.optimistic() else {
+            return Ok(None);
+        };
+        let partner = caller.partner_id;
+        let Some(read) = store
+            .submission_read(partner, request.customer_id, request_id)
+            .await?
+        else {
+            return Ok(None);
+        };
+        // Read with the snapshot: the same key sent twice at once is
+        // replayed once the first is written, never planned again on a
+        // snapshot that holds the first order.
+        if let Some(used) = read.key_use {
+            let order = self.store.order(partner, used.order).await?;
+            return key_used(used, order, fingerprint).map(Some);
+        }
+        let ids = NewIds {
+            order: OrderId::new_v7(),
+            target_subscription: SubscriptionId::new_v7(),
+        };
+        let ctx = self.request_context(caller, request);
+        let plan = match orders::plan(&ctx, &read.snapshot, request, request_id, ids) {
+            Ok(plan) => plan,
+            Err(refusal) => return Ok(Some(Submission::Refused(refusal))),
+        };
+        if plan.supersedes.is_some() {
+            return Ok(None);
+        }
+        let action = AuditAction::SubmitUpgrade;
+        let record = audit::order_record(caller, action, &plan.order, AuditRecordId::new_v7());
+        let written = store
+            .insert_order_at_version(read.version, &plan, fingerprint, &record)
+            .await?;
+        if !written {
+            metrics::optimistic_submission_retried();
+            return Ok(None);
+        }
+        Ok(Some(Submission::Created(plan.order)))
     }
 
     async fn submit_locked(

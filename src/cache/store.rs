@@ -18,9 +18,9 @@ use crate::domain::model::{Customer, CustomerSnapshot, Partner, PartnerUser};
 use crate::domain::orders::UpgradeOrder;
 use crate::storage::changes::FeedEvent;
 use crate::storage::{
-    CustomerFilter, Directory, DueOrder, ImportSummary, KeyUse, OrderFilter, OrderStore, OrderTx,
-    Page, PageRequest, PoolStats, Result, RoleStore, RoleTx, Store, SubscriptionFilter,
-    SubscriptionPage, SyncStore, SyncTx, TimeRange,
+    CustomerFilter, Directory, DueOrder, ImportSummary, KeyUse, OptimisticOrders, OrderFilter,
+    OrderStore, OrderTx, Page, PageRequest, PoolStats, Result, RoleStore, RoleTx, Store,
+    SubscriptionFilter, SubscriptionPage, SyncStore, SyncTx, TimeRange,
 };
 
 pub struct CachedStore {
@@ -138,6 +138,10 @@ impl Directory for CachedStore {
 
 #[async_trait]
 impl OrderStore for CachedStore {
+    fn optimistic(&self) -> Option<&dyn OptimisticOrders> {
+        self.inner.optimistic()
+    }
+
     async fn order(&self, partner: PartnerId, order: OrderId) -> Result<Option<UpgradeOrder>> {
         self.inner.order(partner, order).await
     }

@@ -32,7 +32,10 @@ use async_trait::async_trait;
 
 pub use directory::{CustomerFilter, Directory, SubscriptionFilter, SubscriptionPage};
 pub use error::StorageError;
-pub use orders::{DueOrder, KeyUse, OrderFilter, OrderStore, OrderTx, OrderWrite};
+pub use orders::{
+    DueOrder, KeyUse, OptimisticOrders, OrderFilter, OrderStore, OrderTx, OrderWrite,
+    SubmissionRead,
+};
 pub use page::{Page, PageRequest};
 pub use postgres::PgStore;
 pub use probe::Probe;
@@ -157,7 +160,8 @@ mod tests {
     fn the_open_orders_queries_list_exactly_the_states_not_ended() {
         for sql in [
             include_str!("sql/open_orders.sql"),
-            include_str!("sql/open_orders_between.sql"),
+            include_str!("sqlite/sql/open_orders_between.sql"),
+            include_str!("postgres/sql/snapshots.sql"),
         ] {
             for state in OrderState::ALL {
                 let listed = sql.contains(&format!("'{}'", state.as_str()));

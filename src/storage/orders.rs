@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::{Page, PageRequest, Result, Tx};
+use crate::domain::audit::AuditRecord;
 use crate::domain::ids::{CustomerId, OrderId, PartnerId};
 use crate::domain::model::CustomerSnapshot;
 use crate::domain::orders::{Plan, UpgradeOrder};
@@ -47,8 +48,54 @@ pub struct OrderFilter {
     pub state: Option<crate::domain::model::OrderState>,
 }
 
+/// What a submission without the customer's lock decides on: the
+/// customer's snapshot, the order that used the request's idempotency key
+/// (if one did), and the customer's version, all as one statement read them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubmissionRead {
+    pub version: i64,
+    pub key_use: Option<KeyUse>,
+    pub snapshot: CustomerSnapshot,
+}
+
+/// Submissions without the customer's lock (Postgres). The customer's
+/// version counts the writes of its rows, and every writer moves it on
+/// (migration 0009), so a submission can read at a version, let the domain
+/// decide, and write all it decided in one statement that first checks the
+/// version has not moved. Two round trips where the locked path takes ten
+/// (BENCHMARKS.md, issue 12); when another write came first, nothing is
+/// written and the submission takes the lock.
+#[async_trait]
+pub trait OptimisticOrders: Send + Sync {
+    /// The customer's snapshot, version and the use of `request_id`; `None`
+    /// when the customer is not the partner's.
+    async fn submission_read(
+        &self,
+        partner: PartnerId,
+        customer: CustomerId,
+        request_id: Uuid,
+    ) -> Result<Option<SubmissionRead>>;
+
+    /// Writes a new order's plan (one that supersedes no scheduled order),
+    /// with its audit record, if the customer is still at `version`; false,
+    /// with nothing written, when another write came first.
+    async fn insert_order_at_version(
+        &self,
+        version: i64,
+        plan: &Plan,
+        fingerprint: &str,
+        audit: &AuditRecord,
+    ) -> Result<bool>;
+}
+
 #[async_trait]
 pub trait OrderStore: Send + Sync {
+    /// The lock-free submission path, on a backend that has one. SQLite has
+    /// none: its single writer serializes writes anyway, and taking the
+    /// lock there costs nothing measurable. (No default: a wrapper that
+    /// forgot to pass it on would silently lose it.)
+    fn optimistic(&self) -> Option<&dyn OptimisticOrders>;
+
     async fn order(&self, partner: PartnerId, order: OrderId) -> Result<Option<UpgradeOrder>>;
 
     /// The partner's orders matching `filter`, newest first; `None` when

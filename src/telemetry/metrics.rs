@@ -28,6 +28,7 @@ pub const IN_FLIGHT: &str = "grpc_server_in_flight";
 pub const DB_POOL: &str = "csp_db_pool_connections";
 /// Upgrade orders by `outcome` (recorded by the order code).
 pub const UPGRADE_ORDERS: &str = "csp_upgrade_orders_total";
+pub const OPTIMISTIC_RETRIES: &str = "csp_optimistic_submission_retries_total";
 /// Eligibility checks that gave a reason, by `code` (once per check and code).
 pub const ELIGIBILITY_REASONS: &str = "csp_eligibility_reasons_total";
 
@@ -80,6 +81,11 @@ fn describe() {
     describe_gauge!(IN_FLIGHT, "gRPC calls under way.");
     describe_gauge!(DB_POOL, "Database pool connections by state.");
     describe_counter!(UPGRADE_ORDERS, "Upgrade orders by outcome.");
+    describe_counter!(
+        OPTIMISTIC_RETRIES,
+        "Submissions written without the customer's lock that found the customer changed since \
+         their read, and took the lock (Postgres)."
+    );
     describe_counter!(
         ELIGIBILITY_REASONS,
         "Eligibility checks that gave a reason, by reason code (once per check)."
@@ -165,6 +171,11 @@ pub fn call_finished(route: Route, code: Code, elapsed: Duration) {
 /// `WAITING`, ...), or a submission was `REFUSED`.
 pub fn upgrade_order(outcome: &'static str) {
     metrics::counter!(UPGRADE_ORDERS, "outcome" => outcome).increment(1);
+}
+
+/// A submission without the lock lost to another write and took the lock.
+pub fn optimistic_submission_retried() {
+    metrics::counter!(OPTIMISTIC_RETRIES).increment(1);
 }
 
 /// A check answered with a reason of this SPEC §4 code.

@@ -10,10 +10,7 @@ use super::PgStore;
 use super::subscription_page::subscription_page_on;
 use crate::domain::ids::{CustomerId, PartnerId, PartnerUserId, SubscriptionId};
 use crate::domain::model::{Customer, CustomerSnapshot, Partner, PartnerUser};
-use crate::storage::rows::{
-    self, BatchRows, CustomerRow, OrderSummaryRow, PartnerRow, PartnerUserRow, SubscriptionRow,
-    UserLicenseRow,
-};
+use crate::storage::rows::{self, CustomerRow, PartnerRow, PartnerUserRow, SnapshotRow};
 use crate::storage::{
     CustomerFilter, Directory, Page, PageRequest, Result, SubscriptionFilter, SubscriptionPage,
 };
@@ -46,43 +43,22 @@ pub(super) async fn customer_on(
         .transpose()
 }
 
-/// A customer's snapshot, read on `conn`: in a repeatable-read transaction
-/// (or under the customer's lock), so the four queries see one moment.
+/// A customer's snapshot, read on `conn` in one statement (so at one
+/// moment, in a transaction or not).
 pub(super) async fn snapshot_on(
     conn: &mut PgConnection,
     partner: PartnerId,
     customer: CustomerId,
 ) -> Result<Option<CustomerSnapshot>> {
-    let Some(found) = customer_on(&mut *conn, partner, customer).await? else {
-        return Ok(None);
-    };
-    let subscriptions =
-        sqlx::query_as::<_, SubscriptionRow>(include_str!("../sql/subscriptions_of_customer.sql"))
-            .bind(customer.0)
-            .fetch_all(&mut *conn)
-            .await?
-            .into_iter()
-            .map(SubscriptionRow::into_domain)
-            .collect::<Result<_>>()?;
-    let users = rows::users_from_rows(
-        sqlx::query_as::<_, UserLicenseRow>(include_str!("../sql/users_with_licenses.sql"))
-            .bind(customer.0)
-            .fetch_all(&mut *conn)
-            .await?,
-    )?;
-    let open_orders = sqlx::query_as::<_, OrderSummaryRow>(include_str!("../sql/open_orders.sql"))
+    sqlx::query_as::<_, SnapshotRow>(include_str!("sql/snapshots.sql"))
+        .bind(partner.0)
         .bind(customer.0)
-        .fetch_all(&mut *conn)
+        .bind(customer.0)
+        .bind(None::<uuid::Uuid>)
+        .fetch_optional(&mut *conn)
         .await?
-        .into_iter()
-        .map(OrderSummaryRow::into_domain)
-        .collect::<Result<_>>()?;
-    Ok(Some(CustomerSnapshot {
-        customer: found,
-        subscriptions,
-        users,
-        open_orders,
-    }))
+        .map(SnapshotRow::into_domain)
+        .transpose()
 }
 
 #[async_trait]
@@ -217,39 +193,17 @@ impl Directory for PgStore {
         first: CustomerId,
         last: CustomerId,
     ) -> Result<Vec<CustomerSnapshot>> {
-        // One moment for the whole batch, as for one snapshot.
-        let mut tx = self
-            .pool
-            .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
-            .await?;
-        let rows = BatchRows {
-            customers: sqlx::query_as(include_str!("../sql/customers_between.sql"))
-                .bind(partner.0)
-                .bind(first.0)
-                .bind(last.0)
-                .fetch_all(&mut *tx)
-                .await?,
-            subscriptions: sqlx::query_as(include_str!("../sql/subscriptions_between.sql"))
-                .bind(partner.0)
-                .bind(first.0)
-                .bind(last.0)
-                .fetch_all(&mut *tx)
-                .await?,
-            users: sqlx::query_as(include_str!("../sql/users_with_licenses_between.sql"))
-                .bind(partner.0)
-                .bind(first.0)
-                .bind(last.0)
-                .fetch_all(&mut *tx)
-                .await?,
-            open_orders: sqlx::query_as(include_str!("../sql/open_orders_between.sql"))
-                .bind(partner.0)
-                .bind(first.0)
-                .bind(last.0)
-                .fetch_all(&mut *tx)
-                .await?,
-        };
-        tx.commit().await?;
-        rows.into_snapshots()
+        // One statement: one moment for the whole batch.
+        sqlx::query_as::<_, SnapshotRow>(include_str!("sql/snapshots.sql"))
+            .bind(partner.0)
+            .bind(first.0)
+            .bind(last.0)
+            .bind(None::<uuid::Uuid>)
+            .fetch_all(&self.pool)
+            .await?
+            .into_iter()
+            .map(SnapshotRow::into_domain)
+            .collect()
     }
 
     async fn customer(&self, partner: PartnerId, customer: CustomerId) -> Result<Option<Customer>> {
@@ -262,12 +216,8 @@ impl Directory for PgStore {
         partner: PartnerId,
         customer: CustomerId,
     ) -> Result<Option<Arc<CustomerSnapshot>>> {
-        let mut tx = self
-            .pool
-            .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
-            .await?;
-        let snapshot = snapshot_on(&mut tx, partner, customer).await?;
-        tx.commit().await?;
+        let mut conn = self.pool.acquire().await?;
+        let snapshot = snapshot_on(&mut conn, partner, customer).await?;
         Ok(snapshot.map(Arc::new))
     }
 

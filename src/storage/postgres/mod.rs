@@ -6,6 +6,7 @@
 
 mod directory;
 mod import;
+mod optimistic;
 mod orders;
 mod roles;
 mod subscription_page;
@@ -122,7 +123,14 @@ impl PgStore {
     /// Connects and migrates. sqlx's migrator holds a Postgres advisory lock
     /// while it runs, so replicas starting together migrate exactly once.
     pub async fn connect(url: &str) -> Result<Self> {
-        let options = PgConnectOptions::from_str(url)?;
+        // Generic plans: every statement here is prepared once per
+        // connection and run with ids bound, where a plan made for the
+        // values bound is never better, but Postgres kept re-planning some
+        // (the snapshot's id range, the submission's JSON rows) on every
+        // call. Measured: planning was 12% of Postgres' work per
+        // submission (BENCHMARKS.md, issue 12).
+        let options =
+            PgConnectOptions::from_str(url)?.options([("plan_cache_mode", "force_generic_plan")]);
         let pool = PgPoolOptions::new()
             .max_connections(10)
             .acquire_timeout(Duration::from_secs(5))

@@ -16,7 +16,8 @@ use crate::storage::rows::{
     bind_order_update, bind_subscription, stored_time,
 };
 use crate::storage::{
-    DueOrder, KeyUse, OrderFilter, OrderStore, OrderTx, OrderWrite, Page, PageRequest, Result,
+    DueOrder, KeyUse, OptimisticOrders, OrderFilter, OrderStore, OrderTx, OrderWrite, Page,
+    PageRequest, Result,
 };
 
 const KEY_USE: &str =
@@ -63,6 +64,10 @@ async fn key_use_on(
 
 #[async_trait]
 impl OrderStore for PgStore {
+    fn optimistic(&self) -> Option<&dyn OptimisticOrders> {
+        Some(self)
+    }
+
     async fn order(&self, partner: PartnerId, order: OrderId) -> Result<Option<UpgradeOrder>> {
         let mut conn = self.pool.acquire().await?;
         order_on(&mut conn, partner, order).await
@@ -143,15 +148,12 @@ impl OrderStore for PgStore {
         customer: CustomerId,
     ) -> Result<Option<Box<dyn OrderTx>>> {
         let mut tx = self.begin_write().await?;
-        // A row lock until the transaction ends (the update changes nothing).
-        let locked =
-            sqlx::query("UPDATE customers SET name = name WHERE partner_id = $1 AND id = $2")
-                .bind(partner.0)
-                .bind(customer.0)
-                .execute(&mut *tx.0)
-                .await?
-                .rows_affected();
-        Ok((locked == 1).then(|| Box::new(tx) as Box<dyn OrderTx>))
+        let locked: Option<i64> = sqlx::query_scalar(include_str!("sql/lock_customer.sql"))
+            .bind(partner.0)
+            .bind(customer.0)
+            .fetch_optional(&mut *tx.0)
+            .await?;
+        Ok(locked.map(|_| Box::new(tx) as Box<dyn OrderTx>))
     }
 
     /// Runners skip the rows another is claiming (`FOR UPDATE SKIP LOCKED`).

@@ -90,6 +90,14 @@ impl SyncTx for PgTx {
         write::update_subscriptions(conn, &updated(&changes.subscriptions.updated)).await?;
         write::mark_subscriptions_deleted(conn, &changes.subscriptions.deleted).await?;
         write::insert_customer_users(conn, &changes.users.inserted).await?;
-        write::update_customer_users(conn, &updated(&changes.users.updated)).await
+        write::update_customer_users(conn, &updated(&changes.users.updated)).await?;
+        // A submission that read one of these customers before this sync
+        // can no longer write on what it read (migration 0009).
+        let touched: Vec<Uuid> = changes.customers_touched().iter().map(|c| c.0).collect();
+        sqlx::query("UPDATE customers SET version = version + 1 WHERE id = ANY($1)")
+            .bind(touched)
+            .execute(&mut *conn)
+            .await?;
+        Ok(())
     }
 }

@@ -103,7 +103,49 @@ impl AuditRow {
 pub(in crate::storage) static INSERT_AUDIT: LazyLock<String> =
     LazyLock::new(|| insert_statement("audit_records", AuditRow::COLUMNS));
 
-/// Binds an audit record as [`AuditRow::COLUMNS`] lists its columns.
+/// An audit record as `audit_records` stores it, column by column in the
+/// order of [`AuditRow::COLUMNS`]: what [`bind_audit`] binds, and the JSON
+/// object Postgres' one-statement write (insert_order_at_version.sql) reads
+/// by column name.
+#[derive(serde::Serialize)]
+pub(in crate::storage) struct NewAuditRow<'a> {
+    id: Uuid,
+    partner_id: Uuid,
+    actor: String,
+    actor_user_id: Option<Uuid>,
+    action: &'a str,
+    target: String,
+    role: Option<&'a str>,
+    outcome: &'a str,
+    reason: Option<&'a str>,
+    at: DateTime<Utc>,
+    details: String,
+}
+
+impl<'a> NewAuditRow<'a> {
+    pub(in crate::storage) fn of(r: &'a AuditRecord) -> Self {
+        let (actor, actor_user_id) = match &r.actor {
+            Actor::User { id, upn } => (format!("user:{upn}"), Some(id.0)),
+            Actor::App { app_id } => (format!("app:{app_id}"), None),
+        };
+        NewAuditRow {
+            id: r.id.0,
+            partner_id: r.partner_id.0,
+            actor,
+            actor_user_id,
+            action: r.action.as_str(),
+            target: r.target.label(),
+            role: r.role.map(|role| role.as_str()),
+            outcome: r.outcome.as_str(),
+            reason: r.refusal.map(|refusal| refusal.as_str()),
+            at: stored_time(r.at),
+            details: serde_json::to_string(&r.details).expect("a map of strings serializes"),
+        }
+    }
+}
+
+/// Binds an audit record as [`AuditRow::COLUMNS`] lists its columns (see
+/// [`NewAuditRow`]).
 pub(in crate::storage) fn bind_audit<'q, DB>(
     query: Bound<'q, DB>,
     r: &'q AuditRecord,
@@ -118,20 +160,17 @@ where
     Option<String>: Encode<'q, DB>,
     DateTime<Utc>: Encode<'q, DB> + Type<DB>,
 {
-    let (actor, actor_user_id) = match &r.actor {
-        Actor::User { id, upn } => (format!("user:{upn}"), Some(id.0)),
-        Actor::App { app_id } => (format!("app:{app_id}"), None),
-    };
+    let row = NewAuditRow::of(r);
     query
-        .bind(r.id.0)
-        .bind(r.partner_id.0)
-        .bind(actor)
-        .bind(actor_user_id)
-        .bind(r.action.as_str())
-        .bind(r.target.label())
-        .bind(r.role.map(|role| role.as_str()))
-        .bind(r.outcome.as_str())
-        .bind(r.refusal.map(|refusal| refusal.as_str()))
-        .bind(stored_time(r.at))
-        .bind(serde_json::to_string(&r.details).expect("a map of strings serializes"))
+        .bind(row.id)
+        .bind(row.partner_id)
+        .bind(row.actor)
+        .bind(row.actor_user_id)
+        .bind(row.action)
+        .bind(row.target)
+        .bind(row.role)
+        .bind(row.outcome)
+        .bind(row.reason)
+        .bind(row.at)
+        .bind(row.details)
 }

@@ -103,9 +103,11 @@ impl CustomerRow {
     }
 }
 
-/// A row of `subscriptions`, read with `SELECT s.*` and written by
-/// [`bind_subscription`] into the statement of [`SubscriptionRow::COLUMNS`].
-#[derive(sqlx::FromRow)]
+/// A row of `subscriptions`, column by column: read with `SELECT s.*` (or
+/// from JSON keyed by column, Postgres' snapshots.sql), written by
+/// [`bind_subscription`] into the statement of [`SubscriptionRow::COLUMNS`]
+/// (or as JSON, Postgres' insert_order_at_version.sql).
+#[derive(sqlx::FromRow, serde::Deserialize, serde::Serialize)]
 pub(in crate::storage) struct SubscriptionRow {
     id: Uuid,
     customer_id: Uuid,
@@ -144,6 +146,27 @@ impl SubscriptionRow {
         "created_at",
     ];
 
+    /// The row that stores `s` (times to the microsecond, as stored).
+    pub(in crate::storage) fn of(s: &Subscription) -> SubscriptionRow {
+        SubscriptionRow {
+            id: s.id.0,
+            customer_id: s.customer_id.0,
+            offer_id: s.offer_id.as_str().to_owned(),
+            channel: s.channel.as_str().to_owned(),
+            status: s.status.as_str().to_owned(),
+            provisioned: s.provisioned,
+            quantity: s.quantity,
+            assigned_seats: s.assigned_seats,
+            billing_cycle: s.billing_cycle.as_str().to_owned(),
+            payment_method: s.payment_method.as_str().to_owned(),
+            trial: s.trial,
+            parent_id: s.parent_id.map(|p| p.0),
+            period_start: stored_time(s.period_start),
+            period_end: stored_time(s.period_end),
+            created_at: stored_time(s.created_at),
+        }
+    }
+
     pub(in crate::storage) fn into_domain(self) -> Result<Subscription> {
         Ok(Subscription {
             id: SubscriptionId(self.id),
@@ -172,37 +195,37 @@ pub(in crate::storage) static INSERT_SUBSCRIPTION: LazyLock<String> =
 /// Binds a subscription as [`SubscriptionRow::COLUMNS`] lists its columns.
 pub(in crate::storage) fn bind_subscription<'q, DB>(
     query: Bound<'q, DB>,
-    s: &'q Subscription,
+    s: &Subscription,
 ) -> Bound<'q, DB>
 where
     DB: Database,
     Uuid: Encode<'q, DB> + Type<DB>,
     Option<Uuid>: Encode<'q, DB>,
-    &'q str: Encode<'q, DB> + Type<DB>,
-    Option<&'q str>: Encode<'q, DB>,
+    String: Encode<'q, DB> + Type<DB>,
     bool: Encode<'q, DB> + Type<DB>,
     i64: Encode<'q, DB> + Type<DB>,
     DateTime<Utc>: Encode<'q, DB> + Type<DB>,
 {
+    let r = SubscriptionRow::of(s);
     query
-        .bind(s.id.0)
-        .bind(s.customer_id.0)
-        .bind(s.offer_id.as_str())
-        .bind(s.channel.as_str())
-        .bind(s.status.as_str())
-        .bind(s.provisioned)
-        .bind(s.quantity)
-        .bind(s.assigned_seats)
-        .bind(s.billing_cycle.as_str())
-        .bind(s.payment_method.as_str())
-        .bind(s.trial)
-        .bind(s.parent_id.map(|p| p.0))
-        .bind(stored_time(s.period_start))
-        .bind(stored_time(s.period_end))
-        .bind(stored_time(s.created_at))
+        .bind(r.id)
+        .bind(r.customer_id)
+        .bind(r.offer_id)
+        .bind(r.channel)
+        .bind(r.status)
+        .bind(r.provisioned)
+        .bind(r.quantity)
+        .bind(r.assigned_seats)
+        .bind(r.billing_cycle)
+        .bind(r.payment_method)
+        .bind(r.trial)
+        .bind(r.parent_id)
+        .bind(r.period_start)
+        .bind(r.period_end)
+        .bind(r.created_at)
 }
 
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, serde::Deserialize)]
 pub(in crate::storage) struct UserLicenseRow {
     id: Uuid,
     customer_id: Uuid,
@@ -256,7 +279,7 @@ pub(in crate::storage) fn disabled_services_json(license: &License) -> String {
     serde_json::to_string(&license.disabled_services).expect("a set of strings serializes")
 }
 
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, serde::Deserialize)]
 pub(in crate::storage) struct OrderSummaryRow {
     id: Uuid,
     customer_id: Uuid,

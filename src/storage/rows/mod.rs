@@ -21,15 +21,15 @@ use sqlx::Database;
 use sqlx::query::Query;
 use uuid::Uuid;
 
-pub(super) use audit::{AuditRow, INSERT_AUDIT, bind_audit};
+pub(super) use audit::{AuditRow, INSERT_AUDIT, NewAuditRow, bind_audit};
 pub(super) use directory::{
     CustomerRow, INSERT_SUBSCRIPTION, OrderSummaryRow, PartnerRow, PartnerUserRow, SubscriptionRow,
     UserLicenseRow, add_user_row, bind_subscription, disabled_services_json, users_from_rows,
 };
 pub(super) use orders::{
-    DueRow, EventRow, INSERT_ORDER, KeyRow, OrderRow, bind_order, bind_order_update,
+    DueRow, EventRow, INSERT_ORDER, KeyRow, NewOrderRow, OrderRow, bind_order, bind_order_update,
 };
-pub(super) use snapshots::BatchRows;
+pub(super) use snapshots::{BatchRows, SnapshotRow};
 
 use super::{Page, Result, StorageError};
 

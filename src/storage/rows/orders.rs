@@ -72,7 +72,9 @@ impl DueRow {
     }
 }
 
-#[derive(sqlx::FromRow)]
+/// A row of `upgrade_order_events`; Postgres' one-statement write
+/// (insert_order_at_version.sql) reads new ones as JSON keyed by column.
+#[derive(sqlx::FromRow, serde::Serialize)]
 pub(in crate::storage) struct EventRow {
     pub order_id: Uuid,
     seq: i64,
@@ -98,6 +100,17 @@ fn money(amount: Option<String>, currency: Option<String>, id: Uuid) -> Result<O
 }
 
 impl EventRow {
+    /// The row of an event of `order` (its time to the microsecond).
+    pub(in crate::storage) fn of(order: OrderId, e: &OrderEvent) -> EventRow {
+        EventRow {
+            order_id: order.0,
+            seq: e.seq,
+            state: e.state.as_str().to_owned(),
+            at: stored_time(e.at),
+            note: e.note.clone(),
+        }
+    }
+
     pub(in crate::storage) fn into_domain(self) -> Result<OrderEvent> {
         Ok(OrderEvent {
             seq: self.seq,
@@ -196,8 +209,87 @@ impl OrderRow {
 pub(in crate::storage) static INSERT_ORDER: LazyLock<String> =
     LazyLock::new(|| insert_statement("upgrade_orders", OrderRow::COLUMNS));
 
-/// Binds a new order as [`OrderRow::COLUMNS`] lists its columns;
-/// `fingerprint` is the request's (see `UpgradeRequest::fingerprint`).
+/// A new order as `upgrade_orders` stores it, column by column in the
+/// order of [`OrderRow::COLUMNS`]: what [`bind_order`] binds, and the JSON
+/// object Postgres' one-statement write (insert_order_at_version.sql) reads
+/// by column name.
+#[derive(serde::Serialize)]
+pub(in crate::storage) struct NewOrderRow<'a> {
+    id: Uuid,
+    partner_id: Uuid,
+    customer_id: Uuid,
+    request_id: Option<Uuid>,
+    request_hash: &'a str,
+    submitted_by: Option<Uuid>,
+    submitted_by_app: Option<&'a str>,
+    source_subscription_id: Uuid,
+    target_offer_id: &'a str,
+    target_subscription_id: Option<Uuid>,
+    billing_cycle: Option<&'a str>,
+    quantity: i64,
+    upgrade_type: &'a str,
+    state: &'a str,
+    outcome: &'a str,
+    credit_amount: Option<String>,
+    credit_currency: Option<&'a str>,
+    report: String,
+    moved_user_count: i64,
+    dropped_add_ons: String,
+    monthly_amount: Option<String>,
+    monthly_currency: Option<&'a str>,
+    partial: bool,
+    into_existing: bool,
+    user_ids: String,
+    scheduled_for: Option<DateTime<Utc>>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl<'a> NewOrderRow<'a> {
+    /// The row of a new order; `fingerprint` is the request's (see
+    /// `UpgradeRequest::fingerprint`).
+    pub(in crate::storage) fn of(o: &'a UpgradeOrder, fingerprint: &'a str) -> Self {
+        let credit = o.prorated_credit.as_ref();
+        let monthly = o.monthly_value.as_ref();
+        let (user, app) = match &o.submitted_by {
+            Actor::User(u) => (Some(u.0), None),
+            Actor::App(a) => (None, Some(a.as_str())),
+        };
+        NewOrderRow {
+            id: o.id.0,
+            partner_id: o.partner_id.0,
+            customer_id: o.customer_id.0,
+            request_id: o.request_id,
+            request_hash: fingerprint,
+            submitted_by: user,
+            submitted_by_app: app,
+            source_subscription_id: o.source_subscription_id.0,
+            target_offer_id: o.target_offer_id.as_str(),
+            target_subscription_id: o.target_subscription_id.map(|t| t.0),
+            billing_cycle: o.billing_cycle.map(|c| c.as_str()),
+            quantity: o.quantity,
+            upgrade_type: o.upgrade_type.as_str(),
+            state: o.state.as_str(),
+            outcome: o.outcome().as_str(),
+            credit_amount: credit.map(|c| c.amount.to_string()),
+            credit_currency: credit.map(|c| c.currency.as_str()),
+            report: report_json(o),
+            moved_user_count: o.moved_user_count,
+            dropped_add_ons: dropped_json(o),
+            monthly_amount: monthly.map(|m| m.amount.to_string()),
+            monthly_currency: monthly.map(|m| m.currency.as_str()),
+            partial: o.partial,
+            into_existing: o.into_existing,
+            user_ids: users_json(o),
+            scheduled_for: o.scheduled_for.map(stored_time),
+            created_at: stored_time(o.created_at),
+            updated_at: stored_time(o.updated_at),
+        }
+    }
+}
+
+/// Binds a new order as [`OrderRow::COLUMNS`] lists its columns (see
+/// [`NewOrderRow`]).
 pub(in crate::storage) fn bind_order<'q, DB>(
     query: Bound<'q, DB>,
     o: &'q UpgradeOrder,
@@ -216,41 +308,36 @@ where
     DateTime<Utc>: Encode<'q, DB> + Type<DB>,
     Option<DateTime<Utc>>: Encode<'q, DB>,
 {
-    let credit = o.prorated_credit.as_ref();
-    let monthly = o.monthly_value.as_ref();
-    let (user, app) = match &o.submitted_by {
-        Actor::User(u) => (Some(u.0), None),
-        Actor::App(a) => (None, Some(a.as_str())),
-    };
+    let r = NewOrderRow::of(o, fingerprint);
     query
-        .bind(o.id.0)
-        .bind(o.partner_id.0)
-        .bind(o.customer_id.0)
-        .bind(o.request_id)
-        .bind(fingerprint)
-        .bind(user)
-        .bind(app)
-        .bind(o.source_subscription_id.0)
-        .bind(o.target_offer_id.as_str())
-        .bind(o.target_subscription_id.map(|t| t.0))
-        .bind(o.billing_cycle.map(|c| c.as_str()))
-        .bind(o.quantity)
-        .bind(o.upgrade_type.as_str())
-        .bind(o.state.as_str())
-        .bind(o.outcome().as_str())
-        .bind(credit.map(|c| c.amount.to_string()))
-        .bind(credit.map(|c| c.currency.as_str()))
-        .bind(report_json(o))
-        .bind(o.moved_user_count)
-        .bind(dropped_json(o))
-        .bind(monthly.map(|m| m.amount.to_string()))
-        .bind(monthly.map(|m| m.currency.as_str()))
-        .bind(o.partial)
-        .bind(o.into_existing)
-        .bind(users_json(o))
-        .bind(o.scheduled_for.map(stored_time))
-        .bind(stored_time(o.created_at))
-        .bind(stored_time(o.updated_at))
+        .bind(r.id)
+        .bind(r.partner_id)
+        .bind(r.customer_id)
+        .bind(r.request_id)
+        .bind(r.request_hash)
+        .bind(r.submitted_by)
+        .bind(r.submitted_by_app)
+        .bind(r.source_subscription_id)
+        .bind(r.target_offer_id)
+        .bind(r.target_subscription_id)
+        .bind(r.billing_cycle)
+        .bind(r.quantity)
+        .bind(r.upgrade_type)
+        .bind(r.state)
+        .bind(r.outcome)
+        .bind(r.credit_amount)
+        .bind(r.credit_currency)
+        .bind(r.report)
+        .bind(r.moved_user_count)
+        .bind(r.dropped_add_ons)
+        .bind(r.monthly_amount)
+        .bind(r.monthly_currency)
+        .bind(r.partial)
+        .bind(r.into_existing)
+        .bind(r.user_ids)
+        .bind(r.scheduled_for)
+        .bind(r.created_at)
+        .bind(r.updated_at)
 }
 
 /// Binds `$1`..`$10` of `sql/update_order.sql`: what a resolution changes.

@@ -1,14 +1,20 @@
-//! Many customers' snapshots from one set of rows: the `*_between.sql`
-//! queries read a batch of customers and all their children at once, each
-//! child list ordered by customer id first, and this splits them up.
+//! Customers' snapshots from rows. SQLite's `*_between.sql` queries read a
+//! batch of customers and all their children at once, each child list
+//! ordered by customer id first, and [`BatchRows`] splits them up. Postgres
+//! reads a customer and its children in one row ([`SnapshotRow`], from
+//! `postgres/sql/snapshots.sql`), the children as JSON decoded by name into
+//! the same row types.
 
 use std::iter::Peekable;
 
 use super::directory::{CustomerRow, OrderSummaryRow, SubscriptionRow, UserLicenseRow};
 use super::users_from_rows;
 use crate::domain::ids::CustomerId;
+use crate::domain::ids::OrderId;
 use crate::domain::model::CustomerSnapshot;
 use crate::storage::Result;
+use crate::storage::{KeyUse, StorageError, SubmissionRead};
+use uuid::Uuid;
 
 /// The rows of a batch of customers, as the `*_between.sql` queries return
 /// them: customers in id order, children ordered by customer id first.
@@ -71,4 +77,67 @@ fn take_of<T>(
         out.push(row);
     }
     out
+}
+
+/// A customer with its children as JSON arrays (NULL for none), its
+/// version, and the use of an idempotency key, as
+/// `postgres/sql/snapshots.sql` returns it.
+#[derive(sqlx::FromRow)]
+pub(in crate::storage) struct SnapshotRow {
+    #[sqlx(flatten)]
+    customer: CustomerRow,
+    subscriptions: Option<String>,
+    users: Option<String>,
+    open_orders: Option<String>,
+    version: i64,
+    key_order: Option<Uuid>,
+    key_fingerprint: Option<String>,
+}
+
+impl SnapshotRow {
+    /// What a submission decides on (see [`SubmissionRead`]).
+    pub(in crate::storage) fn into_submission_read(self) -> Result<SubmissionRead> {
+        let version = self.version;
+        let key_use = self.key_order.map(|order| KeyUse {
+            order: OrderId(order),
+            fingerprint: self.key_fingerprint.clone(),
+        });
+        Ok(SubmissionRead {
+            version,
+            key_use,
+            snapshot: self.into_domain()?,
+        })
+    }
+
+    pub(in crate::storage) fn into_domain(self) -> Result<CustomerSnapshot> {
+        let customer = self.customer.into_domain()?;
+        let id = customer.id;
+        let subscriptions: Vec<SubscriptionRow> = json_rows(self.subscriptions, id)?;
+        let users: Vec<UserLicenseRow> = json_rows(self.users, id)?;
+        let open_orders: Vec<OrderSummaryRow> = json_rows(self.open_orders, id)?;
+        Ok(CustomerSnapshot {
+            customer,
+            subscriptions: subscriptions
+                .into_iter()
+                .map(SubscriptionRow::into_domain)
+                .collect::<Result<_>>()?,
+            users: users_from_rows(users)?,
+            open_orders: open_orders
+                .into_iter()
+                .map(OrderSummaryRow::into_domain)
+                .collect::<Result<_>>()?,
+        })
+    }
+}
+
+/// Rows of a JSON array (`json_agg` gives NULL rather than `[]` for none).
+fn json_rows<T: serde::de::DeserializeOwned>(
+    json: Option<String>,
+    customer: CustomerId,
+) -> Result<Vec<T>> {
+    match json {
+        None => Ok(Vec::new()),
+        Some(text) => serde_json::from_str(&text)
+            .map_err(|e| StorageError::Corrupt(format!("snapshot of customer {customer}: {e}"))),
+    }
 }

@@ -57,7 +57,7 @@ pub(super) async fn snapshot_on(
         return Ok(None);
     };
     let subscriptions =
-        sqlx::query_as::<_, SubscriptionRow>(include_str!("../sql/subscriptions_of_customer.sql"))
+        sqlx::query_as::<_, SubscriptionRow>(include_str!("sql/subscriptions_of_customer.sql"))
             .bind(customer.0)
             .fetch_all(&mut *conn)
             .await?
@@ -65,7 +65,7 @@ pub(super) async fn snapshot_on(
             .map(SubscriptionRow::into_domain)
             .collect::<Result<_>>()?;
     let users = rows::users_from_rows(
-        sqlx::query_as::<_, UserLicenseRow>(include_str!("../sql/users_with_licenses.sql"))
+        sqlx::query_as::<_, UserLicenseRow>(include_str!("sql/users_with_licenses.sql"))
             .bind(customer.0)
             .fetch_all(&mut *conn)
             .await?,
@@ -220,25 +220,25 @@ impl Directory for SqliteStore {
         // One moment for the whole batch, as for one snapshot.
         let mut tx = self.pool.begin().await?;
         let rows = BatchRows {
-            customers: sqlx::query_as(include_str!("../sql/customers_between.sql"))
+            customers: sqlx::query_as(include_str!("sql/customers_between.sql"))
                 .bind(partner.0)
                 .bind(first.0)
                 .bind(last.0)
                 .fetch_all(&mut *tx)
                 .await?,
-            subscriptions: sqlx::query_as(include_str!("../sql/subscriptions_between.sql"))
+            subscriptions: sqlx::query_as(include_str!("sql/subscriptions_between.sql"))
                 .bind(partner.0)
                 .bind(first.0)
                 .bind(last.0)
                 .fetch_all(&mut *tx)
                 .await?,
-            users: sqlx::query_as(include_str!("../sql/users_with_licenses_between.sql"))
+            users: sqlx::query_as(include_str!("sql/users_with_licenses_between.sql"))
                 .bind(partner.0)
                 .bind(first.0)
                 .bind(last.0)
                 .fetch_all(&mut *tx)
                 .await?,
-            open_orders: sqlx::query_as(include_str!("../sql/open_orders_between.sql"))
+            open_orders: sqlx::query_as(include_str!("sql/open_orders_between.sql"))
                 .bind(partner.0)
                 .bind(first.0)
                 .bind(last.0)

@@ -17,7 +17,8 @@ use crate::storage::rows::{
     bind_order_update, bind_subscription, stored_time,
 };
 use crate::storage::{
-    DueOrder, KeyUse, OrderFilter, OrderStore, OrderTx, OrderWrite, Page, PageRequest, Result,
+    DueOrder, KeyUse, OptimisticOrders, OrderFilter, OrderStore, OrderTx, OrderWrite, Page,
+    PageRequest, Result,
 };
 
 const KEY_USE: &str =
@@ -64,6 +65,10 @@ async fn key_use_on(
 
 #[async_trait]
 impl OrderStore for SqliteStore {
+    fn optimistic(&self) -> Option<&dyn OptimisticOrders> {
+        None
+    }
+
     async fn order(&self, partner: PartnerId, order: OrderId) -> Result<Option<UpgradeOrder>> {
         let mut conn = self.pool.acquire().await?;
         order_on(&mut conn, partner, order).await

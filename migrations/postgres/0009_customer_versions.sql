@@ -1,0 +1,12 @@
+-- A customer's version: it counts the writes of the customer's rows (its
+-- subscriptions, users, licenses and orders). Every writer takes the
+-- customer's lock by adding one to it (storage/postgres: `lock_customer`,
+-- sync's lock_partner_customers.sql), so a snapshot read together with the
+-- version is still current exactly while the version is.
+--
+-- A submission uses it to write without the lock (issue 12): it reads the
+-- snapshot and the version in one statement, lets the domain decide, and
+-- writes everything in one statement that first moves the version on from
+-- the one it read (insert_order_at_version.sql). When another write came in
+-- between, that statement writes nothing and the submission takes the lock.
+ALTER TABLE customers ADD COLUMN version BIGINT NOT NULL DEFAULT 0;
