@@ -8,9 +8,14 @@
 # A is the baseline (an older build: check it out in a worktree of its own
 # with its own target directory and `cargo build --release --bin
 # csp-upgrades`), B is BENCH_BIN (default target/release/csp-upgrades). The
-# loadgen is this tree's. Knobs as scripts/bench.sh, plus BENCH_ROUNDS (2)
-# BENCH_RPCS (health,check,list,submit) and BENCH_BACKENDS (sqlite,postgres). Prints one line per run and the
-# median of each binary per backend and RPC.
+# load is this tree's loadgen, or for A BENCH_BASELINE_LOADGEN (the baseline
+# tree's own `--example loadgen`) when the contract changed in between: a
+# line starting "!!" says a run had answers that were not OK, and its figure
+# then measures refusals. Knobs as scripts/bench.sh, plus BENCH_ROUNDS (2),
+# BENCH_RPCS (health,check,list,submit) and BENCH_BACKENDS (sqlite,postgres).
+# Each binary imports the dataset once per backend; each run starts from a
+# copy. Prints one line per run and the median of each binary per backend
+# and RPC.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,6 +25,10 @@ PORT="${BENCH_PORT:-50152}"
 NEW="${BENCH_BIN:-target/release/csp-upgrades}"
 OLD="${BENCH_BASELINE_BIN:?set BENCH_BASELINE_BIN to the baseline server binary}"
 LOADGEN=target/release/examples/loadgen
+# The baseline's own load generator, when the contract changed in between:
+# this tree's requests may not be valid for the old server (every answer then
+# counts as INVALID_ARGUMENT, which the lines below flag with "!!").
+OLD_LOADGEN="${BENCH_BASELINE_LOADGEN:-$LOADGEN}"
 ROUNDS="${BENCH_ROUNDS:-2}"
 RUN_ID="$$"
 
@@ -30,6 +39,7 @@ busy() { pgrep -c -x rustc || true; }
 echo "machine: $(nproc) cores; rustc processes running at the start: $(busy)"
 echo "A (baseline): $OLD ($("$OLD" --version 2>/dev/null || echo '?'))"
 echo "B (this tree): $NEW"
+echo "load: A $OLD_LOADGEN, B $LOADGEN"
 
 rm -rf "$OUT"
 mkdir -p "$OUT"
@@ -69,24 +79,24 @@ template() {
         "$bin" import --data-dir "$dir" --database-url "sqlite:$dir/csp-upgrades.db" \
             "$OUT/dataset.json" >/dev/null
     else
-        psql -q "$PG_URL" -c "DROP DATABASE IF EXISTS csp_bench_ab_tpl_$2" \
-            -c "CREATE DATABASE csp_bench_ab_tpl_$2"
-        "$bin" import --data-dir "$dir" --database-url "$(with_db "$PG_URL" "csp_bench_ab_tpl_$2")" \
+        psql -q "$PG_URL" -c "DROP DATABASE IF EXISTS csp_bench_ab_tpl_${2,,}" \
+            -c "CREATE DATABASE csp_bench_ab_tpl_${2,,}"
+        "$bin" import --data-dir "$dir" --database-url "$(with_db "$PG_URL" "csp_bench_ab_tpl_${2,,}")" \
             "$OUT/dataset.json" >/dev/null
     fi
 }
 
-# one BACKEND LABEL BIN TEMPLATE: a fresh copy of the template's database, the
-# server, the load.
+# one BACKEND LABEL BIN TEMPLATE LOADGEN: a fresh copy of the template's
+# database, the server, the load.
 one() {
-    local backend=$1 label=$2 bin=$3 tpl=$4 dir="$OUT/$2" url
+    local backend=$1 label=$2 bin=$3 tpl=$4 loadgen=$5 dir="$OUT/$2" url
     mkdir -p "$dir"
     cp -r "$OUT/template-$tpl/." "$dir/"
     if [[ "$backend" == sqlite ]]; then
         url="sqlite:$dir/csp-upgrades.db"
     else
         SCRATCH_DB="csp_bench_ab_$RUN_ID"
-        psql -q "$PG_URL" -c "CREATE DATABASE $SCRATCH_DB TEMPLATE csp_bench_ab_tpl_$tpl"
+        psql -q "$PG_URL" -c "CREATE DATABASE $SCRATCH_DB TEMPLATE csp_bench_ab_tpl_${tpl,,}"
         url=$(with_db "$PG_URL" "$SCRATCH_DB")
     fi
     # shellcheck disable=SC2086 # BENCH_SERVER_ARGS is a list of flags
@@ -94,7 +104,7 @@ one() {
         --listen "127.0.0.1:$PORT" ${BENCH_SERVER_ARGS:-} 2>"$dir/server.log" &
     SERVER_PID=$!
     echo "== $label (rustc running: $(busy))"
-    "$LOADGEN" run --addr "http://127.0.0.1:$PORT" --dataset "$OUT/dataset.json" \
+    "$loadgen" run --addr "http://127.0.0.1:$PORT" --dataset "$OUT/dataset.json" \
         --data-dir "$dir" --server-pid "$SERVER_PID" --label "$label" \
         --rpcs "${BENCH_RPCS:-health,check,list,submit}" --single-duration 0 \
         --duration "${BENCH_DURATION:-10}" --warmup "${BENCH_WARMUP:-2}" \
@@ -102,6 +112,9 @@ one() {
         --submit-clients "${BENCH_SUBMIT_CLIENTS:-32}" --json-out "$OUT/$label.json" >/dev/null
     cleanup
     jq -r --arg l "$label" '.phases[] | "\($l)\t\(.name)\t\(.rps | floor)"' "$OUT/$label.json"
+    # Answers that were not OK count in req/s too: say so beside the figure.
+    jq -r --arg l "$label" '.phases[] | select((.non_ok | length) > 0)
+        | "!! \($l) \(.name): answers not OK: \(.non_ok)"' "$OUT/$label.json"
 }
 
 BACKENDS=(sqlite)
@@ -111,11 +124,11 @@ for backend in "${BACKENDS[@]}"; do
     template "$backend" A "$OLD"
     template "$backend" B "$NEW"
     for round in $(seq 1 "$ROUNDS"); do
-        one "$backend" "$backend-A-$round" "$OLD" A
-        one "$backend" "$backend-B-$round" "$NEW" B
+        one "$backend" "$backend-A-$round" "$OLD" A "$OLD_LOADGEN"
+        one "$backend" "$backend-B-$round" "$NEW" B "$LOADGEN"
     done
     [[ "$backend" == postgres ]] && psql -q "$PG_URL" \
-        -c "DROP DATABASE IF EXISTS csp_bench_ab_tpl_A" -c "DROP DATABASE IF EXISTS csp_bench_ab_tpl_B"
+        -c "DROP DATABASE IF EXISTS csp_bench_ab_tpl_a" -c "DROP DATABASE IF EXISTS csp_bench_ab_tpl_b"
 done | tee "$OUT/lines.tsv"
 
 echo
