@@ -127,8 +127,10 @@ for backend in "${BACKENDS[@]}"; do
         one "$backend" "$backend-A-$round" "$OLD" A "$OLD_LOADGEN"
         one "$backend" "$backend-B-$round" "$NEW" B "$LOADGEN"
     done
-    [[ "$backend" == postgres ]] && psql -q "$PG_URL" \
-        -c "DROP DATABASE IF EXISTS csp_bench_ab_tpl_a" -c "DROP DATABASE IF EXISTS csp_bench_ab_tpl_b"
+    if [[ "$backend" == postgres ]]; then
+        psql -q "$PG_URL" -c "DROP DATABASE IF EXISTS csp_bench_ab_tpl_a" \
+            -c "DROP DATABASE IF EXISTS csp_bench_ab_tpl_b"
+    fi
 done | tee "$OUT/lines.tsv"
 
 echo
