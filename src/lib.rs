@@ -10,6 +10,9 @@
 //!   check, grant or revoke a role, import): load in a locked transaction,
 //!   let the domain decide, write, audit, then drop caches and announce on
 //!   the change bus ([`app::bus`]), which also wakes `WatchUpgradeOrder`.
+//!   On Postgres a submission first tries without the lock: read at the
+//!   customer's version, decide, write in one statement if the version has
+//!   not moved ([`storage::OptimisticOrders`]).
 //! - [`storage`]: a typed trait per aggregate (`Directory`, `OrderStore`,
 //!   `RoleStore`) written out in plain Rust for SQLite and for Postgres,
 //!   SQL in `.sql` files beside them, migrations under `migrations/`.
