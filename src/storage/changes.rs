@@ -1,9 +1,12 @@
 //! What other processes wrote, for the caches above the store (`src/cache.rs`).
 //!
 //! Postgres announces every write to cached tables on the `csp_changes`
-//! channel, inside the writing transaction (triggers of migrations 0004 and
-//! 0006), so a change and its notification commit together; [`listen`]
-//! turns those into
+//! channel. The triggers (migrations 0004, 0006, 0010, 0011) write each
+//! change to an outbox table inside the writing transaction, so a change and
+//! its announcement commit together; every replica's feed empties the outbox
+//! onto the channel just before each beat ([`BEAT_EVERY`], so another
+//! replica hears a write within about that), and [`listen`] turns what the
+//! channel carries into
 //! [`FeedEvent`]s, and says when it is deaf (connection lost) and when it
 //! hears again. SQLite has no such feed: the embedded database has one
 //! serving process, whose own writes the cache sees directly.
@@ -104,7 +107,8 @@ impl Beats {
 
 /// Listens on a connection of its own (not one of the pool's) until the
 /// receiver is dropped, and proves it still hears: every [`BEAT_EVERY`] it
-/// notifies a beat from another connection of its own and reports it as
+/// announces the change outbox and then a beat, from another connection of
+/// its own, and reports the beat as
 /// [`FeedEvent::Heard`] when it comes back. Notifications arrive in commit
 /// order, so a beat heard back means every change committed before it was
 /// sent has been heard.
@@ -127,11 +131,7 @@ pub fn listen(pool: &PgPool) -> mpsc::UnboundedReceiver<FeedEvent> {
             // Read before sending: what committed before it is ahead of
             // the beat in the queue.
             let payload = beats.payload(Instant::now());
-            let sent = sqlx::query("SELECT pg_notify($1, $2)")
-                .bind(CHANNEL)
-                .bind(payload)
-                .execute(&beat_pool)
-                .await;
+            let sent = announce_then_beat(&beat_pool, &payload).await;
             if let Err(e) = sent {
                 tracing::debug!(error = %e, "could not send a change feed beat");
             }
@@ -153,6 +153,23 @@ pub fn listen(pool: &PgPool) -> mpsc::UnboundedReceiver<FeedEvent> {
         }
     });
     rx
+}
+
+/// Announces what the triggers wrote to the change outbox (migration
+/// 0011), then the beat, in one transaction: everything committed before
+/// the beat was read is ahead of it in the queue.
+async fn announce_then_beat(pool: &PgPool, beat: &str) -> Result<(), sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    sqlx::query(include_str!("postgres/sql/announce_outbox.sql"))
+        .bind(CHANNEL)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("SELECT pg_notify($1, $2)")
+        .bind(CHANNEL)
+        .bind(beat)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await
 }
 
 struct Closed;
