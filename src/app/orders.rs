@@ -11,6 +11,7 @@ use uuid::Uuid;
 use super::App;
 use crate::domain::audit::{self, AuditAction};
 use crate::domain::ids::{AuditRecordId, OrderId, SubscriptionId};
+use crate::domain::model::CustomerSnapshot;
 use crate::domain::orders::{
     self, Context, Decision, NewIds, Plan, Refusal, UpgradeOrder, UpgradeRequest, schedule,
 };
@@ -141,12 +142,7 @@ impl App {
             let order = self.store.order(partner, used.order).await?;
             return key_used(used, order, fingerprint).map(Some);
         }
-        let ids = NewIds {
-            order: OrderId::new_v7(),
-            target_subscription: SubscriptionId::new_v7(),
-        };
-        let ctx = self.request_context(caller, request);
-        let plan = match orders::plan(&ctx, &read.snapshot, request, request_id, ids) {
+        let plan = match self.plan_new(caller, &read.snapshot, request, request_id) {
             Ok(plan) => plan,
             Err(refusal) => return Ok(Some(Submission::Refused(refusal))),
         };
@@ -186,19 +182,33 @@ impl App {
         let snapshot = tx.snapshot(partner, customer).await?.ok_or_else(|| {
             StorageError::Corrupt(format!("customer {customer} vanished under its lock"))
         })?;
-        let ids = NewIds {
-            order: OrderId::new_v7(),
-            target_subscription: SubscriptionId::new_v7(),
-        };
-        let ctx = self.request_context(caller, request);
-        let plan = match orders::plan(&ctx, &snapshot, request, request_id, ids) {
+        let plan = match self.plan_new(caller, &snapshot, request, request_id) {
             Ok(plan) => plan,
             Err(refusal) => return Ok(Submission::Refused(refusal)),
         };
         let write = OrderWrite::New { fingerprint };
         let action = AuditAction::SubmitUpgrade;
-        write_and_commit(tx, caller, action, &plan, write, ctx.now).await?;
+        // The decision's time: a new order is created at it.
+        let now = plan.order.created_at;
+        write_and_commit(tx, caller, action, &plan, write, now).await?;
         Ok(Submission::Created(plan.order))
+    }
+
+    /// What the domain decides for a new submission on `snapshot`, with
+    /// fresh ids for the order and the subscription it may create.
+    fn plan_new(
+        &self,
+        caller: &Caller,
+        snapshot: &CustomerSnapshot,
+        request: &UpgradeRequest,
+        request_id: Uuid,
+    ) -> std::result::Result<Plan, Refusal> {
+        let ids = NewIds {
+            order: OrderId::new_v7(),
+            target_subscription: SubscriptionId::new_v7(),
+        };
+        let ctx = self.request_context(caller, request);
+        orders::plan(&ctx, snapshot, request, request_id, ids)
     }
 
     /// Approves or rejects an order waiting for a credit check.

@@ -3,16 +3,17 @@
 //! nothing at all once another write moved the customer's version on.
 //! SQLite has no such path; its instances check that it says so.
 
-use csp_upgrades::domain::audit::{self, AuditAction};
+use csp_upgrades::domain::audit::{self, AuditAction, AuditRecord};
 use csp_upgrades::domain::ids::*;
 use csp_upgrades::domain::model::*;
-use csp_upgrades::domain::orders::{Effects, LicenseMove, Plan, SeatCount, UpgradeOrder};
+use csp_upgrades::domain::orders::{Effects, LicenseMove, Plan, SeatCount};
 use csp_upgrades::domain::roles::{Caller, Principal};
 use csp_upgrades::storage::{KeyUse, PageRequest, Store};
 
 use super::common::db::TestDb;
 use super::connect;
 use super::fixtures::*;
+use super::orders::{base_and_add_on, new_order};
 
 /// The demo's rich customer, its licensed base subscription and an add-on
 /// of it, and a new order upgrading the base with every kind of effect.
@@ -30,55 +31,14 @@ async fn case(db: &TestDb) -> Case {
     let store = connect(db).await;
     let demo = demo();
     store.import(&demo.data).await.unwrap();
-    let snapshot = store
-        .snapshot(demo.partner.id, demo.rich.id)
-        .await
-        .unwrap()
-        .unwrap();
     let admin = demo.data.partner_users[0].clone();
-    let source = snapshot
-        .subscriptions
-        .iter()
-        .find(|s| s.channel == Channel::ThisPartner && s.parent_id.is_none())
-        .unwrap()
-        .clone();
-    let add_on = snapshot
-        .subscriptions
-        .iter()
-        .find(|s| s.parent_id == Some(source.id))
-        .unwrap()
-        .clone();
+    let (source, add_on) = base_and_add_on(&store, &demo).await;
     let mut target = source.clone();
     target.id = SubscriptionId::new_v4();
     target.offer_id = OfferId::parse("o365-e3").unwrap();
     target.created_at = at(21, 7);
-    let mut order = UpgradeOrder {
-        id: OrderId::new_v4(),
-        partner_id: demo.partner.id,
-        customer_id: demo.rich.id,
-        request_id: Some(uuid::Uuid::new_v4()),
-        submitted_by: csp_upgrades::domain::orders::Actor::User(admin.id),
-        source_subscription_id: source.id,
-        target_offer_id: target.offer_id.clone(),
-        target_subscription_id: Some(target.id),
-        quantity: source.quantity,
-        partial: false,
-        into_existing: false,
-        user_ids: Vec::new(),
-        upgrade_type: UpgradeType::WithLicenseTransfer,
-        billing_cycle: Some(BillingCycle::Monthly),
-        state: OrderState::InProgress,
-        moved_user_count: 1,
-        dropped_add_ons: Vec::new(),
-        prorated_credit: None,
-        monthly_value: None,
-        migration_report: Vec::new(),
-        scheduled_for: None,
-        events: Vec::new(),
-        created_at: at(21, 3),
-        updated_at: at(21, 3),
-    };
-    order.transition(OrderState::InProgress, at(21, 3), "started");
+    let mut order = new_order(&demo.partner, &admin, &source);
+    order.target_subscription_id = Some(target.id);
     order.transition(OrderState::Completed, at(21, 5), "done");
     order.updated_at = at(21, 5);
     let plan = Plan {
@@ -118,6 +78,19 @@ async fn case(db: &TestDb) -> Case {
     }
 }
 
+impl Case {
+    /// The audit record of submitting the case's order.
+    fn audit_record(&self) -> AuditRecord {
+        let action = AuditAction::SubmitUpgrade;
+        audit::order_record(
+            &self.caller,
+            action,
+            &self.plan.order,
+            AuditRecordId::new_v7(),
+        )
+    }
+}
+
 /// The one-statement write stores the order, its events, its audit record
 /// and every effect, as the locked write does; the next read sees its key.
 pub async fn a_write_at_the_read_version_does_all_the_locked_write_does(db: TestDb) {
@@ -143,12 +116,7 @@ pub async fn a_write_at_the_read_version_does_all_the_locked_write_does(db: Test
             .as_deref(),
         "the submission's read is the snapshot"
     );
-    let record = audit::order_record(
-        &c.caller,
-        AuditAction::SubmitUpgrade,
-        &c.plan.order,
-        AuditRecordId::new_v7(),
-    );
+    let record = c.audit_record();
     let written = optimistic
         .insert_order_at_version(read.version, &c.plan, "fingerprint", &record)
         .await
@@ -232,12 +200,7 @@ pub async fn a_write_at_an_old_version_writes_nothing(db: TestDb) {
         .unwrap();
     tx.commit().await.unwrap();
 
-    let record = audit::order_record(
-        &c.caller,
-        AuditAction::SubmitUpgrade,
-        &c.plan.order,
-        AuditRecordId::new_v7(),
-    );
+    let record = c.audit_record();
     let written = optimistic
         .insert_order_at_version(read.version, &c.plan, "fingerprint", &record)
         .await

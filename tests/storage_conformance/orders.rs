@@ -24,7 +24,7 @@ use super::connect;
 use super::fixtures::*;
 
 /// An order of `customer`'s `source`, in progress, with one event.
-fn new_order(partner: &Partner, by: &PartnerUser, source: &Subscription) -> UpgradeOrder {
+pub fn new_order(partner: &Partner, by: &PartnerUser, source: &Subscription) -> UpgradeOrder {
     let mut order = UpgradeOrder {
         id: OrderId::new_v4(),
         partner_id: partner.id,
@@ -61,19 +61,14 @@ fn new_order(partner: &Partner, by: &PartnerUser, source: &Subscription) -> Upgr
     order
 }
 
-/// The order transaction writes an order with its effects, updates it
-/// later, and reads back exactly what it wrote, on every read path.
-pub async fn an_order_and_its_effects_are_written_in_one_transaction(db: TestDb) {
-    let store = connect(&db).await;
-    let demo = demo();
-    store.import(&demo.data).await.unwrap();
+/// The demo's rich customer's base subscription every add-on hangs off
+/// (licensed to amy@), and an add-on of it.
+pub async fn base_and_add_on(store: &Arc<dyn Store>, demo: &Demo) -> (Subscription, Subscription) {
     let snapshot = store
         .snapshot(demo.partner.id, demo.rich.id)
         .await
         .unwrap()
         .unwrap();
-    let admin = demo.data.partner_users[0].clone();
-    // The base every add-on hangs off, licensed to amy@.
     let source = snapshot
         .subscriptions
         .iter()
@@ -86,6 +81,17 @@ pub async fn an_order_and_its_effects_are_written_in_one_transaction(db: TestDb)
         .find(|s| s.parent_id == Some(source.id))
         .unwrap()
         .clone();
+    (source, add_on)
+}
+
+/// The order transaction writes an order with its effects, updates it
+/// later, and reads back exactly what it wrote, on every read path.
+pub async fn an_order_and_its_effects_are_written_in_one_transaction(db: TestDb) {
+    let store = connect(&db).await;
+    let demo = demo();
+    store.import(&demo.data).await.unwrap();
+    let admin = demo.data.partner_users[0].clone();
+    let (source, add_on) = base_and_add_on(&store, &demo).await;
 
     // A new order waiting for a credit check: no effects.
     let waiting = new_order(&demo.partner, &admin, &source);

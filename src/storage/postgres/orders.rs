@@ -148,12 +148,13 @@ impl OrderStore for PgStore {
         customer: CustomerId,
     ) -> Result<Option<Box<dyn OrderTx>>> {
         let mut tx = self.begin_write().await?;
-        let locked: Option<i64> = sqlx::query_scalar(include_str!("sql/lock_customer.sql"))
+        let locked = sqlx::query(include_str!("sql/lock_customer.sql"))
             .bind(partner.0)
             .bind(customer.0)
-            .fetch_optional(&mut *tx.0)
-            .await?;
-        Ok(locked.map(|_| Box::new(tx) as Box<dyn OrderTx>))
+            .execute(&mut *tx.0)
+            .await?
+            .rows_affected();
+        Ok((locked == 1).then(|| Box::new(tx) as Box<dyn OrderTx>))
     }
 
     /// Runners skip the rows another is claiming (`FOR UPDATE SKIP LOCKED`).

@@ -7,14 +7,13 @@
 
 use std::iter::Peekable;
 
+use uuid::Uuid;
+
 use super::directory::{CustomerRow, OrderSummaryRow, SubscriptionRow, UserLicenseRow};
 use super::users_from_rows;
-use crate::domain::ids::CustomerId;
-use crate::domain::ids::OrderId;
+use crate::domain::ids::{CustomerId, OrderId};
 use crate::domain::model::CustomerSnapshot;
-use crate::storage::Result;
-use crate::storage::{KeyUse, StorageError, SubmissionRead};
-use uuid::Uuid;
+use crate::storage::{KeyUse, Result, StorageError, SubmissionRead};
 
 /// The rows of a batch of customers, as the `*_between.sql` queries return
 /// them: customers in id order, children ordered by customer id first.
@@ -96,14 +95,13 @@ pub(in crate::storage) struct SnapshotRow {
 
 impl SnapshotRow {
     /// What a submission decides on (see [`SubmissionRead`]).
-    pub(in crate::storage) fn into_submission_read(self) -> Result<SubmissionRead> {
-        let version = self.version;
+    pub(in crate::storage) fn into_submission_read(mut self) -> Result<SubmissionRead> {
         let key_use = self.key_order.map(|order| KeyUse {
             order: OrderId(order),
-            fingerprint: self.key_fingerprint.clone(),
+            fingerprint: self.key_fingerprint.take(),
         });
         Ok(SubmissionRead {
-            version,
+            version: self.version,
             key_use,
             snapshot: self.into_domain()?,
         })
