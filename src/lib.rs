@@ -12,7 +12,8 @@
 //!   the change bus ([`app::bus`]), which also wakes `WatchUpgradeOrder`.
 //!   On Postgres a submission first tries without the lock: read at the
 //!   customer's version, decide, write in one statement if the version has
-//!   not moved ([`storage::OptimisticOrders`]).
+//!   not moved ([`storage::OptimisticOrders`]); a batch does that for the
+//!   first item of every customer at once (two statements a batch).
 //! - [`storage`]: a typed trait per aggregate (`Directory`, `OrderStore`,
 //!   `RoleStore`) written out in plain Rust for SQLite and for Postgres,
 //!   SQL in `.sql` files beside them, migrations under `migrations/`.

@@ -167,6 +167,45 @@ async fn mixed_items_are_answered_item_by_item_and_a_retry_creates_nothing() {
     assert_eq!(orders_of(&server, &token, NORTHWIND).await, orders);
 }
 
+/// One key on two customers' items in one batch (a client's mistake):
+/// written together they would break the key's uniqueness, so they go one
+/// by one; the first makes its order, the second is told the key is used,
+/// and a third customer's item in the same batch is written as usual.
+#[tokio::test]
+async fn one_key_on_two_customers_makes_one_order() {
+    let server = start().await;
+    let token = server.token(ADMIN_AGENT).await;
+    let northwind = item(NORTHWIND, NORTHWIND_BASIC, "o365-e3", 12);
+    let tailspin = pb::SubmitUpgradeRequest {
+        request_id: northwind.request_id.clone(),
+        ..item(TAILSPIN, TAILSPIN_E4, "o365-e5", 150)
+    };
+    let mut client = server.upgrades(Some(token.clone()));
+    let answer = client
+        .submit_upgrades(pb::SubmitUpgradesRequest {
+            requests: vec![northwind, tailspin],
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .results;
+    let made: Vec<_> = answer
+        .iter()
+        .filter(|r| matches!(r.result, Some(pb::submit_upgrade_result::Result::Order(_))))
+        .collect();
+    assert_eq!(made.len(), 1, "{answer:?}");
+    let other = answer.iter().find(|r| !std::ptr::eq(*r, made[0])).unwrap();
+    let reused = error(other);
+    assert_eq!(reused.code(), Code::AlreadyExists, "{reused:?}");
+    assert_eq!(
+        reused.get_details_error_info().unwrap().reason,
+        "REQUEST_ID_REUSED"
+    );
+    let orders = orders_of(&server, &token, NORTHWIND).await.len()
+        + orders_of(&server, &token, TAILSPIN).await.len();
+    assert_eq!(orders, 1);
+}
+
 #[tokio::test]
 async fn a_batch_is_bounded_and_guarded() {
     let server = start().await;

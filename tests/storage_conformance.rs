@@ -109,6 +109,7 @@ conformance_suite!(
     orders::the_same_key_sent_at_once_is_written_once,
     optimistic::a_write_at_the_read_version_does_all_the_locked_write_does,
     optimistic::a_write_at_an_old_version_writes_nothing,
+    optimistic::one_write_of_many_customers_writes_those_still_at_their_version,
     schedule::due_orders_are_claimed_once_until_the_lease_runs_out,
     schedule::racing_runners_run_a_due_order_once,
     schedule::racing_runners_run_many_orders_once_each,

@@ -5,20 +5,34 @@
 //! between the eligibility check and the write, and every effect, the order,
 //! its events and its audit record commit together or not at all.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
+use futures::StreamExt;
 use uuid::Uuid;
 
 use super::App;
 use crate::domain::audit::{self, AuditAction};
-use crate::domain::ids::{AuditRecordId, OrderId, SubscriptionId};
+use crate::domain::ids::{AuditRecordId, CustomerId, OrderId, SubscriptionId};
 use crate::domain::model::CustomerSnapshot;
 use crate::domain::orders::{
     self, Context, Decision, NewIds, Plan, Refusal, UpgradeOrder, UpgradeRequest, schedule,
 };
 use crate::domain::roles::Caller;
 use crate::storage::changes::Change;
-use crate::storage::{KeyUse, OrderTx, OrderWrite, Result, StorageError};
+use crate::storage::{KeyUse, OrderAtVersion, OrderTx, OrderWrite, Result, StorageError};
 use crate::telemetry::metrics;
+
+/// Customers whose upgrades [`App::submit_many`] runs at the same time.
+const CUSTOMERS_IN_FLIGHT: usize = 8;
+
+/// One submission: the request, its idempotency key and its fingerprint.
+#[derive(Clone, Copy)]
+struct Wanted<'a> {
+    request: &'a UpgradeRequest,
+    request_id: Uuid,
+    fingerprint: &'a str,
+}
 
 /// How a submission ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -78,13 +92,97 @@ impl App {
         request_id: Uuid,
     ) -> Result<Submission> {
         let fingerprint = request.fingerprint();
-        let submitted = match self
-            .submit_optimistic(caller, request, request_id, &fingerprint)
+        let item = Wanted {
+            request,
+            request_id,
+            fingerprint: &fingerprint,
+        };
+        let first = self
+            .submit_optimistic(caller, std::slice::from_ref(&item))
             .await
-        {
+            .map(|mut answers| answers.pop().flatten());
+        self.finish(caller, &item, first).await
+    }
+
+    /// Submits many upgrades, each under its own idempotency key and each
+    /// exactly as [`submit`](Self::submit) would on its own, answered in the
+    /// same order. One customer's upgrades run one after the other in the
+    /// order given, so the second is decided on a snapshot that holds the
+    /// first (SPEC §5); different customers' run at the same time. Where the
+    /// store has the lock-free path, the first upgrade of every customer is
+    /// read in one statement and written in one: a batch costs the database
+    /// two statements, not two per upgrade.
+    pub async fn submit_many(
+        &self,
+        caller: &Caller,
+        items: &[(UpgradeRequest, Uuid)],
+    ) -> Vec<Result<Submission>> {
+        let fingerprints: Vec<String> = items.iter().map(|(r, _)| r.fingerprint()).collect();
+        let wanted: Vec<Wanted> = items
+            .iter()
+            .zip(&fingerprints)
+            .map(|((request, request_id), fingerprint)| Wanted {
+                request,
+                request_id: *request_id,
+                fingerprint,
+            })
+            .collect();
+        // Each customer's items, in the order given.
+        let mut groups: Vec<Vec<usize>> = Vec::new();
+        let mut group_of: HashMap<CustomerId, usize> = HashMap::new();
+        for (i, item) in wanted.iter().enumerate() {
+            let group = *group_of.entry(item.request.customer_id).or_insert_with(|| {
+                groups.push(Vec::new());
+                groups.len() - 1
+            });
+            groups[group].push(i);
+        }
+        let firsts: Vec<Wanted> = groups.iter().map(|g| wanted[g[0]]).collect();
+        let tried: Vec<Option<Submission>> = match self.submit_optimistic(caller, &firsts).await {
+            Ok(answers) => answers,
+            Err(e) => {
+                // Nothing of the statement was written (a key raced in, or
+                // the database failed): each upgrade goes its own way.
+                tracing::info!(error = %e, "a batch's lock-free submission failed; its items go one by one");
+                vec![None; firsts.len()]
+            }
+        };
+        let runs = groups.into_iter().zip(tried).map(|(group, first)| {
+            let wanted = &wanted;
+            async move {
+                let mut answers = Vec::with_capacity(group.len());
+                let head = &wanted[group[0]];
+                answers.push((group[0], self.finish(caller, head, Ok(first)).await));
+                for &i in &group[1..] {
+                    let item = &wanted[i];
+                    answers.push((i, self.submit(caller, item.request, item.request_id).await));
+                }
+                answers
+            }
+        });
+        let mut answers: Vec<Option<Result<Submission>>> = items.iter().map(|_| None).collect();
+        let mut done = futures::stream::iter(runs).buffer_unordered(CUSTOMERS_IN_FLIGHT);
+        while let Some(group) = done.next().await {
+            for (i, answer) in group {
+                answers[i] = Some(answer);
+            }
+        }
+        answers.into_iter().flatten().collect()
+    }
+
+    /// A submission after its lock-free try (`first`): the locked path when
+    /// that did not decide, a key that raced in answered with its order,
+    /// and the outcome announced and counted.
+    async fn finish(
+        &self,
+        caller: &Caller,
+        item: &Wanted<'_>,
+        first: Result<Option<Submission>>,
+    ) -> Result<Submission> {
+        let submitted = match first {
             Ok(Some(submission)) => Ok(submission),
             Ok(None) => {
-                self.submit_locked(caller, request, request_id, &fingerprint)
+                self.submit_locked(caller, item.request, item.request_id, item.fingerprint)
                     .await
             }
             Err(e) => Err(e),
@@ -95,11 +193,11 @@ impl App {
             Err(StorageError::Conflict(_)) => {
                 let used = self
                     .store
-                    .key_use(caller.partner_id, request_id)
+                    .key_use(caller.partner_id, item.request_id)
                     .await?
                     .ok_or_else(|| StorageError::Corrupt("key conflict without an order".into()))?;
                 let order = self.store.order(caller.partner_id, used.order).await?;
-                key_used(used, order, &fingerprint)?
+                key_used(used, order, item.fingerprint)?
             }
             other => other?,
         };
@@ -111,54 +209,73 @@ impl App {
         Ok(submission)
     }
 
-    /// The submission without the customer's lock, where the store has
-    /// that path ([`crate::storage::OptimisticOrders`]): decided on a snapshot read at a
-    /// version, written in one statement if the version has not moved.
-    /// `None` when the submission must take the lock instead: no such path,
-    /// the customer not found (the locked path says so), a scheduled order
-    /// to supersede (read and cancelled under the lock), or another write
-    /// came first.
+    /// The submissions of `items` (no two of one customer) without the
+    /// customers' locks, where the store has that path
+    /// ([`crate::storage::OptimisticOrders`]): decided on snapshots read at
+    /// a version, all in one statement, and written in one, each if its
+    /// customer's version has not moved. An answer per item; `None` where
+    /// the submission must take the lock instead: no such path, the
+    /// customer not found (the locked path says so), a scheduled order to
+    /// supersede (read and cancelled under the lock), or another write came
+    /// first.
     async fn submit_optimistic(
         &self,
         caller: &Caller,
-        request: &UpgradeRequest,
-        request_id: Uuid,
-        fingerprint: &str,
-    ) -> Result<Option<Submission>> {
+        items: &[Wanted<'_>],
+    ) -> Result<Vec<Option<Submission>>> {
+        let mut answers: Vec<Option<Submission>> = vec![None; items.len()];
         let Some(store) = self.store.optimistic() else {
-            return Ok(None);
+            return Ok(answers);
         };
         let partner = caller.partner_id;
-        let Some(read) = store
-            .submission_read(partner, request.customer_id, request_id)
-            .await?
-        else {
-            return Ok(None);
-        };
-        // Read with the snapshot: the same key sent twice at once is
-        // replayed once the first is written, never planned again on a
-        // snapshot that holds the first order.
-        if let Some(used) = read.key_use {
-            let order = self.store.order(partner, used.order).await?;
-            return key_used(used, order, fingerprint).map(Some);
+        let wanted: Vec<_> = items
+            .iter()
+            .map(|w| (w.request.customer_id, w.request_id))
+            .collect();
+        let reads = store.submission_reads(partner, &wanted).await?;
+        let mut plans = Vec::new();
+        for (i, (item, read)) in items.iter().zip(reads).enumerate() {
+            let Some(read) = read else { continue };
+            // Read with the snapshot: the same key sent twice at once is
+            // replayed once the first is written, never planned again on a
+            // snapshot that holds the first order.
+            if let Some(used) = read.key_use {
+                let order = self.store.order(partner, used.order).await?;
+                answers[i] = Some(key_used(used, order, item.fingerprint)?);
+                continue;
+            }
+            match self.plan_new(caller, &read.snapshot, item.request, item.request_id) {
+                Err(refusal) => answers[i] = Some(Submission::Refused(refusal)),
+                Ok(plan) if plan.supersedes.is_some() => {}
+                Ok(plan) => {
+                    let action = AuditAction::SubmitUpgrade;
+                    let id = AuditRecordId::new_v7();
+                    let record = audit::order_record(caller, action, &plan.order, id);
+                    plans.push((i, read.version, plan, record));
+                }
+            }
         }
-        let plan = match self.plan_new(caller, &read.snapshot, request, request_id) {
-            Ok(plan) => plan,
-            Err(refusal) => return Ok(Some(Submission::Refused(refusal))),
-        };
-        if plan.supersedes.is_some() {
-            return Ok(None);
+        if plans.is_empty() {
+            return Ok(answers);
         }
-        let action = AuditAction::SubmitUpgrade;
-        let record = audit::order_record(caller, action, &plan.order, AuditRecordId::new_v7());
-        let written = store
-            .insert_order_at_version(read.version, &plan, fingerprint, &record)
-            .await?;
-        if !written {
-            metrics::optimistic_submission_retried();
-            return Ok(None);
+        let orders: Vec<OrderAtVersion> = plans
+            .iter()
+            .map(|(i, version, plan, audit)| OrderAtVersion {
+                version: *version,
+                plan,
+                fingerprint: items[*i].fingerprint,
+                audit,
+            })
+            .collect();
+        let written = store.insert_orders_at_versions(&orders).await?;
+        for ((i, _, plan, _), written) in plans.into_iter().zip(written) {
+            if written {
+                answers[i] = Some(Submission::Created(plan.order));
+            } else {
+                metrics::optimistic_submission_retried();
+            }
         }
-        Ok(Some(Submission::Created(plan.order)))
+        Ok(answers)
     }
 
     async fn submit_locked(

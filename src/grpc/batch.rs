@@ -1,24 +1,20 @@
 //! `UpgradeService.SubmitUpgrades` (SPEC §10): many upgrades in one call,
-//! each one exactly `SubmitUpgrade` on its own (the same use case, the same
-//! transaction per item, the same idempotency), answered item by item.
+//! each one exactly `SubmitUpgrade` on its own (the same checks, the same
+//! all-or-nothing write per item, the same idempotency), answered item by
+//! item. The use case (`App::submit_many`) writes the items set-wise where
+//! the store can.
 
-use std::collections::BTreeMap;
-
-use futures::StreamExt;
 use prost::Message;
 use tonic::{Request, Status};
 
 use super::error::ApiError;
-use super::{lang, orders, pb, require, validate};
+use super::{lang, orders, pb, require};
 use crate::auth;
 use crate::domain::roles::Permission;
 use crate::state::AppState;
 
 /// Most items in one call.
 pub const MAX_ITEMS: usize = 1000;
-/// Customers whose items run at the same time; one customer's items run one
-/// after another in the request's order.
-const CUSTOMERS_IN_FLIGHT: usize = 8;
 
 pub async fn submit(
     state: &AppState,
@@ -39,45 +35,41 @@ pub async fn submit(
         ));
     }
 
-    // Items grouped by customer, each group in the request's order: the
-    // second upgrade of a customer sees the first (SPEC §5). An item whose
-    // customer id is not even an id is a group of its own (it fails alone).
-    let mut groups: BTreeMap<Result<_, usize>, Vec<(usize, pb::SubmitUpgradeRequest)>> =
-        BTreeMap::new();
+    // Each item checked on its own: one that asks for nothing valid is
+    // answered with its error, the others are submitted together (the use
+    // case keeps one customer's items in order, SPEC §5).
+    let mut answers: Vec<Option<Result<pb::UpgradeOrder, ApiError>>> = Vec::new();
+    let (mut requests, mut ids, mut valid) = (Vec::new(), Vec::new(), Vec::new());
     for (i, item) in items.into_iter().enumerate() {
-        let key = validate::customer_id(&item.customer_id).map_err(|_| i);
-        groups.entry(key).or_default().push((i, item));
-    }
-    let count = groups.values().map(Vec::len).sum();
-    let caller = &caller;
-    let mut results: Vec<Option<pb::SubmitUpgradeResult>> = vec![None; count];
-    let mut done = futures::stream::iter(groups.into_values())
-        .map(|group| async move {
-            let mut out = Vec::with_capacity(group.len());
-            for (i, item) in group {
-                let request_id = item.request_id.clone();
-                let result = match orders::submit_one(state, caller, lang, item).await {
-                    Ok(order) => pb::submit_upgrade_result::Result::Order(Box::new(order)),
-                    Err(e) => pb::submit_upgrade_result::Result::Error(rpc_status(e)),
-                };
-                out.push((
-                    i,
-                    pb::SubmitUpgradeResult {
-                        request_id,
-                        result: Some(result),
-                    },
-                ));
+        ids.push(item.request_id.clone());
+        match orders::submission(item) {
+            Ok(request) => {
+                answers.push(None);
+                valid.push(i);
+                requests.push(request);
             }
-            out
-        })
-        .buffer_unordered(CUSTOMERS_IN_FLIGHT);
-    while let Some(group) = done.next().await {
-        for (i, result) in group {
-            results[i] = Some(result);
+            Err(e) => answers.push(Some(Err(e))),
         }
     }
+    let submitted = state.app()?.submit_many(&caller, &requests).await;
+    for ((i, (request, _)), submitted) in valid.into_iter().zip(&requests).zip(submitted) {
+        let answer = submitted
+            .map_err(ApiError::from)
+            .and_then(|submission| orders::answer(submission, request, lang));
+        answers[i] = Some(answer);
+    }
     Ok(pb::SubmitUpgradesResponse {
-        results: results.into_iter().flatten().collect(),
+        results: ids
+            .into_iter()
+            .zip(answers.into_iter().flatten())
+            .map(|(request_id, answer)| pb::SubmitUpgradeResult {
+                request_id,
+                result: Some(match answer {
+                    Ok(order) => pb::submit_upgrade_result::Result::Order(Box::new(order)),
+                    Err(e) => pb::submit_upgrade_result::Result::Error(rpc_status(e)),
+                }),
+            })
+            .collect(),
     })
 }
 

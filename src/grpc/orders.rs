@@ -139,14 +139,23 @@ pub async fn submit(
     submit_one(state, &caller, lang, request.into_inner()).await
 }
 
-/// One upgrade, for a caller already allowed to submit: `SubmitUpgrade`,
-/// and each item of `SubmitUpgrades`.
+/// One upgrade, for a caller already allowed to submit: `SubmitUpgrade`.
 pub async fn submit_one(
     state: &AppState,
     caller: &Caller,
     lang: Lang,
     request: pb::SubmitUpgradeRequest,
 ) -> Result<pb::UpgradeOrder, ApiError> {
+    let (request, request_id) = submission(request)?;
+    let submission = state.app()?.submit(caller, &request, request_id).await?;
+    answer(submission, &request, lang)
+}
+
+/// The upgrade a `SubmitUpgradeRequest` asks for, and its idempotency key;
+/// an error naming the field when it asks for none.
+pub fn submission(
+    request: pb::SubmitUpgradeRequest,
+) -> Result<(UpgradeRequest, uuid::Uuid), ApiError> {
     let pb::SubmitUpgradeRequest {
         request_id,
         customer_id,
@@ -174,8 +183,15 @@ pub async fn submit_one(
         target_subscription_id: &target_subscription_id,
         schedule,
     })?;
+    Ok((request, request_id))
+}
 
-    let submission = state.app()?.submit(caller, &request, request_id).await?;
+/// `SubmitUpgrade`'s answer to how `request`'s submission ended.
+pub fn answer(
+    submission: Submission,
+    request: &UpgradeRequest,
+    lang: Lang,
+) -> Result<pb::UpgradeOrder, ApiError> {
     match submission {
         Submission::Created(order) => Ok(order_convert::order(&order, lang)),
         Submission::Replayed(order) => Ok(order_convert::order(&order, lang)),

@@ -33,8 +33,8 @@ use async_trait::async_trait;
 pub use directory::{CustomerFilter, Directory, SubscriptionFilter, SubscriptionPage};
 pub use error::StorageError;
 pub use orders::{
-    DueOrder, KeyUse, OptimisticOrders, OrderFilter, OrderStore, OrderTx, OrderWrite,
-    SubmissionRead,
+    DueOrder, KeyUse, OptimisticOrders, OrderAtVersion, OrderFilter, OrderStore, OrderTx,
+    OrderWrite, SubmissionRead,
 };
 pub use page::{Page, PageRequest};
 pub use postgres::PgStore;
@@ -161,7 +161,7 @@ mod tests {
         for sql in [
             include_str!("sql/open_orders.sql"),
             include_str!("sqlite/sql/open_orders_between.sql"),
-            include_str!("postgres/sql/snapshots.sql"),
+            include_str!("../../migrations/postgres/0012_customer_snapshots_view.sql"),
         ] {
             for state in OrderState::ALL {
                 let listed = sql.contains(&format!("'{}'", state.as_str()));

@@ -69,23 +69,33 @@ pub struct SubmissionRead {
 pub trait OptimisticOrders: Send + Sync {
     /// The customer's snapshot, version and the use of `request_id`; `None`
     /// when the customer is not the partner's.
-    async fn submission_read(
+    /// What the submissions of `wanted` (a customer and the idempotency key
+    /// of its submission each) decide on, read in one statement: one answer
+    /// per item, in the same order; `None` for a customer that is not the
+    /// partner's.
+    async fn submission_reads(
         &self,
         partner: PartnerId,
-        customer: CustomerId,
-        request_id: Uuid,
-    ) -> Result<Option<SubmissionRead>>;
+        wanted: &[(CustomerId, Uuid)],
+    ) -> Result<Vec<Option<SubmissionRead>>>;
 
-    /// Writes a new order's plan (one that supersedes no scheduled order),
-    /// with its audit record, if the customer is still at `version`; false,
-    /// with nothing written, when another write came first.
-    async fn insert_order_at_version(
-        &self,
-        version: i64,
-        plan: &Plan,
-        fingerprint: &str,
-        audit: &AuditRecord,
-    ) -> Result<bool>;
+    /// Writes new orders' plans (none superseding a scheduled order), each
+    /// with its audit record, in one statement: each order if its customer
+    /// is still at the version read, nothing of it when another write came
+    /// first. One answer per order, in the same order: whether it was
+    /// written. No two orders may be of the same customer (the second would
+    /// be decided on a snapshot without the first).
+    async fn insert_orders_at_versions(&self, orders: &[OrderAtVersion<'_>]) -> Result<Vec<bool>>;
+}
+
+/// A new order decided on the snapshot of its customer's `version`, for
+/// [`OptimisticOrders::insert_orders_at_versions`].
+#[derive(Debug, Clone, Copy)]
+pub struct OrderAtVersion<'a> {
+    pub version: i64,
+    pub plan: &'a Plan,
+    pub fingerprint: &'a str,
+    pub audit: &'a AuditRecord,
 }
 
 #[async_trait]

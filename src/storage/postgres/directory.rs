@@ -54,7 +54,6 @@ pub(super) async fn snapshot_on(
         .bind(partner.0)
         .bind(customer.0)
         .bind(customer.0)
-        .bind(None::<uuid::Uuid>)
         .fetch_optional(&mut *conn)
         .await?
         .map(SnapshotRow::into_domain)
@@ -198,7 +197,6 @@ impl Directory for PgStore {
             .bind(partner.0)
             .bind(first.0)
             .bind(last.0)
-            .bind(None::<uuid::Uuid>)
             .fetch_all(&self.pool)
             .await?
             .into_iter()

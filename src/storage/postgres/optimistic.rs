@@ -1,114 +1,158 @@
-//! [`OptimisticOrders`] on Postgres: a submission in two statements,
-//! `snapshots.sql` to read and `insert_order_at_version.sql` to write.
+//! [`OptimisticOrders`] on Postgres: submissions in two statements however
+//! many there are, `submission_reads.sql` to read and
+//! `insert_orders_at_versions.sql` to write.
+
+use std::collections::HashMap;
 
 use async_trait::async_trait;
 use uuid::Uuid;
 
 use super::PgStore;
-use crate::domain::audit::AuditRecord;
 use crate::domain::ids::{CustomerId, PartnerId};
 use crate::domain::orders::{Effects, LicenseMove, Plan};
 use crate::storage::rows::{EventRow, NewAuditRow, NewOrderRow, SnapshotRow, SubscriptionRow};
-use crate::storage::{OptimisticOrders, Result, SubmissionRead};
+use crate::storage::{OptimisticOrders, OrderAtVersion, Result, StorageError, SubmissionRead};
 
 #[async_trait]
 impl OptimisticOrders for PgStore {
-    async fn submission_read(
+    async fn submission_reads(
         &self,
         partner: PartnerId,
-        customer: CustomerId,
-        request_id: Uuid,
-    ) -> Result<Option<SubmissionRead>> {
-        sqlx::query_as::<_, SnapshotRow>(include_str!("sql/snapshots.sql"))
+        wanted: &[(CustomerId, Uuid)],
+    ) -> Result<Vec<Option<SubmissionRead>>> {
+        let customers: Vec<Uuid> = wanted.iter().map(|(c, _)| c.0).collect();
+        let keys: Vec<Uuid> = wanted.iter().map(|(_, k)| *k).collect();
+        let rows = sqlx::query_as::<_, SnapshotRow>(include_str!("sql/submission_reads.sql"))
             .bind(partner.0)
-            .bind(customer.0)
-            .bind(customer.0)
-            .bind(Some(request_id))
-            .fetch_optional(&self.pool)
-            .await?
-            .map(SnapshotRow::into_submission_read)
-            .transpose()
-    }
-
-    async fn insert_order_at_version(
-        &self,
-        version: i64,
-        plan: &Plan,
-        fingerprint: &str,
-        audit: &AuditRecord,
-    ) -> Result<bool> {
-        let o = &plan.order;
-        let e = EffectParams::of(plan.effects.as_ref());
-        let events: Vec<EventRow> = o.events.iter().map(|e| EventRow::of(o.id, e)).collect();
-        let written: i64 = sqlx::query_scalar(include_str!("sql/insert_order_at_version.sql"))
-            .bind(o.customer_id.0)
-            .bind(version)
-            .bind(json(&e.created))
-            .bind(e.source)
-            .bind(e.target)
-            .bind(e.move_all)
-            .bind(e.moved)
-            .bind(e.dropped)
-            .bind(e.seat_ids)
-            .bind(e.seat_quantities)
-            .bind(e.seat_assigned)
-            .bind(e.cancel)
-            .bind(e.reattach)
-            .bind(json(&NewOrderRow::of(o, fingerprint)))
-            .bind(json(&events))
-            .bind(json(&NewAuditRow::of(audit)))
-            .fetch_one(&self.pool)
+            .bind(customers)
+            .bind(keys)
+            .fetch_all(&self.pool)
             .await?;
-        Ok(written == 1)
+        let mut found = HashMap::with_capacity(rows.len());
+        for row in rows {
+            let read = row.into_submission_read()?;
+            found.insert(read.snapshot.customer.id, read);
+        }
+        Ok(wanted.iter().map(|(c, _)| found.remove(c)).collect())
+    }
+
+    async fn insert_orders_at_versions(&self, orders: &[OrderAtVersion<'_>]) -> Result<Vec<bool>> {
+        let input: Vec<OrderJson> = orders.iter().map(OrderJson::of).collect();
+        let mut customers: Vec<Uuid> = input.iter().map(|o| o.customer_id).collect();
+        customers.sort_unstable();
+        if customers.windows(2).any(|w| w[0] == w[1]) {
+            return Err(StorageError::Corrupt(
+                "two orders of one customer in one optimistic write".into(),
+            ));
+        }
+        let input = serde_json::to_string(&input).expect("orders serialize to JSON");
+        let written: Vec<Uuid> =
+            sqlx::query_scalar(include_str!("sql/insert_orders_at_versions.sql"))
+                .bind(input)
+                .fetch_all(&self.pool)
+                .await?;
+        Ok(orders
+            .iter()
+            .map(|o| written.contains(&o.plan.order.customer_id.0))
+            .collect())
     }
 }
 
-fn json(rows: &impl serde::Serialize) -> String {
-    serde_json::to_string(rows).expect("rows serialize to JSON")
-}
-
-/// What an executed order changes, as `insert_order_at_version.sql`'s
-/// parameters `$3`..`$13`; all empty for an order that changes nothing yet
-/// (waiting for a credit check, or scheduled).
-#[derive(Default)]
-struct EffectParams {
+/// An order as `insert_orders_at_versions.sql` reads it: an object of its
+/// `$1` keyed by the names the statement gives them. What an order that
+/// changes nothing yet (waiting for a credit check, or scheduled) changes is
+/// all empty.
+#[derive(serde::Serialize)]
+struct OrderJson<'a> {
+    customer_id: Uuid,
+    version: i64,
     created: Vec<SubscriptionRow>,
     source: Option<Uuid>,
     target: Option<Uuid>,
     move_all: bool,
     moved: Vec<Uuid>,
     dropped: Vec<Uuid>,
-    seat_ids: Vec<Uuid>,
-    seat_quantities: Vec<i64>,
-    seat_assigned: Vec<i64>,
-    cancel: Vec<Uuid>,
-    reattach: Vec<Uuid>,
+    changes: Vec<SubscriptionChange>,
+    order: NewOrderRow<'a>,
+    events: Vec<EventRow>,
+    audit: NewAuditRow<'a>,
 }
 
-impl EffectParams {
-    fn of(effects: Option<&Effects>) -> EffectParams {
-        let Some(e) = effects else {
-            return EffectParams::default();
+/// What an order changes on one existing subscription; `None` keeps it.
+#[derive(serde::Serialize, Default)]
+struct SubscriptionChange {
+    id: Uuid,
+    quantity: Option<i64>,
+    assigned_seats: Option<i64>,
+    cancelled: bool,
+    parent_id: Option<Uuid>,
+}
+
+impl<'a> OrderJson<'a> {
+    fn of(o: &OrderAtVersion<'a>) -> OrderJson<'a> {
+        let plan: &'a Plan = o.plan;
+        let order = &plan.order;
+        let mut json = OrderJson {
+            customer_id: order.customer_id.0,
+            version: o.version,
+            created: Vec::new(),
+            source: None,
+            target: None,
+            move_all: false,
+            moved: Vec::new(),
+            dropped: Vec::new(),
+            changes: Vec::new(),
+            order: NewOrderRow::of(order, o.fingerprint),
+            events: order
+                .events
+                .iter()
+                .map(|e| EventRow::of(order.id, e))
+                .collect(),
+            audit: NewAuditRow::of(o.audit),
         };
-        let mut params = EffectParams {
-            created: e.create.iter().map(SubscriptionRow::of).collect(),
-            source: Some(e.source.0),
-            target: Some(e.target.0),
-            seat_ids: e.seats.iter().map(|s| s.id.0).collect(),
-            seat_quantities: e.seats.iter().map(|s| s.quantity).collect(),
-            seat_assigned: e.seats.iter().map(|s| s.assigned_seats).collect(),
-            cancel: e.cancel.iter().map(|s| s.0).collect(),
-            reattach: e.reattach.iter().map(|s| s.0).collect(),
-            ..EffectParams::default()
-        };
+        if let Some(effects) = &plan.effects {
+            json.effects(effects);
+        }
+        json
+    }
+
+    fn effects(&mut self, e: &Effects) {
+        self.created = e.create.iter().map(SubscriptionRow::of).collect();
+        self.source = Some(e.source.0);
+        self.target = Some(e.target.0);
         match &e.licenses {
             LicenseMove::None => {}
-            LicenseMove::All => params.move_all = true,
+            LicenseMove::All => self.move_all = true,
             LicenseMove::Users { moved, dropped } => {
-                params.moved = moved.iter().map(|u| u.0).collect();
-                params.dropped = dropped.iter().map(|u| u.0).collect();
+                self.moved = moved.iter().map(|u| u.0).collect();
+                self.dropped = dropped.iter().map(|u| u.0).collect();
             }
         }
-        params
+        for seats in &e.seats {
+            let change = self.change(seats.id.0);
+            change.quantity = Some(seats.quantity);
+            change.assigned_seats = Some(seats.assigned_seats);
+        }
+        for id in &e.cancel {
+            self.change(id.0).cancelled = true;
+        }
+        for id in &e.reattach {
+            self.change(id.0).parent_id = Some(e.target.0);
+        }
+    }
+
+    /// The change of subscription `id`, a new one if none yet.
+    fn change(&mut self, id: Uuid) -> &mut SubscriptionChange {
+        let at = match self.changes.iter().position(|c| c.id == id) {
+            Some(at) => at,
+            None => {
+                self.changes.push(SubscriptionChange {
+                    id,
+                    ..SubscriptionChange::default()
+                });
+                self.changes.len() - 1
+            }
+        };
+        &mut self.changes[at]
     }
 }

@@ -105,7 +105,7 @@ pub(in crate::storage) static INSERT_AUDIT: LazyLock<String> =
 
 /// An audit record as `audit_records` stores it, column by column in the
 /// order of [`AuditRow::COLUMNS`]: what [`bind_audit`] binds, and the JSON
-/// object Postgres' one-statement write (insert_order_at_version.sql) reads
+/// object Postgres' one-statement write (insert_orders_at_versions.sql) reads
 /// by column name.
 #[derive(serde::Serialize)]
 pub(in crate::storage) struct NewAuditRow<'a> {

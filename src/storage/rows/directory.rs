@@ -104,9 +104,9 @@ impl CustomerRow {
 }
 
 /// A row of `subscriptions`, column by column: read with `SELECT s.*` (or
-/// from JSON keyed by column, Postgres' snapshots.sql), written by
+/// from JSON keyed by column, Postgres' view customer_snapshots), written by
 /// [`bind_subscription`] into the statement of [`SubscriptionRow::COLUMNS`]
-/// (or as JSON, Postgres' insert_order_at_version.sql).
+/// (or as JSON, Postgres' insert_orders_at_versions.sql).
 #[derive(sqlx::FromRow, serde::Deserialize, serde::Serialize)]
 pub(in crate::storage) struct SubscriptionRow {
     id: Uuid,

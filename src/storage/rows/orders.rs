@@ -73,7 +73,7 @@ impl DueRow {
 }
 
 /// A row of `upgrade_order_events`; Postgres' one-statement write
-/// (insert_order_at_version.sql) reads new ones as JSON keyed by column.
+/// (insert_orders_at_versions.sql) reads new ones as JSON keyed by column.
 #[derive(sqlx::FromRow, serde::Serialize)]
 pub(in crate::storage) struct EventRow {
     pub order_id: Uuid,
@@ -211,7 +211,7 @@ pub(in crate::storage) static INSERT_ORDER: LazyLock<String> =
 
 /// A new order as `upgrade_orders` stores it, column by column in the
 /// order of [`OrderRow::COLUMNS`]: what [`bind_order`] binds, and the JSON
-/// object Postgres' one-statement write (insert_order_at_version.sql) reads
+/// object Postgres' one-statement write (insert_orders_at_versions.sql) reads
 /// by column name.
 #[derive(serde::Serialize)]
 pub(in crate::storage) struct NewOrderRow<'a> {

@@ -2,7 +2,7 @@
 //! batch of customers and all their children at once, each child list
 //! ordered by customer id first, and [`BatchRows`] splits them up. Postgres
 //! reads a customer and its children in one row ([`SnapshotRow`], from
-//! `postgres/sql/snapshots.sql`), the children as JSON decoded by name into
+//! the view `customer_snapshots` of migration 0012), the children as JSON decoded by name into
 //! the same row types.
 
 use std::iter::Peekable;
@@ -78,9 +78,10 @@ fn take_of<T>(
     out
 }
 
-/// A customer with its children as JSON arrays (NULL for none), its
-/// version, and the use of an idempotency key, as
-/// `postgres/sql/snapshots.sql` returns it.
+/// A customer with its children as JSON arrays (NULL for none) and its
+/// version, as Postgres' view `customer_snapshots` (migration 0012) holds
+/// it, and the use of an idempotency key where the statement reads one
+/// (`postgres/sql/submission_reads.sql`).
 #[derive(sqlx::FromRow)]
 pub(in crate::storage) struct SnapshotRow {
     #[sqlx(flatten)]
@@ -89,7 +90,9 @@ pub(in crate::storage) struct SnapshotRow {
     users: Option<String>,
     open_orders: Option<String>,
     version: i64,
+    #[sqlx(default)]
     key_order: Option<Uuid>,
+    #[sqlx(default)]
     key_fingerprint: Option<String>,
 }
 
